@@ -1,0 +1,440 @@
+//! Wire types of the GhostPay notification contract, shared by the server and its clients.
+//!
+//! Everything that crosses the wire is here: the [`Notification`] itself, the envelopes the
+//! server pushes ([`ServerEvent`]), the payloads and acknowledgements of client events, the
+//! REST request and response bodies, and the error codes. The module is pure serde: no tokio,
+//! no wasm-bindgen, so the server and the WebAssembly client can both depend on it.
+//!
+//! With the `ts` feature every type also derives TypeScript definitions; the checked-in
+//! `typescript/index.d.ts` is generated from them (see `tests/typescript.rs`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+#[cfg(feature = "ts")]
+use ts_rs::TS;
+
+/// The Socket.IO namespace every client connects to.
+pub const NAMESPACE: &str = "/notifications";
+
+/// Event names, shared by Socket.IO events and the `type` of every envelope.
+pub mod events {
+    /// Server → client: a new notification.
+    pub const NOTIFICATION: &str = "notification";
+    /// Server → client: the user's fresh unread count.
+    pub const UNREAD_COUNT: &str = "unread_count";
+    /// Server → client: a notification changed (e.g. it is now read).
+    pub const NOTIFICATION_UPDATED: &str = "notification_updated";
+    /// Server → client: a notification was deleted.
+    pub const NOTIFICATION_DELETED: &str = "notification_deleted";
+    /// Server → client: every notification of the user is now read.
+    pub const ALL_READ: &str = "all_read";
+    /// Server → client (SSE only): too much was missed; reload the first page.
+    pub const RESYNC: &str = "resync";
+    /// Client → server: catch up and get the unread count.
+    pub const SUBSCRIBE_NOTIFICATIONS: &str = "subscribe_notifications";
+    /// Client → server: mark one notification read.
+    pub const MARK_READ: &str = "mark_read";
+    /// Client → server: mark every notification read.
+    pub const MARK_ALL_READ: &str = "mark_all_read";
+    /// Client → server: list a page of notifications.
+    pub const LIST_NOTIFICATIONS: &str = "list_notifications";
+}
+
+/// Limits the contract puts on a notification's fields.
+pub mod limits {
+    /// Title length in characters (Unicode scalar values).
+    pub const TITLE_MAX_CHARS: usize = 200;
+    /// Message length in characters.
+    pub const MESSAGE_MAX_CHARS: usize = 2000;
+    /// `type` length in characters.
+    pub const TYPE_MAX_CHARS: usize = 100;
+    /// `userId` length in characters.
+    pub const USER_ID_MAX_CHARS: usize = 255;
+    /// `data` serialized as JSON, in bytes.
+    pub const DATA_MAX_BYTES: usize = 8 * 1024;
+    /// Page size bounds and default.
+    pub const PAGE_LIMIT_MIN: u32 = 1;
+    pub const PAGE_LIMIT_MAX: u32 = 100;
+    pub const PAGE_LIMIT_DEFAULT: u32 = 20;
+    /// Most notifications a catch-up (`since` / `Last-Event-ID`) returns before asking for a resync.
+    pub const CATCH_UP_MAX: usize = 500;
+}
+
+/// The type a notification gets when the publisher names none.
+pub const DEFAULT_TYPE: &str = "info";
+
+/// One notification of one user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    /// Time-ordered: a user's later notification compares greater.
+    pub id: String,
+    pub user_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub message: String,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown> | null"))]
+    pub data: Option<Map<String, Value>>,
+    pub is_read: bool,
+    /// RFC 3339 UTC with milliseconds, e.g. `2026-11-25T17:00:00.000Z`.
+    pub created_at: String,
+    pub read_at: Option<String>,
+}
+
+/// `{"count": n}`: a user's unread count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct UnreadCount {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub count: u64,
+}
+
+/// `{"id": "..."}`: names one notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct NotificationId {
+    pub id: String,
+}
+
+/// `{"readAt": "..."}`: when every notification was marked read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AllRead {
+    pub read_at: String,
+}
+
+/// `{}`: an empty object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct Empty {}
+
+/// What the server pushes, on Socket.IO (event name = `type`) and SSE alike:
+/// `{"type": <event name>, "data": ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum ServerEvent {
+    Notification(Notification),
+    UnreadCount(UnreadCount),
+    NotificationUpdated(Notification),
+    NotificationDeleted(NotificationId),
+    AllRead(AllRead),
+    /// SSE only: more was missed than a catch-up returns; reload the first page.
+    Resync(Empty),
+}
+
+impl ServerEvent {
+    /// The Socket.IO event name of this envelope (its `type`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ServerEvent::Notification(_) => events::NOTIFICATION,
+            ServerEvent::UnreadCount(_) => events::UNREAD_COUNT,
+            ServerEvent::NotificationUpdated(_) => events::NOTIFICATION_UPDATED,
+            ServerEvent::NotificationDeleted(_) => events::NOTIFICATION_DELETED,
+            ServerEvent::AllRead(_) => events::ALL_READ,
+            ServerEvent::Resync(_) => events::RESYNC,
+        }
+    }
+}
+
+/// Body of `POST /notifications` (service tokens only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateNotification {
+    pub user_id: String,
+    pub title: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub message: Option<String>,
+    #[serde(rename = "type", default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub kind: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional, type = "Record<string, unknown> | null"))]
+    pub data: Option<Map<String, Value>>,
+}
+
+/// A page of notifications, newest first. `nextCursor` is null once the end is reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Page {
+    pub items: Vec<Notification>,
+    pub next_cursor: Option<String>,
+}
+
+/// Payload of `list_notifications`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ListRequest {
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub before: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub unread_only: Option<bool>,
+}
+
+/// Payload of `subscribe_notifications`: `{}` or `{"since": "<id>"}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct SubscribeRequest {
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub since: Option<String>,
+}
+
+/// Ack data of `subscribe_notifications`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribeResult {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unread_count: u64,
+    /// Every notification newer than `since`, oldest first, at most 500.
+    pub missed: Vec<Notification>,
+    /// True when more were missing than `missed` holds: reload the first page.
+    pub resync: bool,
+}
+
+/// `{"updated": n}`: how many notifications `read-all` changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct Updated {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub updated: u64,
+}
+
+/// Machine-readable error codes, on REST error bodies and failed acks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    InvalidJson,
+    ValidationFailed,
+    PayloadTooLarge,
+    RateLimited,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// `{"code": ..., "message": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// A REST error response: `{"error": {"code": ..., "message": ...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct ErrorResponse {
+    pub error: ErrorBody,
+}
+
+/// The acknowledgement of every client event:
+/// `{"success": true, "data": ...}` or `{"success": false, "error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(untagged)]
+pub enum Ack<T> {
+    Ok { success: True, data: T },
+    Err { success: False, error: ErrorBody },
+}
+
+impl<T> Ack<T> {
+    pub fn ok(data: T) -> Self {
+        Ack::Ok {
+            success: True,
+            data,
+        }
+    }
+
+    pub fn err(code: ErrorCode, message: impl Into<String>) -> Self {
+        Ack::Err {
+            success: False,
+            error: ErrorBody {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+
+    /// The data of a successful ack, or the error of a failed one.
+    pub fn into_result(self) -> Result<T, ErrorBody> {
+        match self {
+            Ack::Ok { data, .. } => Ok(data),
+            Ack::Err { error, .. } => Err(error),
+        }
+    }
+}
+
+macro_rules! bool_literal {
+    ($name:ident, $value:literal) => {
+        #[doc = concat!("The JSON literal `", stringify!($value), "`, so acks deserialize by their `success` flag.")]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct $name;
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bool($value)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                match bool::deserialize(d)? {
+                    $value => Ok($name),
+                    _ => Err(serde::de::Error::custom(concat!("expected ", stringify!($value)))),
+                }
+            }
+        }
+
+        #[cfg(feature = "ts")]
+        impl TS for $name {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+            fn name(_: &ts_rs::Config) -> String {
+                stringify!($value).to_owned()
+            }
+            fn inline(_: &ts_rs::Config) -> String {
+                stringify!($value).to_owned()
+            }
+        }
+    };
+}
+
+bool_literal!(True, true);
+bool_literal!(False, false);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Notification {
+        Notification {
+            id: "0193".into(),
+            user_id: "42".into(),
+            kind: "payment.received".into(),
+            title: "Payment received".into(),
+            message: "You got $20".into(),
+            data: json!({"amount": 20}).as_object().cloned(),
+            is_read: false,
+            created_at: "2026-11-25T17:00:00.000Z".into(),
+            read_at: None,
+        }
+    }
+
+    #[test]
+    fn notification_is_camel_case_with_type_field() {
+        let value = serde_json::to_value(sample()).unwrap();
+        assert_eq!(
+            value,
+            json!({"id": "0193", "userId": "42", "type": "payment.received", "title": "Payment received",
+                   "message": "You got $20", "data": {"amount": 20}, "isRead": false,
+                   "createdAt": "2026-11-25T17:00:00.000Z", "readAt": null})
+        );
+    }
+
+    #[test]
+    fn envelopes_are_type_and_data() {
+        let event = ServerEvent::UnreadCount(UnreadCount { count: 3 });
+        assert_eq!(
+            serde_json::to_value(&event).unwrap(),
+            json!({"type": "unread_count", "data": {"count": 3}})
+        );
+        assert_eq!(event.name(), "unread_count");
+        let deleted = ServerEvent::NotificationDeleted(NotificationId { id: "x".into() });
+        assert_eq!(
+            serde_json::to_string(&deleted).unwrap(),
+            r#"{"type":"notification_deleted","data":{"id":"x"}}"#
+        );
+        let resync = ServerEvent::Resync(Empty {});
+        assert_eq!(
+            serde_json::to_string(&resync).unwrap(),
+            r#"{"type":"resync","data":{}}"#
+        );
+        let back: ServerEvent =
+            serde_json::from_value(json!({"type": "notification", "data": sample()})).unwrap();
+        assert_eq!(back, ServerEvent::Notification(sample()));
+    }
+
+    #[test]
+    fn acks_round_trip_by_success_flag() {
+        let ok: Ack<Updated> = Ack::ok(Updated { updated: 2 });
+        assert_eq!(
+            serde_json::to_value(&ok).unwrap(),
+            json!({"success": true, "data": {"updated": 2}})
+        );
+        let err: Ack<Updated> = Ack::err(ErrorCode::NotFound, "no such notification");
+        let text = serde_json::to_string(&err).unwrap();
+        assert_eq!(
+            text,
+            r#"{"success":false,"error":{"code":"not_found","message":"no such notification"}}"#
+        );
+        let back: Ack<Updated> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.into_result().unwrap_err().code, ErrorCode::NotFound);
+        let back: Ack<Updated> =
+            serde_json::from_str(r#"{"success":true,"data":{"updated":2}}"#).unwrap();
+        assert_eq!(back.into_result().unwrap().updated, 2);
+    }
+
+    #[test]
+    fn error_codes_match_their_strings() {
+        for code in [
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::InvalidJson,
+            ErrorCode::ValidationFailed,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::RateLimited,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
+        }
+    }
+
+    #[test]
+    fn create_body_defaults_and_rejects_unknown_fields() {
+        let body: CreateNotification =
+            serde_json::from_str(r#"{"userId":"1","title":"Hi"}"#).unwrap();
+        assert_eq!(body.message, None);
+        assert_eq!(body.kind, None);
+        assert!(
+            serde_json::from_str::<CreateNotification>(r#"{"userId":"1","title":"Hi","extra":1}"#)
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,50 @@
+// Generated from bindings/src/lib.rs by bindings/tests/typescript.rs. Do not edit by hand:
+// run `UPDATE_BINDINGS=1 cargo test -p notify-bindings` after changing the Rust types.
+
+export type Notification = { 
+/**
+ * Time-ordered: a user's later notification compares greater.
+ */
+id: string, userId: string, type: string, title: string, message: string, data: Record<string, unknown> | null, isRead: boolean, 
+/**
+ * RFC 3339 UTC with milliseconds, e.g. `2026-11-25T17:00:00.000Z`.
+ */
+createdAt: string, readAt: string | null, };
+
+export type UnreadCount = { count: number, };
+
+export type NotificationId = { id: string, };
+
+export type AllRead = { readAt: string, };
+
+export type Empty = Record<symbol, never>;
+
+export type ServerEvent = { "type": "notification", "data": Notification } | { "type": "unread_count", "data": UnreadCount } | { "type": "notification_updated", "data": Notification } | { "type": "notification_deleted", "data": NotificationId } | { "type": "all_read", "data": AllRead } | { "type": "resync", "data": Empty };
+
+export type CreateNotification = { userId: string, title: string, message?: string, type?: string, data?: Record<string, unknown> | null, };
+
+export type Page = { items: Array<Notification>, nextCursor: string | null, };
+
+export type ListRequest = { limit?: number, before?: string, unreadOnly?: boolean, };
+
+export type SubscribeRequest = { since?: string, };
+
+export type SubscribeResult = { unreadCount: number, 
+/**
+ * Every notification newer than `since`, oldest first, at most 500.
+ */
+missed: Array<Notification>, 
+/**
+ * True when more were missing than `missed` holds: reload the first page.
+ */
+resync: boolean, };
+
+export type Updated = { updated: number, };
+
+export type ErrorCode = "unauthorized" | "forbidden" | "not_found" | "invalid_json" | "validation_failed" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
+
+export type ErrorBody = { code: ErrorCode, message: string, };
+
+export type ErrorResponse = { error: ErrorBody, };
+
+export type Ack<T> = { success: true, data: T, } | { success: false, error: ErrorBody, };
