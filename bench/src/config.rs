@@ -1,0 +1,98 @@
+//! Command-line flags of the benchmark (each also readable from an env var).
+//!
+//! Every load is bounded: socket counts, rates and durations all have ceilings here, and the
+//! run stops by itself when the last phase ends.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// Benchmarks the release notify-server on 127.0.0.1 and prints the figures as Markdown.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "notify-bench", version, about)]
+pub struct Config {
+    /// The server binary (build it first: `cargo build --release -p notify-server`).
+    #[arg(
+        long,
+        env = "NOTIFY_SERVER_BIN",
+        default_value = "target/release/notify-server"
+    )]
+    pub server_bin: PathBuf,
+
+    /// Phases to run, in this order.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "limits,memory,latency,throughput"
+    )]
+    pub phases: Vec<Phase>,
+
+    /// (a) Idle authenticated sockets to hold, one fresh server per count.
+    #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+    pub sockets: Vec<usize>,
+
+    /// Socket connects in flight at once while opening a fleet.
+    #[arg(long, default_value_t = 64)]
+    pub connect_concurrency: usize,
+
+    /// (b) Steady publish rate for the latency phase, notifications per second.
+    #[arg(long, default_value_t = 2000)]
+    pub latency_rate: u32,
+
+    /// (b) How long the latency phase publishes, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub latency_secs: u64,
+
+    /// (b, c) Receiving users, one socket each; notifications go round-robin over them.
+    #[arg(long, default_value_t = 1000)]
+    pub receivers: usize,
+
+    /// (c) Publish rates to try, in order, until one is not fully delivered in time.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "2000,4000,6000,8000,10000,12000,15000,20000,25000,30000"
+    )]
+    pub rates: Vec<u32>,
+
+    /// (c) Seconds each rate step publishes for.
+    #[arg(long, default_value_t = 5)]
+    pub step_secs: u64,
+
+    /// (b, c) POSTs in flight at once (HTTP keep-alive connections used).
+    #[arg(long, default_value_t = 256)]
+    pub max_in_flight: usize,
+
+    /// (b, c) After the last POST, how long to wait for outstanding deliveries, in seconds.
+    #[arg(long, default_value_t = 3)]
+    pub drain_secs: u64,
+}
+
+impl Config {
+    pub fn latency_duration(&self) -> Duration {
+        Duration::from_secs(self.latency_secs)
+    }
+
+    pub fn step_duration(&self) -> Duration {
+        Duration::from_secs(self.step_secs)
+    }
+
+    pub fn drain(&self) -> Duration {
+        Duration::from_secs(self.drain_secs)
+    }
+}
+
+/// One part of the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Phase {
+    /// Whether the server raises its own open-file limit.
+    Limits,
+    /// (a) Server memory per idle authenticated socket.
+    Memory,
+    /// (b) Delivery latency at a steady rate.
+    Latency,
+    /// (c) Highest sustained publish rate with every notification delivered.
+    Throughput,
+}

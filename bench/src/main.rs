@@ -1,0 +1,77 @@
+//! `notify-bench`: measures the release notify-server on this machine and prints Markdown.
+//!
+//! # Layout
+//! - [`config`]: flags (binary path, socket counts, rates, durations); every load is bounded.
+//! - [`server`]: starts a fresh server per phase on `127.0.0.1:0`, stops it by pid.
+//! - [`procfs`]: RSS, CPU time and open-file limits from `/proc`.
+//! - [`fleet`]: opens thousands of lean Socket.IO sockets (the testkit's `load` module).
+//! - [`publisher`]: open-loop `POST /notifications` at a fixed rate.
+//! - [`deliveries`]: matches what sockets received to what was sent; percentiles.
+//! - [`rig`]: server + receiving sockets + collector + publisher, for phases (b) and (c).
+//! - [`phases`]: limits, (a) memory, (b) latency, (c) throughput.
+//!
+//! Usage: `cargo build --release -p notify-server -p notify-bench && target/release/notify-bench`.
+
+// The lean load client lives in the testkit (testkit/src/load.rs) so other load tests can
+// share it; it is compiled here by path until the testkit's lib.rs exports it.
+#[path = "../../testkit/src/load.rs"]
+mod load;
+
+mod config;
+mod deliveries;
+mod fleet;
+mod phases;
+mod procfs;
+mod publisher;
+mod rig;
+mod server;
+
+use anyhow::Result;
+use clap::Parser;
+
+use config::{Config, Phase};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let config = Config::parse();
+    let bench_nofile = procfs::raise_own_nofile()?;
+    println!("{}", header(&config));
+    for phase in &config.phases {
+        eprintln!("phase {phase:?}…");
+        let section = match phase {
+            Phase::Limits => phases::limits(&config, bench_nofile).await?,
+            Phase::Memory => phases::memory(&config).await?,
+            Phase::Latency => phases::latency(&config).await?,
+            Phase::Throughput => phases::throughput(&config).await?,
+        };
+        println!("{section}");
+    }
+    Ok(())
+}
+
+/// What was measured where: machine, binary, and the exact arguments.
+fn header(config: &Config) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!(
+        "## notify-bench run\n\n\
+         - machine: {cores} cores ({cpu}); bench and server share them, on 127.0.0.1\n\
+         - server: `{}` (default rate limits)\n\
+         - arguments: `{}`\n",
+        config.server_bin.display(),
+        if args.is_empty() {
+            "(defaults)".to_owned()
+        } else {
+            args.join(" ")
+        }
+    )
+}

@@ -1,0 +1,134 @@
+//! Runs the release server under test: one fresh process (and SQLite file) per phase.
+//!
+//! The server gets a free loopback port (`--port 0`), its default rate limits, and the
+//! testkit's HS256 secret so tokens can be minted in-process. It is stopped by pid (SIGTERM,
+//! then SIGKILL if it doesn't exit), and its temp dir goes with it.
+//!
+//! This launcher, rather than the testkit's, because the bench needs to set the child's
+//! open-file limit before `exec` (to see whether the server raises its own).
+
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use notify_testkit::jwt::TEST_SECRET;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running server process.
+pub struct Server {
+    child: Child,
+    pid: u32,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `bin` and waits for its `listening on http://127.0.0.1:<port>` line.
+    ///
+    /// With `soft_nofile`, the child starts with that soft RLIMIT_NOFILE (hard unchanged).
+    pub async fn start(bin: &Path, soft_nofile: Option<u64>) -> Result<Server> {
+        if !bin.exists() {
+            bail!(
+                "{} not found: run `cargo build --release -p notify-server` first",
+                bin.display()
+            );
+        }
+        let dir = tempfile::tempdir()?;
+        let db = dir.path().join("bench.db");
+        let mut command = std::process::Command::new(bin);
+        command
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--jwt-secret",
+                TEST_SECRET,
+            ])
+            .arg("--database-url")
+            .arg(format!("sqlite://{}", db.display()))
+            .env_remove("PORT")
+            .env_remove("HOST")
+            .env_remove("DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(soft) = soft_nofile {
+            // SAFETY: only async-signal-safe calls (getrlimit/setrlimit) between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    let mut limit = libc::rlimit {
+                        rlim_cur: 0,
+                        rlim_max: 0,
+                    };
+                    if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    limit.rlim_cur = soft.min(limit.rlim_max);
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = Command::from(command)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let pid = child.id().ok_or_else(|| anyhow!("server exited at once"))?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+
+        let addr = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or(rest);
+                    return Ok::<_, anyhow::Error>(addr.parse::<SocketAddr>()?);
+                }
+            }
+            bail!("server closed stdout without printing `listening on`")
+        })
+        .await
+        .context("waiting for `listening on`")??;
+
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Server {
+            child,
+            pid,
+            addr,
+            _dir: dir,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGTERM by pid, then SIGKILL after 10 s; returns the exit status text.
+    pub async fn stop(mut self) -> Result<String> {
+        // SAFETY: kill(2) on the pid of our own child, which we haven't reaped yet.
+        unsafe { libc::kill(self.pid as i32, libc::SIGTERM) };
+        match tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await {
+            Ok(status) => Ok(status?.to_string()),
+            Err(_) => {
+                self.child.kill().await?;
+                Ok("did not exit within 10 s of SIGTERM; killed".to_owned())
+            }
+        }
+    }
+}
