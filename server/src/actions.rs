@@ -1,0 +1,126 @@
+//! The operations on a user's notifications, shared by REST and Socket.IO handlers: each
+//! validates, changes the store, then pushes the change and the fresh unread count to every
+//! live socket and SSE stream of that user.
+
+use notify_bindings::{
+    AllRead, CreateNotification, Notification, NotificationId, Page, ServerEvent, SubscribeResult,
+    UnreadCount, Updated, limits,
+};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::ListQuery;
+use crate::validation;
+
+fn unread(count: u64) -> ServerEvent {
+    ServerEvent::UnreadCount(UnreadCount { count })
+}
+
+/// Stores a notification for `body.userId` and pushes it live. The caller must be allowed
+/// to publish (checked where the request arrives).
+pub async fn create(state: &AppState, body: CreateNotification) -> Result<Notification, ApiError> {
+    let new = validation::new_notification(body)?;
+    let created = state.store.create(new).await?;
+    state.fanout.metrics.notifications_created.inc();
+    let notification = created.value;
+    state
+        .fanout
+        .push(
+            &notification.user_id,
+            &[
+                ServerEvent::Notification(notification.clone()),
+                unread(created.unread_count),
+            ],
+        )
+        .await;
+    Ok(notification)
+}
+
+pub async fn list(state: &AppState, user_id: &str, query: ListQuery) -> Result<Page, ApiError> {
+    Ok(state.store.list(user_id, query).await?)
+}
+
+pub async fn unread_count(state: &AppState, user_id: &str) -> Result<UnreadCount, ApiError> {
+    Ok(UnreadCount {
+        count: state.store.unread_count(user_id).await?,
+    })
+}
+
+pub async fn mark_read(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+) -> Result<Notification, ApiError> {
+    validation::notification_id("id", id)?;
+    let marked = state
+        .store
+        .mark_read(user_id, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let notification = marked.value.notification;
+    if marked.value.changed {
+        let events = [
+            ServerEvent::NotificationUpdated(notification.clone()),
+            unread(marked.unread_count),
+        ];
+        state.fanout.push(user_id, &events).await;
+    }
+    Ok(notification)
+}
+
+pub async fn mark_all_read(state: &AppState, user_id: &str) -> Result<Updated, ApiError> {
+    let all = state.store.mark_all_read(user_id).await?;
+    if all.value.updated > 0 {
+        let events = [
+            ServerEvent::AllRead(AllRead {
+                read_at: all.value.read_at,
+            }),
+            unread(all.unread_count),
+        ];
+        state.fanout.push(user_id, &events).await;
+    }
+    Ok(Updated {
+        updated: all.value.updated,
+    })
+}
+
+pub async fn delete(state: &AppState, user_id: &str, id: &str) -> Result<(), ApiError> {
+    validation::notification_id("id", id)?;
+    let deleted = state
+        .store
+        .delete(user_id, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let events = [
+        ServerEvent::NotificationDeleted(NotificationId { id: id.to_owned() }),
+        unread(deleted.unread_count),
+    ];
+    state.fanout.push(user_id, &events).await;
+    Ok(())
+}
+
+/// The unread count and, with `since`, every newer notification (oldest first, at most 500).
+pub async fn catch_up(
+    state: &AppState,
+    user_id: &str,
+    since: Option<&str>,
+) -> Result<SubscribeResult, ApiError> {
+    let (missed, resync) = match since.filter(|s| !s.is_empty()) {
+        Some(since) => {
+            validation::notification_id("since", since)?;
+            let catch_up = state
+                .store
+                .since(user_id, since, limits::CATCH_UP_MAX)
+                .await?;
+            (catch_up.missed, catch_up.truncated)
+        }
+        None => (Vec::new(), false),
+    };
+    // Counted after the catch-up, so it covers at least everything in `missed`.
+    let unread_count = state.store.unread_count(user_id).await?;
+    Ok(SubscribeResult {
+        unread_count,
+        missed,
+        resync,
+    })
+}

@@ -1,0 +1,108 @@
+//! Delivers server events to every live socket and SSE stream of a user.
+//!
+//! Sockets of a user share the Socket.IO room `user:<id>`; SSE streams subscribe to a
+//! per-user broadcast channel here. An event is serialised once per push and shared by all
+//! streams of that user.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use notify_bindings::{NAMESPACE, ServerEvent};
+use socketioxide::SocketIo;
+use tokio::sync::broadcast;
+
+use crate::metrics::Metrics;
+use crate::presence::Presence;
+
+/// Events an SSE stream may fall behind by before it is told to resync.
+const SSE_BUFFER: usize = 256;
+
+/// The Socket.IO room of a user's sockets.
+pub fn room(user_id: &str) -> String {
+    format!("user:{user_id}")
+}
+
+/// One event as an SSE stream sends it.
+#[derive(Debug, Clone)]
+pub struct SseMessage {
+    /// The notification id, on `notification` events (the SSE `id:` line).
+    pub id: Option<String>,
+    /// The envelope as JSON.
+    pub json: Arc<str>,
+}
+
+impl SseMessage {
+    pub fn new(event: &ServerEvent) -> Self {
+        let id = match event {
+            ServerEvent::Notification(n) => Some(n.id.clone()),
+            _ => None,
+        };
+        // Serialising our own types to a string cannot fail.
+        let json = serde_json::to_string(event).unwrap_or_default().into();
+        Self { id, json }
+    }
+}
+
+/// Per-user channels feeding the SSE streams of this node.
+#[derive(Default)]
+pub struct SseHub {
+    channels: Mutex<HashMap<String, broadcast::Sender<SseMessage>>>,
+}
+
+impl SseHub {
+    pub fn subscribe(&self, user_id: &str) -> broadcast::Receiver<SseMessage> {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels
+            .entry(user_id.to_owned())
+            .or_insert_with(|| broadcast::channel(SSE_BUFFER).0)
+            .subscribe()
+    }
+
+    /// Sends to the user's streams; returns how many received it.
+    fn send(&self, user_id: &str, message: SseMessage) -> usize {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(sender) = channels.get(user_id) else {
+            return 0;
+        };
+        match sender.send(message) {
+            Ok(receivers) => receivers,
+            Err(_) => {
+                // Every stream of this user has closed.
+                channels.remove(user_id);
+                0
+            }
+        }
+    }
+}
+
+/// Everything a push needs.
+#[derive(Clone)]
+pub struct Fanout {
+    /// Set once the Socket.IO layer is built (which itself needs the state holding this).
+    pub io: Arc<OnceLock<SocketIo>>,
+    pub sse: Arc<SseHub>,
+    pub presence: Arc<Presence>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Fanout {
+    /// Pushes `events`, in order, to all of the user's sockets and SSE streams.
+    pub async fn push(&self, user_id: &str, events: &[ServerEvent]) {
+        let Some(ns) = self.io.get().and_then(|io| io.of(NAMESPACE)) else {
+            return;
+        };
+        let room = room(user_id);
+        for event in events {
+            if let Err(e) = ns.clone().to(room.clone()).emit(event.name(), event).await {
+                tracing::warn!(error = %e, user_id, event = event.name(), "socket push failed");
+            }
+            let streams = self.sse.send(user_id, SseMessage::new(event));
+            if matches!(event, ServerEvent::Notification(_)) {
+                let receivers = streams + self.presence.sockets_of(user_id);
+                self.metrics
+                    .notifications_delivered
+                    .inc_by(receivers as u64);
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Request extractors: the authenticated, rate-limited caller, and JSON bodies whose errors
+//! have the contract's shape (400 for bad JSON, 422 naming the field, 413 over the limit).
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{self, Principal};
+use crate::error::ApiError;
+use crate::json::parse_json;
+use crate::state::AppState;
+
+/// The caller of a REST route, from `Authorization: Bearer <jwt>`.
+pub struct Caller(pub Principal);
+
+/// A caller allowed to publish (`role: service` or scope `notifications:publish`); others get 403
+/// before their body is even read.
+pub struct Publisher;
+
+impl FromRequestParts<AppState> for Publisher {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let principal = authenticate(parts, state, false)?;
+        if !principal.can_publish {
+            return Err(ApiError::Forbidden(
+                "publishing needs a service token".into(),
+            ));
+        }
+        Ok(Publisher)
+    }
+}
+
+/// The caller of the SSE stream: the header, or `?access_token=` for EventSource.
+pub struct StreamCaller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authenticate(parts, state, false).map(Caller)
+    }
+}
+
+impl FromRequestParts<AppState> for StreamCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authenticate(parts, state, true).map(StreamCaller)
+    }
+}
+
+/// Verifies the token and charges the caller's rate-limit buckets: publishers their own,
+/// users theirs and their IP's; failed attempts their IP's.
+fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+    allow_query_token: bool,
+) -> Result<Principal, ApiError> {
+    let ip = client_ip(parts, state.config.trust_proxy);
+    let header_token = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::bearer);
+    let query_token = allow_query_token
+        .then(|| query_param(parts, "access_token"))
+        .flatten();
+    let verified = match header_token.map(str::to_owned).or(query_token) {
+        Some(token) => state
+            .auth
+            .verify(&token)
+            .map_err(|e| ApiError::Unauthorized(e.to_string())),
+        None => Err(ApiError::Unauthorized("missing bearer token".into())),
+    };
+    let principal = match verified {
+        Ok(principal) => principal,
+        Err(e) => {
+            state.limits.ip(ip)?;
+            return Err(e);
+        }
+    };
+    if principal.can_publish {
+        state.limits.publisher(&principal.user_id)?;
+    } else {
+        state.limits.user(&principal.user_id)?;
+        state.limits.ip(ip)?;
+    }
+    Ok(principal)
+}
+
+/// A query parameter, percent-decoded.
+pub fn query_param(parts: &Parts, name: &str) -> Option<String> {
+    let query = parts.uri.query()?;
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find_map(|(key, value)| (key == name).then_some(value))
+}
+
+/// The client's address: the socket peer, or with `--trust-proxy` the first
+/// `X-Forwarded-For` hop that the proxy in front of us recorded.
+fn client_ip(parts: &Parts, trust_proxy: bool) -> IpAddr {
+    let forwarded = trust_proxy
+        .then(|| {
+            parts
+                .headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .split(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .flatten();
+    forwarded
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip())
+        })
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// A JSON body. Unlike axum's `Json`, it needs no `Content-Type` and reports errors in the
+/// contract's shape.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("request body is over the size limit".into())
+            } else {
+                ApiError::InvalidJson(rejection.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}

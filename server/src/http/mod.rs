@@ -1,0 +1,84 @@
+//! The HTTP side: REST routes, SSE, health and metrics, with CORS, body limits, tracing and
+//! request metrics around them. Socket.IO is mounted as a layer beside the routes.
+
+mod extract;
+mod health;
+mod notifications;
+mod sse;
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use socketioxide::layer::SocketIoLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::metrics::RequestLabels;
+use crate::state::AppState;
+
+/// The whole HTTP application.
+pub fn app(state: AppState, socket_io: SocketIoLayer) -> Router {
+    let cors = cors(&state.config.cors_origins, state.config.dev);
+    Router::new()
+        .merge(notifications::router())
+        .merge(health::router())
+        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::NotFound("no such route for this method".into())
+        })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
+        .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .with_state(state)
+        .layer(socket_io)
+        .layer(TraceLayer::new_for_http())
+        .layer(cors)
+}
+
+/// CORS: none by default, the configured origins, or any with `*` (and in dev mode).
+/// Tokens travel in headers, never cookies, so credentials are not allowed.
+fn cors(origins: &[String], dev: bool) -> CorsLayer {
+    let allow_origin = if origins.iter().any(|o| o == "*") || (origins.is_empty() && dev) {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| o.trim().parse().ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("last-event-id"),
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    let labels = RequestLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
+    state
+        .fanout
+        .metrics
+        .request_duration
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
+    response
+}

@@ -1,0 +1,126 @@
+//! `GET /notifications/events`: the same event stream as Socket.IO, over Server-Sent Events.
+//!
+//! The stream subscribes to the user's live channel first, then reads the unread count and
+//! (with `Last-Event-ID`) the missed notifications, so nothing published in between is lost;
+//! live notifications already sent by the catch-up are skipped. It ends when the token
+//! expires or the server shuts down; `: ping` comments keep proxies from closing it.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream, StreamExt};
+use notify_bindings::{Empty, ServerEvent, UnreadCount};
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use super::extract::{StreamCaller, query_param};
+use crate::actions;
+use crate::error::ApiError;
+use crate::fanout::SseMessage;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+/// How often a `: ping` comment is sent.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// The resume point: the `Last-Event-ID` header, or `?lastEventId=` for clients that can't set it.
+pub struct LastEventId(Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LastEventId {
+    type Rejection = Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let header = parts
+            .headers
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(LastEventId(
+            header
+                .or_else(|| query_param(parts, "lastEventId"))
+                .filter(|id| !id.is_empty()),
+        ))
+    }
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    StreamCaller(caller): StreamCaller,
+    LastEventId(last_event_id): LastEventId,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let live = state.fanout.sse.subscribe(&caller.user_id);
+    let catch_up = actions::catch_up(&state, &caller.user_id, last_event_id.as_deref()).await?;
+
+    let mut first = vec![SseMessage::new(&ServerEvent::UnreadCount(UnreadCount {
+        count: catch_up.unread_count,
+    }))];
+    let newest_sent = catch_up
+        .missed
+        .last()
+        .map(|n| n.id.clone())
+        .or(last_event_id);
+    first.extend(
+        catch_up
+            .missed
+            .into_iter()
+            .map(|n| SseMessage::new(&ServerEvent::Notification(n))),
+    );
+    if catch_up.resync {
+        first.push(SseMessage::new(&ServerEvent::Resync(Empty {})));
+    }
+
+    let live = BroadcastStream::new(live).filter_map(move |received| {
+        let message = match received {
+            // Already sent by the catch-up.
+            Ok(m) if m.id.is_some() && m.id <= newest_sent => None,
+            Ok(m) => Some(m),
+            // This stream fell behind: the client reloads its first page.
+            Err(BroadcastStreamRecvError::Lagged(_)) => {
+                Some(SseMessage::new(&ServerEvent::Resync(Empty {})))
+            }
+        };
+        std::future::ready(message)
+    });
+
+    let ends = {
+        let shutdown = state.shutdown.clone();
+        let expiry = caller.time_left();
+        async move {
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep(expiry) => {}
+            }
+        }
+    };
+    let guard = StreamGuard::open(state.fanout.metrics.clone());
+    let events = stream::iter(first)
+        .chain(live)
+        .take_until(ends)
+        .map(move |message| {
+            let _open = &guard;
+            let event = Event::default().data(&*message.json);
+            Ok(match message.id {
+                Some(id) => event.id(id),
+                None => event,
+            })
+        });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("ping")))
+}
+
+/// Counts the stream in `notify_sse_streams` while it is open.
+struct StreamGuard(std::sync::Arc<Metrics>);
+
+impl StreamGuard {
+    fn open(metrics: std::sync::Arc<Metrics>) -> Self {
+        metrics.sse_streams.inc();
+        Self(metrics)
+    }
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.sse_streams.dec();
+    }
+}

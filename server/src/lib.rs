@@ -1,0 +1,73 @@
+//! GhostPay Notifications server: stores each user's notifications and pushes them live over
+//! Socket.IO (namespace `/notifications`) and Server-Sent Events, with a REST API beside.
+//!
+//! # Layout
+//! - [`config`]: flags and env vars (clap).
+//! - [`server`]: assembles the parts and runs until a shutdown signal.
+//! - `auth`: JWT verification (algorithm pinned) and minting.
+//! - `store`: the [`store::Store`] trait and its SQLite implementation.
+//! - `actions`: create / list / read / read-all / delete / catch-up, shared by REST and sockets.
+//! - `fanout`: pushes events to a user's sockets (rooms) and SSE streams.
+//! - `http`: REST routes, SSE, health, metrics, CORS and body limits.
+//! - `socket`: the Socket.IO namespace: auth middleware, event dispatch, token expiry.
+//! - `validation`, `json`, `error`: input rules and the contract's error shapes.
+//! - `rate_limit`, `presence`, `metrics`: token buckets, sockets per user, Prometheus.
+//! - `dev`: the `--dev` banner.
+
+mod actions;
+pub mod auth;
+pub mod config;
+pub mod dev;
+mod error;
+mod fanout;
+mod http;
+mod json;
+mod metrics;
+mod presence;
+mod rate_limit;
+pub mod server;
+mod socket;
+mod state;
+pub mod store;
+mod validation;
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use config::{JwtAlgorithm, JwtConfig, ServerConfig};
+
+/// Runs the server as configured until SIGTERM / Ctrl-C.
+pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!(error = %e, "could not raise the open-file limit");
+    }
+    let (secret, generated) = match (
+        &jwt.jwt_secret,
+        config.dev && jwt.jwt_algorithm == JwtAlgorithm::Hs256,
+    ) {
+        (Some(secret), _) => (Some(secret.clone()), false),
+        (None, true) => (Some(dev::generate_secret()), true),
+        (None, false) => (None, false),
+    };
+    let store = Arc::new(store::open_sqlite(config.sqlite_path()?)?);
+    let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+    let address = listener.local_addr()?;
+    let base_url = format!("http://{address}");
+    if config.dev {
+        if let Some(secret) = &secret {
+            println!("{}", dev::banner(&jwt, secret, &base_url, generated)?);
+        }
+        tracing::warn!("development mode: do not use in production");
+    }
+    // Tests and scripts read the port from this line.
+    println!("listening on {base_url}");
+    tracing::info!(%address, "listening");
+
+    let shutdown = CancellationToken::new();
+    server::cancel_on_signal(shutdown.clone());
+    server::serve(config, &jwt, secret.as_deref(), store, listener, shutdown).await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! Assembles the service (store, auth, Socket.IO, HTTP) and runs it until a shutdown signal.
+//!
+//! Shutdown order: stop accepting, end SSE streams and disconnect sockets (clients reconnect
+//! elsewhere), let in-flight requests finish their writes, then return.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use socketioxide::{SocketIo, TransportType};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::Authenticator;
+use crate::config::{JwtConfig, ServerConfig, Transport};
+use crate::fanout::Fanout;
+use crate::rate_limit::{FORGET_INTERVAL, RateLimits};
+use crate::state::{AppState, Services};
+use crate::store::Store;
+use crate::{http, socket};
+
+/// How long shutdown waits for connections to finish before giving up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves on `listener` until `shutdown` is cancelled. `secret` is the HS256 secret in use.
+pub async fn serve(
+    config: ServerConfig,
+    jwt: &JwtConfig,
+    secret: Option<&str>,
+    store: Arc<dyn Store>,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let state = AppState {
+        services: Arc::new(Services {
+            store,
+            auth: Authenticator::new(jwt, secret)?,
+            limits: RateLimits::new(&config),
+            config,
+            shutdown: shutdown.clone(),
+        }),
+        fanout: Fanout {
+            io: Arc::new(OnceLock::new()),
+            sse: Arc::default(),
+            presence: Arc::default(),
+            metrics: Arc::default(),
+        },
+    };
+    let (layer, io) = socket_io(&state);
+    let _ = state.fanout.io.set(io.clone());
+    socket::register(&io);
+    spawn_limit_cleanup(&state);
+
+    let app = http::app(state, layer).into_make_service_with_connect_info::<SocketAddr>();
+    let stopping = shutdown.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        stopping.cancelled().await;
+        tracing::info!("shutting down: closing sockets and streams");
+        io.close().await;
+    });
+    let server = tokio::spawn(server.into_future());
+    shutdown.cancelled().await;
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(result) => result??,
+        Err(_) => tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them"),
+    }
+    Ok(())
+}
+
+fn socket_io(state: &AppState) -> (socketioxide::layer::SocketIoLayer, SocketIo) {
+    let config = &state.config;
+    let builder = SocketIo::builder()
+        .with_state(state.clone())
+        .max_payload(config.body_limit as u64)
+        // Oversize events get a failed ack (checked per event); this only stops abuse.
+        .ws_max_message_size(config.body_limit.max(1 << 20))
+        .ws_max_frame_size(config.body_limit.max(1 << 20));
+    let builder = match (
+        config.transports.contains(&Transport::Polling),
+        config.transports.contains(&Transport::Websocket),
+    ) {
+        (true, false) => builder.transports([TransportType::Polling]),
+        (false, true) => builder.transports([TransportType::Websocket]),
+        _ => builder,
+    };
+    builder.build_layer()
+}
+
+fn spawn_limit_cleanup(state: &AppState) {
+    let services = state.services.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(FORGET_INTERVAL);
+        loop {
+            tokio::select! {
+                () = services.shutdown.cancelled() => break,
+                _ = every.tick() => services.limits.forget_idle(),
+            }
+        }
+    });
+}
+
+/// Cancels `token` on SIGTERM or Ctrl-C.
+pub fn cancel_on_signal(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            () = terminate => {}
+        }
+        token.cancel();
+    });
+}

@@ -1,0 +1,131 @@
+//! The Socket.IO namespace `/notifications`: authentication at connect, one room per user,
+//! the client events with their acks, and disconnection when the token expires.
+
+mod events;
+
+use std::sync::Arc;
+
+use notify_bindings::{NAMESPACE, ServerEvent, UnreadCount};
+use serde::Deserialize;
+use socketioxide::SocketIo;
+use socketioxide::extract::{Extension, SocketRef, State, TryData};
+use socketioxide::handler::ConnectHandler;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::{self, Principal};
+use crate::fanout::room;
+use crate::state::AppState;
+
+/// Registers the namespace.
+pub fn register(io: &SocketIo) {
+    io.ns(NAMESPACE, on_connect.with(authenticate));
+}
+
+/// What a connected socket carries: its verified user, and a token cancelled when it leaves.
+#[derive(Clone)]
+pub struct Session {
+    pub principal: Arc<Principal>,
+    left: CancellationToken,
+}
+
+/// The CONNECT auth payload browsers send: `{"token": "<jwt>"}`.
+#[derive(Deserialize)]
+struct AuthPayload {
+    token: Option<String>,
+}
+
+/// Why a connection was refused; the text is the `connect_error` message.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("rate_limited")]
+    TooManySockets,
+}
+
+/// Connect middleware: the token comes from the auth payload, the handshake's
+/// `Authorization` header, or `?token=`; without a valid one the socket joins nothing.
+async fn authenticate(
+    socket: SocketRef,
+    TryData(payload): TryData<AuthPayload>,
+    State(state): State<AppState>,
+) -> Result<(), Refused> {
+    let parts = socket.req_parts();
+    let token = payload
+        .ok()
+        .and_then(|p| p.token)
+        .or_else(|| {
+            let header = parts
+                .headers
+                .get(axum::http::header::AUTHORIZATION)?
+                .to_str()
+                .ok()?;
+            auth::bearer(header).map(str::to_owned)
+        })
+        .or_else(|| query_token(parts.uri.query()?));
+    let principal = token
+        .and_then(|t| state.auth.verify(&t).ok())
+        .ok_or(Refused::Unauthorized)?;
+    if !state
+        .fanout
+        .presence
+        .try_join(&principal.user_id, state.config.max_sockets_per_user)
+    {
+        return Err(Refused::TooManySockets);
+    }
+    socket.extensions.insert(Session {
+        principal: Arc::new(principal),
+        left: CancellationToken::new(),
+    });
+    Ok(())
+}
+
+fn query_token(query: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find_map(|(key, value)| (key == "token").then_some(value))
+}
+
+async fn on_connect(
+    socket: SocketRef,
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) {
+    let user_id = session.principal.user_id.clone();
+    socket.join(room(&user_id));
+    socket.on_fallback(events::dispatch);
+    socket.on_disconnect(on_disconnect);
+    state.fanout.metrics.sockets.inc();
+    expire_with_token(socket.clone(), &session);
+
+    match state.store.unread_count(&user_id).await {
+        Ok(count) => {
+            let event = ServerEvent::UnreadCount(UnreadCount { count });
+            if let Err(e) = socket.emit(event.name(), &event) {
+                tracing::debug!(error = %e, "could not send the first unread_count");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "unread count unavailable at connect"),
+    }
+}
+
+/// Disconnects the socket the moment its token expires; the client reconnects with a fresh one.
+fn expire_with_token(socket: SocketRef, session: &Session) {
+    let (left, time_left) = (session.left.clone(), session.principal.time_left());
+    tokio::spawn(async move {
+        tokio::select! {
+            () = left.cancelled() => {}
+            () = tokio::time::sleep(time_left) => {
+                tracing::debug!(sid = %socket.id, "token expired; disconnecting");
+                let _ = socket.disconnect();
+            }
+        }
+    });
+}
+
+async fn on_disconnect(Extension(session): Extension<Session>, State(state): State<AppState>) {
+    session.left.cancel();
+    state.fanout.presence.leave(&session.principal.user_id);
+    state.fanout.metrics.sockets.dec();
+}

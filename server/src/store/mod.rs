@@ -1,0 +1,99 @@
+//! Storage of users' notifications behind a small trait, so that another engine (PostgreSQL)
+//! can be added without touching the handlers.
+//!
+//! Every mutation returns the user's unread count as of that change, computed in the same
+//! transaction, so the push that follows it never shows a stale count.
+
+mod migrations;
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use notify_bindings::{Notification, Page};
+use serde_json::{Map, Value};
+
+/// A validated notification to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewNotification {
+    pub user_id: String,
+    pub kind: String,
+    pub title: String,
+    pub message: String,
+    pub data: Option<Map<String, Value>>,
+}
+
+/// A validated page request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub limit: u32,
+    pub before: Option<String>,
+    pub unread_only: bool,
+}
+
+/// What a change left behind: its result and the user's unread count afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed<T> {
+    pub value: T,
+    pub unread_count: u64,
+}
+
+/// Result of marking one notification read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarkedRead {
+    pub notification: Notification,
+    /// False when it was already read (nothing to push).
+    pub changed: bool,
+}
+
+/// Result of marking everything read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllMarkedRead {
+    pub updated: u64,
+    pub read_at: String,
+}
+
+/// The notifications a client missed, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatchUp {
+    pub missed: Vec<Notification>,
+    /// More were missing than `missed` holds: the client must reload its first page.
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    /// The database can't be reached or is locked up; worth retrying later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; details are logged, never shown to callers.
+    #[error("store error: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user's notifications. Every method is scoped by `user_id`: an id that belongs to another
+/// user behaves exactly like an id that doesn't exist.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new notification with a fresh, time-ordered id.
+    async fn create(&self, new: NewNotification) -> StoreResult<Changed<Notification>>;
+    /// A page of the user's notifications, newest first.
+    async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page>;
+    async fn unread_count(&self, user_id: &str) -> StoreResult<u64>;
+    /// Marks one read; `None` when the user has no such notification.
+    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<MarkedRead>>>;
+    async fn mark_all_read(&self, user_id: &str) -> StoreResult<Changed<AllMarkedRead>>;
+    /// Deletes one; `None` when the user has no such notification.
+    async fn delete(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<()>>>;
+    /// The user's notifications newer than `since`, oldest first, at most `max`.
+    async fn since(&self, user_id: &str, since: &str, max: usize) -> StoreResult<CatchUp>;
+    /// Readiness: can the store answer a query?
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Opens the store named by a `DATABASE_URL`-style path.
+pub fn open_sqlite(path: &str) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(path)
+}

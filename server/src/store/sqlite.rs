@@ -1,0 +1,539 @@
+//! The embedded SQLite store: WAL mode, one writer thread that group-commits, pooled readers.
+//!
+//! SQLite allows one writer at a time, and each commit costs a WAL append. So all writes go
+//! to a dedicated thread over a channel; it takes every job waiting, runs each in its own
+//! savepoint (a failing job never undoes its neighbours) and commits them together. Reads run
+//! on `spawn_blocking` with a pooled connection each, concurrently with the writer (WAL).
+//! Nothing blocking ever runs on the async workers.
+
+use std::sync::{Arc, Mutex, mpsc};
+
+use async_trait::async_trait;
+use notify_bindings::{Notification, Page};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::{
+    AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
+    StoreResult, migrations,
+};
+
+/// Most jobs committed in one transaction.
+const MAX_BATCH: usize = 512;
+/// Idle reader connections kept open.
+const MAX_IDLE_READERS: usize = 8;
+
+const COLUMNS: &str = "id, user_id, type, title, message, data, is_read, created_at, read_at";
+
+/// A write job: runs on the writer thread inside the open transaction (or is told the
+/// transaction could not start), and returns what to do once the commit's outcome is known.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> Completion + Send>;
+type Completion = Box<dyn FnOnce(StoreResult<()>) + Send>;
+
+pub struct SqliteStore {
+    path: Arc<str>,
+    writer: mpsc::Sender<Job>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    /// The newest id handed out, so ids keep increasing even if the clock steps back.
+    last_id: Arc<Mutex<Uuid>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database, and starts the writer thread.
+    pub fn open(path: &str) -> anyhow::Result<Self> {
+        let mut conn = open_connection(path, true)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        migrations::migrate(&mut conn)?;
+        let last: Option<String> =
+            conn.query_row("SELECT MAX(id) FROM notifications", [], |r| r.get(0))?;
+        let last_id = last
+            .and_then(|id| Uuid::parse_str(&id).ok())
+            .unwrap_or(Uuid::nil());
+        let (writer, jobs) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run_writer(conn, jobs))?;
+        tracing::info!(
+            path,
+            schema_version = migrations::latest_version(),
+            "SQLite store open (WAL)"
+        );
+        Ok(Self {
+            path: path.into(),
+            writer,
+            readers: Arc::default(),
+            last_id: Arc::new(Mutex::new(last_id)),
+        })
+    }
+
+    /// Runs `f` on the writer thread in its own savepoint; resolves once committed.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => in_savepoint(conn, f),
+                None => Err(StoreError::Unavailable(
+                    "could not begin a transaction".into(),
+                )),
+            };
+            Box::new(move |committed: StoreResult<()>| {
+                let _ = reply.send(committed.and(result));
+            })
+        });
+        self.writer
+            .send(job)
+            .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
+    }
+
+    /// Runs `f` with a pooled read connection on the blocking pool.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let (path, readers) = (self.path.clone(), self.readers.clone());
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => open_connection(&path, false)
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            };
+            let result = f(&conn).map_err(classify);
+            let mut idle = readers.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+    }
+}
+
+/// A UUIDv7 greater than every id handed out before, even if the clock stepped back.
+fn next_id(last: &Mutex<Uuid>) -> Uuid {
+    let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+    let id = Uuid::now_v7().max(Uuid::from_u128(last.as_u128() + 1));
+    *last = id;
+    id
+}
+
+fn open_connection(path: &str, create: bool) -> rusqlite::Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
+        let began = conn.execute_batch("BEGIN IMMEDIATE").map_err(classify);
+        let open = began.is_ok().then_some(&conn);
+        let completions: Vec<Completion> = batch.into_iter().map(|job| job(open)).collect();
+        let committed = began.and_then(|()| {
+            conn.execute_batch("COMMIT").map_err(|e| {
+                let _ = conn.execute_batch("ROLLBACK");
+                classify(e)
+            })
+        });
+        if let Err(e) = &committed {
+            tracing::error!(error = %e, "SQLite commit failed");
+        }
+        for complete in completions {
+            complete(committed.clone());
+        }
+    }
+}
+
+fn in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> StoreResult<T> {
+    conn.execute_batch("SAVEPOINT job").map_err(classify)?;
+    match f(conn) {
+        Ok(value) => {
+            conn.execute_batch("RELEASE job").map_err(classify)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            Err(classify(e))
+        }
+    }
+}
+
+fn classify(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(
+            C::DatabaseBusy | C::DatabaseLocked | C::CannotOpen | C::DiskFull | C::SystemIoFailure,
+        ) => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn row_to_notification(row: &Row<'_>) -> rusqlite::Result<Notification> {
+    let data: Option<String> = row.get(5)?;
+    Ok(Notification {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        kind: row.get(2)?,
+        title: row.get(3)?,
+        message: row.get(4)?,
+        data: data.and_then(|text| serde_json::from_str(&text).ok()),
+        is_read: row.get(6)?,
+        created_at: row.get(7)?,
+        read_at: row.get(8)?,
+    })
+}
+
+fn unread_count(conn: &Connection, user_id: &str) -> rusqlite::Result<u64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM notifications WHERE user_id = ?1 AND is_read = 0")?
+        .query_row([user_id], |row| row.get::<_, i64>(0))
+        .map(|count| count as u64)
+}
+
+fn find(conn: &Connection, user_id: &str, id: &str) -> rusqlite::Result<Option<Notification>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id = ?2"
+    ))?
+    .query_row([user_id, id], row_to_notification)
+    .optional()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create(&self, new: NewNotification) -> StoreResult<Changed<Notification>> {
+        // The id is taken on the writer thread, so ids increase in commit order: a reader that
+        // has seen id N has seen every id below it (what `since` catch-ups rely on).
+        let last_id = self.last_id.clone();
+        self.write(move |conn| {
+            let notification = Notification {
+                id: next_id(&last_id).to_string(),
+                user_id: new.user_id,
+                kind: new.kind,
+                title: new.title,
+                message: new.message,
+                data: new.data,
+                is_read: false,
+                created_at: now_rfc3339(),
+                read_at: None,
+            };
+            let data = notification.data.as_ref().map(|d| serde_json::Value::Object(d.clone()).to_string());
+            conn.prepare_cached(
+                "INSERT INTO notifications (id, user_id, type, title, message, data, is_read, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+            )?
+            .execute(params![
+                notification.id,
+                notification.user_id,
+                notification.kind,
+                notification.title,
+                notification.message,
+                data,
+                notification.created_at
+            ])?;
+            let unread_count = unread_count(conn, &notification.user_id)?;
+            Ok(Changed { value: notification, unread_count })
+        })
+        .await
+    }
+
+    async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page> {
+        let user_id = user_id.to_owned();
+        self.read(move |conn| {
+            let unread = if query.unread_only { "AND is_read = 0" } else { "" };
+            let sql = format!(
+                "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id < ?2 {unread} ORDER BY id DESC LIMIT ?3"
+            );
+            // Every id is below "~" (ids are hex and dashes), so no cursor means "from the top".
+            let before = query.before.unwrap_or_else(|| "~".into());
+            let mut items = conn
+                .prepare_cached(&sql)?
+                .query_map(params![user_id, before, query.limit + 1], row_to_notification)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let next_cursor = if items.len() > query.limit as usize {
+                items.truncate(query.limit as usize);
+                items.last().map(|n| n.id.clone())
+            } else {
+                None
+            };
+            Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+
+    async fn unread_count(&self, user_id: &str) -> StoreResult<u64> {
+        let user_id = user_id.to_owned();
+        self.read(move |conn| unread_count(conn, &user_id)).await
+    }
+
+    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<MarkedRead>>> {
+        let (user_id, id) = (user_id.to_owned(), id.to_owned());
+        self.write(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE notifications SET is_read = 1, read_at = ?3 WHERE user_id = ?1 AND id = ?2 AND is_read = 0",
+                )?
+                .execute(params![user_id, id, now_rfc3339()])?
+                > 0;
+            let Some(notification) = find(conn, &user_id, &id)? else { return Ok(None) };
+            let unread_count = unread_count(conn, &user_id)?;
+            Ok(Some(Changed { value: MarkedRead { notification, changed }, unread_count }))
+        })
+        .await
+    }
+
+    async fn mark_all_read(&self, user_id: &str) -> StoreResult<Changed<AllMarkedRead>> {
+        let user_id = user_id.to_owned();
+        self.write(move |conn| {
+            let read_at = now_rfc3339();
+            let updated = conn
+                .prepare_cached("UPDATE notifications SET is_read = 1, read_at = ?2 WHERE user_id = ?1 AND is_read = 0")?
+                .execute(params![user_id, read_at])? as u64;
+            Ok(Changed { value: AllMarkedRead { updated, read_at }, unread_count: 0 })
+        })
+        .await
+    }
+
+    async fn delete(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<()>>> {
+        let (user_id, id) = (user_id.to_owned(), id.to_owned());
+        self.write(move |conn| {
+            let deleted = conn
+                .prepare_cached("DELETE FROM notifications WHERE user_id = ?1 AND id = ?2")?
+                .execute([&user_id, &id])?;
+            if deleted == 0 {
+                return Ok(None);
+            }
+            Ok(Some(Changed {
+                value: (),
+                unread_count: unread_count(conn, &user_id)?,
+            }))
+        })
+        .await
+    }
+
+    async fn since(&self, user_id: &str, since: &str, max: usize) -> StoreResult<CatchUp> {
+        let (user_id, since) = (user_id.to_owned(), since.to_owned());
+        self.read(move |conn| {
+            let mut missed = conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id > ?2 ORDER BY id ASC LIMIT ?3"
+                ))?
+                .query_map(params![user_id, since, max as i64 + 1], row_to_notification)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let truncated = missed.len() > max;
+            missed.truncate(max);
+            Ok(CatchUp { missed, truncated })
+        })
+        .await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
+            .await?;
+        // The writer must be alive too: an empty write job proves it.
+        self.write(|_| Ok(())).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("n.db").to_str().unwrap()).unwrap();
+        (dir, store)
+    }
+
+    fn new(user: &str, title: &str) -> NewNotification {
+        NewNotification {
+            user_id: user.into(),
+            kind: "info".into(),
+            title: title.into(),
+            message: String::new(),
+            data: None,
+        }
+    }
+
+    fn page(limit: u32, before: Option<String>) -> ListQuery {
+        ListQuery {
+            limit,
+            before,
+            unread_only: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn create_list_and_paginate_newest_first() {
+        let (_dir, store) = store();
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let created = store.create(new("u1", &format!("n{i}"))).await.unwrap();
+            assert_eq!(created.unread_count, i + 1);
+            ids.push(created.value.id);
+        }
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase: {ids:?}");
+        let first = store.list("u1", page(2, None)).await.unwrap();
+        assert_eq!(
+            first
+                .items
+                .iter()
+                .map(|n| n.title.as_str())
+                .collect::<Vec<_>>(),
+            ["n4", "n3"]
+        );
+        let second = store.list("u1", page(2, first.next_cursor)).await.unwrap();
+        assert_eq!(
+            second
+                .items
+                .iter()
+                .map(|n| n.title.as_str())
+                .collect::<Vec<_>>(),
+            ["n2", "n1"]
+        );
+        let last = store.list("u1", page(2, second.next_cursor)).await.unwrap();
+        assert_eq!(last.items.len(), 1);
+        assert_eq!(last.next_cursor, None);
+        assert!(
+            store
+                .list("u2", page(20, None))
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn reads_are_scoped_to_the_owner() {
+        let (_dir, store) = store();
+        let theirs = store.create(new("alice", "secret")).await.unwrap().value;
+        assert_eq!(store.mark_read("bob", &theirs.id).await.unwrap(), None);
+        assert_eq!(store.delete("bob", &theirs.id).await.unwrap(), None);
+        assert_eq!(store.unread_count("alice").await.unwrap(), 1);
+        let marked = store.mark_read("alice", &theirs.id).await.unwrap().unwrap();
+        assert!(marked.value.changed && marked.value.notification.is_read);
+        assert!(marked.value.notification.read_at.is_some());
+        assert_eq!(marked.unread_count, 0);
+        let again = store.mark_read("alice", &theirs.id).await.unwrap().unwrap();
+        assert!(!again.value.changed);
+    }
+
+    #[tokio::test]
+    async fn mark_all_delete_and_unread_filter() {
+        let (_dir, store) = store();
+        let a = store.create(new("u", "a")).await.unwrap().value;
+        store.create(new("u", "b")).await.unwrap();
+        store.mark_read("u", &a.id).await.unwrap();
+        let unread = store
+            .list(
+                "u",
+                ListQuery {
+                    limit: 20,
+                    before: None,
+                    unread_only: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(unread.items.len(), 1);
+        let all = store.mark_all_read("u").await.unwrap();
+        assert_eq!(all.value.updated, 1);
+        assert_eq!(store.unread_count("u").await.unwrap(), 0);
+        assert!(store.delete("u", &a.id).await.unwrap().is_some());
+        assert_eq!(
+            store.list("u", page(20, None)).await.unwrap().items.len(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn since_returns_oldest_first_and_flags_truncation() {
+        let (_dir, store) = store();
+        let first = store.create(new("u", "0")).await.unwrap().value;
+        for i in 1..6 {
+            store.create(new("u", &i.to_string())).await.unwrap();
+        }
+        let catch_up = store.since("u", &first.id, 3).await.unwrap();
+        assert_eq!(
+            catch_up
+                .missed
+                .iter()
+                .map(|n| n.title.as_str())
+                .collect::<Vec<_>>(),
+            ["1", "2", "3"]
+        );
+        assert!(catch_up.truncated);
+        let all = store.since("u", &first.id, 10).await.unwrap();
+        assert_eq!(all.missed.len(), 5);
+        assert!(!all.truncated);
+    }
+
+    #[tokio::test]
+    async fn stores_strings_verbatim_and_data_as_json() {
+        let (_dir, store) = store();
+        let mut n = new(
+            "u'; DROP TABLE notifications; --",
+            "Robert'); DROP TABLE notifications;--",
+        );
+        n.data = serde_json::json!({"k": "' OR 1=1 --", "n": [1, 2]})
+            .as_object()
+            .cloned();
+        let created = store.create(n.clone()).await.unwrap().value;
+        let listed = store.list(&n.user_id, page(20, None)).await.unwrap().items;
+        assert_eq!(listed, vec![created.clone()]);
+        assert_eq!(created.title, n.title);
+        assert_eq!(created.data, n.data);
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_are_all_committed_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.db");
+        {
+            let store = Arc::new(SqliteStore::open(path.to_str().unwrap()).unwrap());
+            let tasks: Vec<_> = (0..200)
+                .map(|i| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        store
+                            .create(new(&format!("u{}", i % 4), "x"))
+                            .await
+                            .unwrap()
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            store.ping().await.unwrap();
+        }
+        let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
+        for user in 0..4 {
+            assert_eq!(store.unread_count(&format!("u{user}")).await.unwrap(), 50);
+        }
+    }
+}
