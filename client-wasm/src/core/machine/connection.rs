@@ -1,0 +1,482 @@
+//! Connection lifecycle: attempts, backoff, the WebSocket and SSE links, probes and watchdogs.
+
+use super::sync::Op;
+use super::{Effect, Link, Machine, Phase, SseLink, Status, TokenFor, WsLink};
+use crate::core::codec::{self, EnginePacket, SocketKind};
+use crate::core::json::{self, Json, str_field, u64_field};
+use crate::core::sse::SseParser;
+use crate::core::transport::Transport;
+use crate::core::wire::{ClientError, codes, decode_ack, decode_push};
+use notify_bindings::NAMESPACE;
+
+/// Engine.IO defaults, used when a handshake omits them.
+const DEFAULT_PING_WINDOW: u64 = 25_000 + 20_000;
+
+impl<J: Json> Machine<J> {
+    pub(super) fn connect(&mut self) {
+        if matches!(
+            self.status,
+            Status::Idle | Status::Disconnected | Status::Unauthorized
+        ) {
+            self.attempt = 0;
+            self.auth_retry = false;
+            self.set_status(Status::Connecting);
+            self.start_attempt();
+        }
+    }
+
+    pub(super) fn disconnect(&mut self) {
+        self.close_main();
+        self.close_probe();
+        self.reconnect_at = None;
+        self.probe_at = None;
+        self.tokens.retain(|(_, f)| matches!(f, TokenFor::Http(_)));
+        if self.status != Status::Idle {
+            self.set_status(Status::Disconnected);
+        }
+    }
+
+    pub(super) fn online(&mut self, now: u64) {
+        self.offline = false;
+        if self.reconnect_at.is_some() {
+            self.attempt = 0;
+            self.start_attempt();
+        }
+        if self.probe_at.is_some() {
+            self.probe_at = Some(now);
+            self.start_probe_if_due(now);
+        }
+    }
+
+    pub(super) fn tick(&mut self, now: u64) {
+        if self.main.deadline().is_some_and(|d| d <= now) {
+            let connected = self.transport().is_some();
+            self.close_main();
+            if connected {
+                self.lost(now);
+            } else {
+                self.failed(now, true);
+            }
+        }
+        if self.probe.deadline().is_some_and(|d| d <= now) {
+            self.close_probe();
+            self.schedule_probe(now);
+        }
+        if self.reconnect_at.is_some_and(|d| d <= now) {
+            self.start_attempt();
+        }
+        self.start_probe_if_due(now);
+    }
+
+    fn start_attempt(&mut self) {
+        self.reconnect_at = None;
+        self.close_main();
+        let seq = self.next_seq();
+        self.tokens.push((seq, TokenFor::Main));
+        self.main = Link::Token(seq);
+        self.out.push(Effect::GetToken(seq));
+    }
+
+    pub(super) fn on_token(&mut self, seq: u32, token: Result<String, String>, now: u64) {
+        let Some(pos) = self.tokens.iter().position(|(s, _)| *s == seq) else {
+            return;
+        };
+        let (_, purpose) = self.tokens.remove(pos);
+        let token = match token {
+            Ok(t) if !t.is_empty() => Ok(t),
+            Ok(_) => Err(String::from("getToken returned an empty token")),
+            Err(e) => Err(e),
+        };
+        match purpose {
+            TokenFor::Main => match token {
+                Ok(t) => {
+                    self.token = Some(t);
+                    self.open_main(now);
+                }
+                Err(message) => {
+                    self.main = Link::None;
+                    self.report(ClientError::new(codes::TOKEN, &message));
+                    if self.auth_retry {
+                        self.give_up_unauthorized();
+                    } else {
+                        self.failed(now, false);
+                    }
+                }
+            },
+            TokenFor::Probe => {
+                self.probe = Link::None;
+                match token {
+                    Ok(t) => {
+                        self.token = Some(t);
+                        let conn = self.open_ws(now);
+                        self.probe = Link::Ws(conn);
+                    }
+                    Err(_) => self.schedule_probe(now),
+                }
+            }
+            TokenFor::Http(req) => match token {
+                Ok(t) => {
+                    self.token = Some(t);
+                    self.send_http(req);
+                }
+                Err(message) => {
+                    self.fail_pending_http(req, ClientError::new(codes::TOKEN, &message))
+                }
+            },
+        }
+    }
+
+    fn open_main(&mut self, now: u64) {
+        self.main = match self.chooser.current() {
+            Transport::WebSocket => Link::Ws(self.open_ws(now)),
+            Transport::Sse => {
+                let conn = self.next_seq();
+                self.out.push(Effect::OpenSse {
+                    conn,
+                    url: self.cfg.http_url("/notifications/events"),
+                    token: self.token.clone().unwrap_or_default(),
+                    last_event_id: self.high_water.clone(),
+                });
+                Link::Sse(SseLink {
+                    conn,
+                    open: false,
+                    parser: SseParser::default(),
+                    deadline: now + self.cfg.connect_timeout_ms,
+                })
+            }
+        };
+    }
+
+    fn open_ws(&mut self, now: u64) -> WsLink {
+        let conn = self.next_seq();
+        self.out.push(Effect::OpenWs {
+            conn,
+            url: self.cfg.websocket_url(),
+        });
+        WsLink {
+            conn,
+            phase: Phase::Opening,
+            ping_window: DEFAULT_PING_WINDOW,
+            deadline: now + self.cfg.connect_timeout_ms,
+        }
+    }
+
+    fn close_main(&mut self) {
+        let link = core::mem::take(&mut self.main);
+        self.close_link(link);
+    }
+
+    fn close_probe(&mut self) {
+        let link = core::mem::take(&mut self.probe);
+        self.close_link(link);
+    }
+
+    fn close_link(&mut self, link: Link) {
+        match link {
+            Link::Ws(l) => {
+                self.out.push(Effect::CloseWs { conn: l.conn });
+                self.dirty = true;
+                self.requeue_acks(l.conn);
+            }
+            Link::Sse(l) => {
+                self.out.push(Effect::CloseSse { conn: l.conn });
+                self.dirty = true;
+            }
+            Link::Token(seq) => self.tokens.retain(|(s, _)| *s != seq),
+            Link::None => {}
+        }
+    }
+
+    /// The live connection dropped.
+    fn lost(&mut self, now: u64) {
+        if now.saturating_sub(self.connected_at) >= self.cfg.stable_after_ms {
+            self.attempt = 0;
+        }
+        self.retry(now);
+    }
+
+    /// An attempt failed before it connected; `counts` says whether it speaks against the
+    /// transport (a refused or dropped link, not a token or server-side refusal).
+    fn failed(&mut self, now: u64, counts: bool) {
+        if counts {
+            self.chooser.failed();
+        }
+        self.retry(now);
+    }
+
+    fn retry(&mut self, now: u64) {
+        self.close_main();
+        self.close_probe();
+        self.probe_at = None;
+        if !matches!(
+            self.status,
+            Status::Connecting | Status::Connected | Status::Reconnecting
+        ) {
+            return;
+        }
+        if self.cfg.backoff.exhausted(self.attempt) {
+            self.set_status(Status::Disconnected);
+            self.report(ClientError::new(
+                codes::RECONNECT_FAILED,
+                "gave up reconnecting",
+            ));
+            return;
+        }
+        let delay = if self.offline {
+            self.cfg.backoff.max_ms
+        } else {
+            self.cfg.backoff.delay(self.attempt, self.rng.next_f64())
+        };
+        self.attempt = self.attempt.saturating_add(1);
+        self.reconnect_at = Some(now + delay);
+        self.set_status(Status::Reconnecting);
+    }
+
+    fn unauthorized(&mut self) {
+        self.close_main();
+        if self.auth_retry {
+            self.report(ClientError::new(codes::UNAUTHORIZED, "unauthorized"));
+            self.give_up_unauthorized();
+        } else {
+            // The token may just have expired: ask for a fresh one once, right away.
+            self.auth_retry = true;
+            self.start_attempt();
+        }
+    }
+
+    fn give_up_unauthorized(&mut self) {
+        self.close_main();
+        self.close_probe();
+        self.reconnect_at = None;
+        self.probe_at = None;
+        self.set_status(Status::Unauthorized);
+    }
+
+    fn connected(&mut self, transport: Transport, now: u64) {
+        self.chooser.connected(transport);
+        self.connected_at = now;
+        self.auth_retry = false;
+        self.last_error = None;
+        self.dirty = true;
+        self.set_status(Status::Connected);
+        if transport == Transport::WebSocket {
+            self.send_op(Op::Subscribe {
+                since: self.high_water.clone(),
+            });
+        }
+        if !self.first_page_loaded {
+            self.send_op(Op::Page {
+                replace: false,
+                before: None,
+                mark: None,
+            });
+        }
+        self.schedule_probe(now);
+    }
+
+    fn schedule_probe(&mut self, now: u64) {
+        self.probe_at = (self.chooser.should_probe()
+            && self.transport() == Some(Transport::Sse)
+            && matches!(self.probe, Link::None))
+        .then(|| now + self.cfg.probe_interval_ms);
+    }
+
+    fn start_probe_if_due(&mut self, now: u64) {
+        if self.probe_at.is_some_and(|d| d <= now) {
+            self.probe_at = None;
+            let seq = self.next_seq();
+            self.tokens.push((seq, TokenFor::Probe));
+            self.probe = Link::Token(seq);
+            self.out.push(Effect::GetToken(seq));
+        }
+    }
+
+    pub(super) fn on_ws_text(&mut self, conn: u32, text: &str, now: u64) {
+        let is_main = matches!(&self.main, Link::Ws(l) if l.conn == conn);
+        let link = match (&mut self.main, &mut self.probe) {
+            (Link::Ws(l), _) if l.conn == conn => l,
+            (_, Link::Ws(l)) if l.conn == conn => l,
+            _ => return,
+        };
+        let Ok(packet) = codec::decode_engine(text) else {
+            return;
+        };
+        if link.phase != Phase::Opening {
+            link.deadline = now + link.ping_window;
+        }
+        match packet {
+            EnginePacket::Open(handshake) => {
+                if link.phase != Phase::Opening {
+                    return;
+                }
+                let window = J::parse(handshake).and_then(|h| {
+                    Some(u64_field(&h, "pingInterval")? + u64_field(&h, "pingTimeout")?)
+                });
+                if let Some(window) = window {
+                    link.ping_window = window;
+                }
+                link.phase = Phase::Joining;
+                link.deadline = now + link.ping_window.max(self.cfg.connect_timeout_ms);
+                let auth = json::object1("token", self.token.as_deref().unwrap_or_default());
+                let text = codec::connect(NAMESPACE, &auth);
+                self.out.push(Effect::SendWs { conn, text });
+            }
+            EnginePacket::Ping(payload) => {
+                let text = codec::pong(payload);
+                self.out.push(Effect::SendWs { conn, text });
+            }
+            EnginePacket::Close => self.on_ws_closed(conn, now),
+            EnginePacket::Message(inner) => self.on_socket_packet(conn, is_main, inner, now),
+            EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => {}
+        }
+    }
+
+    fn on_socket_packet(&mut self, conn: u32, is_main: bool, text: &str, now: u64) {
+        let Ok(p) = codec::decode_socket(text) else {
+            return;
+        };
+        if p.namespace != NAMESPACE {
+            return;
+        }
+        match p.kind {
+            SocketKind::Connect => {
+                if is_main {
+                    if let Link::Ws(l) = &mut self.main {
+                        l.phase = Phase::Connected;
+                    }
+                } else {
+                    // The background probe got through: WebSocket works again. Leave SSE.
+                    let Link::Ws(mut link) = core::mem::take(&mut self.probe) else {
+                        return;
+                    };
+                    link.phase = Phase::Connected;
+                    self.close_main();
+                    self.main = Link::Ws(link);
+                }
+                self.connected(Transport::WebSocket, now);
+            }
+            SocketKind::ConnectError => {
+                let message = J::parse(p.data)
+                    .and_then(|d| str_field(&d, "message"))
+                    .unwrap_or_default();
+                if !is_main {
+                    self.close_probe();
+                    self.schedule_probe(now);
+                } else if message == codes::UNAUTHORIZED {
+                    self.unauthorized();
+                } else {
+                    self.report(ClientError::new(codes::CONNECT_ERROR, &message));
+                    self.close_main();
+                    self.failed(now, false);
+                }
+            }
+            SocketKind::Disconnect => {
+                // `io server disconnect` (e.g. the token expired): reconnect with a fresh token.
+                if is_main {
+                    self.close_main();
+                    self.lost(now);
+                } else {
+                    self.close_probe();
+                    self.schedule_probe(now);
+                }
+            }
+            SocketKind::Event => {
+                let Some(args) = J::parse(p.data).and_then(|a| a.elements()) else {
+                    return;
+                };
+                let mut args = args.into_iter();
+                let (Some(name), Some(payload)) = (args.next(), args.next()) else {
+                    return;
+                };
+                if let Some(push) = name.as_str().and_then(|n| decode_push(&n, &payload)) {
+                    self.apply_push(push);
+                }
+            }
+            SocketKind::Ack => {
+                let Some(id) = p.ack else { return };
+                let result = match J::parse(p.data) {
+                    Some(args) => decode_ack(&args),
+                    None => Err(ClientError::new(
+                        codes::PROTOCOL,
+                        "malformed acknowledgement",
+                    )),
+                };
+                self.finish_ack(conn, id, result);
+            }
+        }
+    }
+
+    pub(super) fn on_ws_closed(&mut self, conn: u32, now: u64) {
+        match (&self.main, &self.probe) {
+            (Link::Ws(l), _) if l.conn == conn => {
+                let connected = l.phase == Phase::Connected;
+                self.close_main();
+                if connected {
+                    self.lost(now);
+                } else {
+                    self.failed(now, true);
+                }
+            }
+            (_, Link::Ws(l)) if l.conn == conn => {
+                self.close_probe();
+                self.schedule_probe(now);
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn on_sse_response(&mut self, conn: u32, status: u16, now: u64) {
+        let Link::Sse(link) = &mut self.main else {
+            return;
+        };
+        if link.conn != conn || link.open {
+            return;
+        }
+        match status {
+            200..=299 => {
+                link.open = true;
+                link.deadline = now + self.cfg.sse_idle_timeout_ms;
+                self.connected(Transport::Sse, now);
+            }
+            401 => self.unauthorized(),
+            _ => {
+                self.close_main();
+                self.failed(now, true);
+            }
+        }
+    }
+
+    pub(super) fn on_sse_chunk(&mut self, conn: u32, text: &str, now: u64) {
+        let Link::Sse(link) = &mut self.main else {
+            return;
+        };
+        if link.conn != conn || !link.open {
+            return;
+        }
+        link.deadline = now + self.cfg.sse_idle_timeout_ms;
+        for event in link.parser.feed(text) {
+            let push = J::parse(&event.data)
+                .as_ref()
+                .and_then(crate::core::wire::decode_envelope);
+            if let Some(push) = push {
+                self.apply_push(push);
+            }
+        }
+    }
+
+    pub(super) fn on_sse_ended(&mut self, conn: u32, now: u64) {
+        let Link::Sse(link) = &self.main else {
+            return;
+        };
+        if link.conn != conn {
+            return;
+        }
+        let open = link.open;
+        self.close_main();
+        if open {
+            self.lost(now);
+        } else {
+            self.failed(now, true);
+        }
+    }
+}

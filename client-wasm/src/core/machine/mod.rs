@@ -1,0 +1,385 @@
+//! The client as a deterministic state machine that performs no I/O.
+//!
+//! `step(input, now)` feeds one thing that happened (a user call, a frame, a response, a token,
+//! a timer) and returns the [`Effect`]s the glue must carry out: open or close a socket or
+//! stream, send a frame, make a request, ask for a token, tell listeners. Time is passed in,
+//! timers are a single [`Machine::deadline`] the glue wakes up for, and randomness is a seeded
+//! generator, so every reconnect, transport switch and race is reproducible in native tests.
+//!
+//! Layout:
+//! - `connection.rs`: connect/disconnect, attempts and backoff, the WebSocket and SSE links,
+//!   background WebSocket probes while on SSE, watchdogs.
+//! - `sync.rs`: server pushes, catch-up after reconnects, pages, and the user's actions with
+//!   their optimistic updates and rollbacks.
+
+mod connection;
+mod sync;
+#[cfg(test)]
+mod tests;
+
+use super::backoff::Rng;
+use super::config::Config;
+use super::list::{Item, List};
+use super::transport::{Chooser, Transport};
+use super::wire::ClientError;
+
+/// Connection status as apps see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Idle,
+    Connecting,
+    Connected,
+    Reconnecting,
+    Unauthorized,
+    Disconnected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Connecting => "connecting",
+            Status::Connected => "connected",
+            Status::Reconnecting => "reconnecting",
+            Status::Unauthorized => "unauthorized",
+            Status::Disconnected => "disconnected",
+        }
+    }
+}
+
+/// Something that happened. Connection ids (`conn`) and request ids (`req`, `seq`) come from
+/// the effects that started them; answers for connections that are gone are ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Connect,
+    Disconnect,
+    /// The browser reports it is back online / offline.
+    Online,
+    Offline,
+    /// The deadline the glue was asked to wake up for may have passed.
+    Tick,
+    /// `getToken` answered (`Err` when it threw or returned no usable string).
+    Token {
+        seq: u32,
+        token: Result<String, String>,
+    },
+    WsText {
+        conn: u32,
+        text: String,
+    },
+    /// The WebSocket closed or failed (an error is always followed by a close).
+    WsClosed {
+        conn: u32,
+    },
+    /// The SSE request got its response head.
+    SseResponse {
+        conn: u32,
+        status: u16,
+    },
+    SseChunk {
+        conn: u32,
+        text: String,
+    },
+    /// The SSE body ended or failed (or the request failed before a response).
+    SseEnded {
+        conn: u32,
+    },
+    HttpDone {
+        req: u32,
+        status: u16,
+        body: String,
+    },
+    /// The request never got a response (network error, CORS refusal).
+    HttpFailed {
+        req: u32,
+    },
+    MarkRead(String),
+    MarkAllRead,
+    Remove(String),
+    LoadMore,
+    Refresh,
+}
+
+/// HTTP methods the client uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// What the glue must do, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect<J> {
+    /// Call the app's `getToken` and answer with [`Input::Token`].
+    GetToken(u32),
+    OpenWs {
+        conn: u32,
+        url: String,
+    },
+    SendWs {
+        conn: u32,
+        text: String,
+    },
+    CloseWs {
+        conn: u32,
+    },
+    /// `GET url` with `Authorization: Bearer <token>`, `Accept: text/event-stream` and, when
+    /// set, `Last-Event-ID`.
+    OpenSse {
+        conn: u32,
+        url: String,
+        token: String,
+        last_event_id: Option<String>,
+    },
+    CloseSse {
+        conn: u32,
+    },
+    /// A REST request with `Authorization: Bearer <token>`; JSON body when given.
+    Http {
+        req: u32,
+        method: Method,
+        url: String,
+        token: String,
+        body: Option<String>,
+    },
+    /// Listeners: a new notification arrived.
+    Notification(J),
+    /// Listeners: the unread count changed.
+    UnreadCount(u64),
+    /// Listeners: the status changed.
+    Status(Status),
+    /// Listeners: something failed (also kept as `last_error`).
+    Error(ClientError),
+    /// The snapshot (list, count, status, transport, error) changed; emitted once per step, last.
+    Changed,
+}
+
+/// Where a client-side wait for `getToken` leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenFor {
+    Main,
+    Probe,
+    Http(u32),
+}
+
+/// Progress of a WebSocket connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for the Engine.IO open packet.
+    Opening,
+    /// Engine.IO is open and the namespace CONNECT (with the token) was sent.
+    Joining,
+    /// The namespace accepted us.
+    Connected,
+}
+
+#[derive(Debug, Clone)]
+struct WsLink {
+    conn: u32,
+    phase: Phase,
+    /// pingInterval + pingTimeout from the handshake.
+    ping_window: u64,
+    deadline: u64,
+}
+
+#[derive(Debug, Clone)]
+struct SseLink {
+    conn: u32,
+    open: bool,
+    parser: super::sse::SseParser,
+    deadline: u64,
+}
+
+/// A connection slot: the main connection, or the background WebSocket probe.
+#[derive(Debug, Clone, Default)]
+enum Link {
+    #[default]
+    None,
+    /// Waiting for `getToken` (seq) before opening.
+    Token(u32),
+    Ws(WsLink),
+    Sse(SseLink),
+}
+
+impl Link {
+    fn deadline(&self) -> Option<u64> {
+        match self {
+            Link::Ws(l) => Some(l.deadline),
+            Link::Sse(l) => Some(l.deadline),
+            _ => None,
+        }
+    }
+}
+
+/// The sans-I/O client. `J` is the JSON value type (`JsValue` in the browser).
+pub struct Machine<J> {
+    cfg: Config,
+    status: Status,
+    list: List<J>,
+    unread: u64,
+    last_error: Option<ClientError>,
+    has_more: bool,
+    first_page_loaded: bool,
+    loading_more: bool,
+    /// The newest id ever received: what catch-ups resume from.
+    high_water: Option<String>,
+    rng: Rng,
+    chooser: Chooser,
+    token: Option<String>,
+    main: Link,
+    probe: Link,
+    reconnect_at: Option<u64>,
+    probe_at: Option<u64>,
+    attempt: u32,
+    connected_at: u64,
+    auth_retry: bool,
+    offline: bool,
+    seq: u32,
+    tokens: Vec<(u32, TokenFor)>,
+    pending: Vec<sync::Pending<J>>,
+    out: Vec<Effect<J>>,
+    dirty: bool,
+}
+
+impl<J: super::json::Json> Machine<J> {
+    pub fn new(cfg: Config, seed: u64) -> Self {
+        let chooser = Chooser::new(cfg.websocket, cfg.sse, cfg.fallback_after);
+        Machine {
+            cfg,
+            status: Status::Idle,
+            list: List::default(),
+            unread: 0,
+            last_error: None,
+            has_more: true,
+            first_page_loaded: false,
+            loading_more: false,
+            high_water: None,
+            rng: Rng::new(seed),
+            chooser,
+            token: None,
+            main: Link::None,
+            probe: Link::None,
+            reconnect_at: None,
+            probe_at: None,
+            attempt: 0,
+            connected_at: 0,
+            auth_retry: false,
+            offline: false,
+            seq: 0,
+            tokens: Vec::new(),
+            pending: Vec::new(),
+            out: Vec::new(),
+            dirty: false,
+        }
+    }
+
+    /// Feeds one input at time `now` (milliseconds) and returns the effects to carry out.
+    pub fn step(&mut self, input: Input, now: u64) -> Vec<Effect<J>> {
+        match input {
+            Input::Connect => self.connect(),
+            Input::Disconnect => self.disconnect(),
+            Input::Online => self.online(now),
+            Input::Offline => self.offline = true,
+            Input::Tick => self.tick(now),
+            Input::Token { seq, token } => self.on_token(seq, token, now),
+            Input::WsText { conn, text } => self.on_ws_text(conn, &text, now),
+            Input::WsClosed { conn } => self.on_ws_closed(conn, now),
+            Input::SseResponse { conn, status } => self.on_sse_response(conn, status, now),
+            Input::SseChunk { conn, text } => self.on_sse_chunk(conn, &text, now),
+            Input::SseEnded { conn } => self.on_sse_ended(conn, now),
+            Input::HttpDone { req, status, body } => self.on_http_done(req, status, &body),
+            Input::HttpFailed { req } => self.on_http_failed(req),
+            Input::MarkRead(id) => self.mark_read(id),
+            Input::MarkAllRead => self.mark_all_read(),
+            Input::Remove(id) => self.remove(id),
+            Input::LoadMore => self.load_more(),
+            Input::Refresh => self.refresh(),
+        }
+        if core::mem::take(&mut self.dirty) {
+            self.out.push(Effect::Changed);
+        }
+        core::mem::take(&mut self.out)
+    }
+
+    /// The earliest time the glue must call `step(Input::Tick, ..)`, if any.
+    pub fn deadline(&self) -> Option<u64> {
+        [
+            self.main.deadline(),
+            self.probe.deadline(),
+            self.reconnect_at,
+            self.probe_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The transport of the live connection, if connected.
+    pub fn transport(&self) -> Option<Transport> {
+        match &self.main {
+            Link::Ws(l) if l.phase == Phase::Connected => Some(Transport::WebSocket),
+            Link::Sse(l) if l.open => Some(Transport::Sse),
+            _ => None,
+        }
+    }
+
+    /// Notifications, newest first.
+    pub fn notifications(&self) -> &[Item<J>] {
+        self.list.items()
+    }
+
+    pub fn unread_count(&self) -> u64 {
+        self.unread
+    }
+
+    pub fn last_error(&self) -> Option<&ClientError> {
+        self.last_error.as_ref()
+    }
+
+    /// Whether `loadMore` may find older notifications.
+    pub fn has_more(&self) -> bool {
+        self.has_more
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    fn set_status(&mut self, status: Status) {
+        if self.status != status {
+            self.status = status;
+            self.out.push(Effect::Status(status));
+            self.dirty = true;
+        }
+    }
+
+    fn set_unread(&mut self, count: u64) {
+        if self.unread != count {
+            self.unread = count;
+            self.out.push(Effect::UnreadCount(count));
+            self.dirty = true;
+        }
+    }
+
+    fn report(&mut self, error: ClientError) {
+        self.last_error = Some(error.clone());
+        self.out.push(Effect::Error(error));
+        self.dirty = true;
+    }
+}

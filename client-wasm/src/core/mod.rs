@@ -1,0 +1,21 @@
+//! The pure core: no browser types, no I/O, tested natively with `cargo test`.
+//!
+//! - [`codec`]: Engine.IO v4 / Socket.IO v5 packets.
+//! - [`json`]: the [`json::Json`] trait the core reads JSON through, and tiny writers.
+//! - [`backoff`]: exponential backoff with full jitter, and the jitter's random source.
+//! - [`transport`]: WebSocket first, SSE fallback, back to WebSocket.
+//! - [`sse`]: the `text/event-stream` parser.
+//! - [`list`]: the newest-first, de-duplicated notification list.
+//! - [`wire`]: the contract's messages in and out.
+//! - [`config`]: options and URLs.
+//! - [`machine`]: the sans-I/O state machine that ties them together.
+
+pub mod backoff;
+pub mod codec;
+pub mod config;
+pub mod json;
+pub mod list;
+pub mod machine;
+pub mod sse;
+pub mod transport;
+pub mod wire;

@@ -1,0 +1,392 @@
+//! Reading the contract's messages into core values, and writing the client's requests.
+//!
+//! Event names, the namespace and error codes come from `notify-bindings`, the crate the server
+//! serializes with; the native tests build their fixtures from its types, so a change in the
+//! contract breaks these tests rather than the browser.
+
+use super::json::{self, Json, str_field, u64_field};
+use super::list::Item;
+use notify_bindings::events;
+
+/// A server push (the same envelopes on Socket.IO and SSE).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Push<J> {
+    Notification(Item<J>),
+    Updated(Item<J>),
+    Deleted(String),
+    UnreadCount(u64),
+    AllRead(Option<String>),
+    Resync,
+}
+
+/// Reads a push from its event name and payload. The payload is normally the envelope
+/// `{"type", "data"}`; a bare data object is accepted too.
+pub fn decode_push<J: Json>(name: &str, payload: &J) -> Option<Push<J>> {
+    let data = match (payload.get("type"), payload.get("data")) {
+        (Some(_), Some(data)) => data,
+        _ => payload.clone(),
+    };
+    Some(match name {
+        events::NOTIFICATION => Push::Notification(Item::from_json(data)?),
+        events::NOTIFICATION_UPDATED => Push::Updated(Item::from_json(data)?),
+        events::NOTIFICATION_DELETED => Push::Deleted(str_field(&data, "id")?),
+        events::UNREAD_COUNT => Push::UnreadCount(u64_field(&data, "count")?),
+        events::ALL_READ => Push::AllRead(str_field(&data, "readAt")),
+        events::RESYNC => Push::Resync,
+        _ => return None,
+    })
+}
+
+/// Reads an SSE message: an envelope whose `type` names the event.
+pub fn decode_envelope<J: Json>(envelope: &J) -> Option<Push<J>> {
+    let name = str_field(envelope, "type")?;
+    decode_push(&name, envelope)
+}
+
+/// An error the client reports: a contract error code (or a client-side one) and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientError {
+    pub code: String,
+    pub message: String,
+}
+
+impl ClientError {
+    pub fn new(code: &str, message: &str) -> Self {
+        ClientError {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+}
+
+/// Client-side error codes, next to the contract's `ErrorCode`s.
+pub mod codes {
+    /// A request or stream could not reach the server.
+    pub const NETWORK: &str = "network_error";
+    /// `getToken` threw or returned something that isn't a non-empty string.
+    pub const TOKEN: &str = "token_error";
+    /// The server answered something this client can't read.
+    pub const PROTOCOL: &str = "protocol_error";
+    /// The connection was lost while an action was waiting for its answer.
+    pub const CONNECTION_LOST: &str = "connection_lost";
+    /// The server refused the connection for a reason other than authentication.
+    pub const CONNECT_ERROR: &str = "connect_error";
+    /// `maxAttempts` reconnects failed; the client stopped.
+    pub const RECONNECT_FAILED: &str = "reconnect_failed";
+    /// The contract's `unauthorized`.
+    pub const UNAUTHORIZED: &str = "unauthorized";
+}
+
+/// Reads `{"code", "message"}`.
+pub fn decode_error_body<J: Json>(error: &J) -> Option<ClientError> {
+    Some(ClientError {
+        code: str_field(error, "code")?,
+        message: str_field(error, "message").unwrap_or_default(),
+    })
+}
+
+/// Reads an acknowledgement's arguments (`[{"success": true, "data": ...}]`).
+pub fn decode_ack<J: Json>(args: &J) -> Result<Option<J>, ClientError> {
+    let first = args
+        .elements()
+        .and_then(|a| a.into_iter().next())
+        .ok_or_else(|| ClientError::new(codes::PROTOCOL, "empty acknowledgement"))?;
+    match first.get("success").and_then(|s| s.as_bool()) {
+        Some(true) => Ok(first.get("data")),
+        Some(false) => Err(first
+            .get("error")
+            .and_then(|e| decode_error_body(&e))
+            .unwrap_or_else(|| ClientError::new(codes::PROTOCOL, "failed acknowledgement"))),
+        None => Err(ClientError::new(
+            codes::PROTOCOL,
+            "malformed acknowledgement",
+        )),
+    }
+}
+
+/// Reads a REST answer: the body on 2xx, the contract's error body otherwise.
+pub fn decode_response<J: Json>(status: u16, body: &str) -> Result<Option<J>, ClientError> {
+    let parsed = J::parse(body);
+    if (200..300).contains(&status) {
+        return Ok(parsed);
+    }
+    if let Some(error) = parsed
+        .as_ref()
+        .and_then(|p| p.get("error"))
+        .and_then(|e| decode_error_body(&e))
+    {
+        return Err(error);
+    }
+    let code = match status {
+        401 => codes::UNAUTHORIZED,
+        403 => "forbidden",
+        404 => "not_found",
+        429 => "rate_limited",
+        503 => "unavailable",
+        _ => "internal",
+    };
+    Err(ClientError::new(code, "request failed"))
+}
+
+/// The ack data of `subscribe_notifications`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscribed<J> {
+    pub unread_count: Option<u64>,
+    /// Oldest first, as the server sends them.
+    pub missed: Vec<Item<J>>,
+    pub resync: bool,
+}
+
+pub fn decode_subscribed<J: Json>(data: &J) -> Subscribed<J> {
+    Subscribed {
+        unread_count: u64_field(data, "unreadCount"),
+        missed: items(data, "missed"),
+        resync: data.get("resync").and_then(|r| r.as_bool()) == Some(true),
+    }
+}
+
+/// A page: `{"items": [...], "nextCursor": id | null}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<J> {
+    pub items: Vec<Item<J>>,
+    pub next_cursor: Option<String>,
+}
+
+pub fn decode_page<J: Json>(data: &J) -> Page<J> {
+    Page {
+        items: items(data, "items"),
+        next_cursor: str_field(data, "nextCursor"),
+    }
+}
+
+fn items<J: Json>(data: &J, key: &str) -> Vec<Item<J>> {
+    data.get(key)
+        .and_then(|a| a.elements())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(Item::from_json)
+        .collect()
+}
+
+/// `["<name>", <payload>]`: the argument array of a Socket.IO event.
+pub fn event_array(name: &str, payload_json: &str) -> String {
+    let mut out = String::with_capacity(8 + name.len() + payload_json.len());
+    out.push('[');
+    json::push_str(&mut out, name);
+    out.push(',');
+    out.push_str(payload_json);
+    out.push(']');
+    out
+}
+
+/// `{"limit": n, "before": "..."}` for `list_notifications`.
+pub fn list_payload(limit: u32, before: Option<&str>) -> String {
+    let mut out = String::from("{\"limit\":");
+    json::push_u64(&mut out, u64::from(limit));
+    if let Some(before) = before {
+        out.push_str(",\"before\":");
+        json::push_str(&mut out, before);
+    }
+    out.push('}');
+    out
+}
+
+/// `/notifications?limit=n[&before=...]` for `GET`.
+pub fn list_path(limit: u32, before: Option<&str>) -> String {
+    let mut out = String::from("/notifications?limit=");
+    json::push_u64(&mut out, u64::from(limit));
+    if let Some(before) = before {
+        out.push_str("&before=");
+        json::push_url_component(&mut out, before);
+    }
+    out
+}
+
+/// `/notifications/<id><suffix>`, the id percent-encoded.
+pub fn item_path(id: &str, suffix: &str) -> String {
+    let mut out = String::from("/notifications/");
+    json::push_url_component(&mut out, id);
+    out.push_str(suffix);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify_bindings as b;
+    use serde_json::{Value, json, to_value};
+
+    fn notification(id: &str, read: bool) -> b::Notification {
+        b::Notification {
+            id: id.into(),
+            user_id: "42".into(),
+            kind: "info".into(),
+            title: "Hello".into(),
+            message: String::new(),
+            data: None,
+            is_read: read,
+            created_at: "2026-11-25T17:00:00.000Z".into(),
+            read_at: None,
+        }
+    }
+
+    fn push_of(event: b::ServerEvent) -> Option<Push<Value>> {
+        decode_push(event.name(), &to_value(&event).unwrap())
+    }
+
+    #[test]
+    fn every_server_event_of_the_contract_decodes() {
+        let Some(Push::Notification(item)) =
+            push_of(b::ServerEvent::Notification(notification("01", false)))
+        else {
+            panic!("notification")
+        };
+        assert_eq!((item.id.as_str(), item.read), ("01", false));
+        assert_eq!(item.value, to_value(notification("01", false)).unwrap());
+        assert!(matches!(
+            push_of(b::ServerEvent::NotificationUpdated(notification(
+                "01", true
+            ))),
+            Some(Push::Updated(Item { read: true, .. }))
+        ));
+        assert_eq!(
+            push_of(b::ServerEvent::NotificationDeleted(b::NotificationId {
+                id: "01".into()
+            })),
+            Some(Push::Deleted("01".into()))
+        );
+        assert_eq!(
+            push_of(b::ServerEvent::UnreadCount(b::UnreadCount { count: 7 })),
+            Some(Push::UnreadCount(7))
+        );
+        assert_eq!(
+            push_of(b::ServerEvent::AllRead(b::AllRead {
+                read_at: "t".into()
+            })),
+            Some(Push::AllRead(Some("t".into())))
+        );
+        assert_eq!(
+            push_of(b::ServerEvent::Resync(b::Empty {})),
+            Some(Push::Resync)
+        );
+        let sse = to_value(b::ServerEvent::UnreadCount(b::UnreadCount { count: 2 })).unwrap();
+        assert_eq!(decode_envelope(&sse), Some(Push::UnreadCount(2)));
+    }
+
+    #[test]
+    fn bare_payloads_and_junk() {
+        assert_eq!(
+            decode_push("unread_count", &json!({"count": 1})),
+            Some(Push::UnreadCount(1))
+        );
+        assert_eq!(decode_push("unread_count", &json!({"count": "x"})), None);
+        assert_eq!(
+            decode_push("notification", &json!({"type": "notification", "data": {}})),
+            None
+        );
+        assert_eq!(decode_push("something_else", &json!({})), None);
+        assert_eq!(decode_envelope(&json!({"data": {}})), None);
+        assert_eq!(decode_envelope(&json!([1, 2])), None);
+    }
+
+    #[test]
+    fn acks_decode_by_success_flag() {
+        let ok = to_value([b::Ack::ok(b::Updated { updated: 2 })]).unwrap();
+        assert_eq!(decode_ack(&ok), Ok(Some(json!({"updated": 2}))));
+        let err = to_value([b::Ack::<b::Updated>::err(b::ErrorCode::NotFound, "gone")]).unwrap();
+        assert_eq!(decode_ack(&err), Err(ClientError::new("not_found", "gone")));
+        for junk in [
+            json!([]),
+            json!({}),
+            json!([{"success": "yes"}]),
+            json!([{"success": false}]),
+        ] {
+            assert_eq!(
+                decode_ack(&junk).unwrap_err().code,
+                codes::PROTOCOL,
+                "{junk}"
+            );
+        }
+    }
+
+    #[test]
+    fn rest_answers_decode() {
+        let body = serde_json::to_string(&b::ErrorResponse {
+            error: b::ErrorBody {
+                code: b::ErrorCode::Forbidden,
+                message: "no".into(),
+            },
+        })
+        .unwrap();
+        assert_eq!(
+            decode_response::<Value>(403, &body),
+            Err(ClientError::new("forbidden", "no"))
+        );
+        assert_eq!(
+            decode_response::<Value>(401, "").unwrap_err().code,
+            "unauthorized"
+        );
+        assert_eq!(
+            decode_response::<Value>(502, "<html>").unwrap_err().code,
+            "internal"
+        );
+        assert_eq!(decode_response::<Value>(204, ""), Ok(None));
+        assert_eq!(
+            decode_response::<Value>(200, r#"{"count":3}"#),
+            Ok(Some(json!({"count": 3})))
+        );
+    }
+
+    #[test]
+    fn subscribe_results_and_pages_decode() {
+        let result = to_value(b::SubscribeResult {
+            unread_count: 3,
+            missed: vec![notification("01", false), notification("02", true)],
+            resync: false,
+        })
+        .unwrap();
+        let s = decode_subscribed(&result);
+        assert_eq!(s.unread_count, Some(3));
+        assert_eq!(
+            s.missed.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["01", "02"]
+        );
+        assert!(!s.resync);
+        let page = to_value(b::Page {
+            items: vec![notification("02", false)],
+            next_cursor: Some("02".into()),
+        })
+        .unwrap();
+        let p = decode_page(&page);
+        assert_eq!(p.items.len(), 1);
+        assert_eq!(p.next_cursor.as_deref(), Some("02"));
+        assert_eq!(
+            decode_page(&json!({"items": null, "nextCursor": null}))
+                .items
+                .len(),
+            0
+        );
+    }
+
+    #[test]
+    fn requests_match_the_contract_types() {
+        let array: Value = serde_json::from_str(&event_array(
+            events::LIST_NOTIFICATIONS,
+            &list_payload(20, Some("0\"1")),
+        ))
+        .unwrap();
+        assert_eq!(array[0], "list_notifications");
+        let request: b::ListRequest = serde_json::from_value(array[1].clone()).unwrap();
+        assert_eq!(request.limit, Some(20));
+        assert_eq!(request.before.as_deref(), Some("0\"1"));
+        let since: b::SubscribeRequest =
+            serde_json::from_str(&json::object1("since", "01J")).unwrap();
+        assert_eq!(since.since.as_deref(), Some("01J"));
+        assert_eq!(list_path(5, None), "/notifications?limit=5");
+        assert_eq!(
+            list_path(5, Some("a b")),
+            "/notifications?limit=5&before=a%20b"
+        );
+        assert_eq!(item_path("x/y", "/read"), "/notifications/x%2Fy/read");
+    }
+}
