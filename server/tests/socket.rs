@@ -1,0 +1,436 @@
+//! Socket.IO over WebSocket: pushes, client events and their acks, bad events, isolation
+//! between users, and disconnection when the token expires.
+
+use notify_testkit::bindings::{
+    Ack, AllRead, ErrorCode, Notification, NotificationId, Page, ServerEvent, SubscribeResult,
+    UnreadCount, Updated, events,
+};
+use notify_testkit::sio::{AckError, Auth, SioEvent, parse_ack};
+use notify_testkit::{TestServer, Token, within_for};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_notify-server");
+
+fn count(n: u64) -> ServerEvent {
+    ServerEvent::UnreadCount(UnreadCount { count: n })
+}
+
+fn ok<T: std::fmt::Debug>(ack: Ack<T>) -> T {
+    ack.into_result()
+        .unwrap_or_else(|e| panic!("expected a successful ack, got {e:?}"))
+}
+
+fn err_code<T: std::fmt::Debug>(ack: Ack<T>) -> ErrorCode {
+    match ack.into_result() {
+        Ok(data) => panic!("expected a failed ack, got {data:?}"),
+        Err(error) => error.code,
+    }
+}
+
+#[tokio::test]
+async fn connect_sends_the_unread_count_first() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let (_empty, zero) = server.connect_user("fresh").await;
+    assert_eq!(zero, 0);
+    server.api().publish(&service, "counted", "a").await;
+    server.api().publish(&service, "counted", "b").await;
+    let (_socket, two) = server.connect_user("counted").await;
+    assert_eq!(two, 2);
+}
+
+#[tokio::test]
+async fn a_publish_is_pushed_to_every_socket_of_the_user_then_the_count() {
+    let server = TestServer::start(BIN).await;
+    let (mut first, _) = server.connect_user("multi").await;
+    let (mut second, _) = server.connect_user("multi").await;
+    let created = server
+        .api()
+        .publish(&server.service_token(), "multi", "hello")
+        .await;
+    for socket in [&mut first, &mut second] {
+        assert_eq!(
+            socket.next_server_event().await,
+            ServerEvent::Notification(created.clone())
+        );
+        assert_eq!(socket.next_server_event().await, count(1));
+    }
+}
+
+#[tokio::test]
+async fn users_only_see_their_own_events() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let (mut alice, _) = server.connect_user("alice").await;
+    let (mut bob, _) = server.connect_user("bob").await;
+
+    // Alice's notification is published first; Bob's first event must still be his own.
+    let for_alice = server.api().publish(&service, "alice", "for alice").await;
+    let for_bob = server.api().publish(&service, "bob", "for bob").await;
+    assert_eq!(
+        bob.next_server_event().await,
+        ServerEvent::Notification(for_bob.clone())
+    );
+    assert_eq!(bob.next_server_event().await, count(1));
+    assert_eq!(
+        alice.next_server_event().await,
+        ServerEvent::Notification(for_alice.clone())
+    );
+    assert_eq!(alice.next_server_event().await, count(1));
+
+    // Alice's changes don't reach Bob either.
+    server
+        .api()
+        .mark_read(&server.user_token("alice"), &for_alice.id)
+        .await;
+    let second_for_bob = server.api().publish(&service, "bob", "again").await;
+    assert_eq!(
+        bob.next_server_event().await,
+        ServerEvent::Notification(second_for_bob)
+    );
+
+    // Bob can't act on Alice's notification over the socket.
+    let ack: Ack<Notification> = bob
+        .call(events::MARK_READ, json!({"id": for_alice.id}))
+        .await;
+    assert_eq!(err_code(ack), ErrorCode::NotFound);
+    let page: Page = ok(bob.call(events::LIST_NOTIFICATIONS, json!({})).await);
+    assert!(page.items.iter().all(|n| n.user_id == "bob"));
+}
+
+#[tokio::test]
+async fn rest_changes_are_pushed_with_a_fresh_count() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let token = server.user_token("watcher");
+    let a = server.api().publish(&service, "watcher", "a").await;
+    let b = server.api().publish(&service, "watcher", "b").await;
+    server.api().publish(&service, "watcher", "c").await;
+    let (mut socket, unread) = server.connect_user("watcher").await;
+    assert_eq!(unread, 3);
+
+    let read = server.api().mark_read(&token, &a.id).await;
+    assert_eq!(
+        socket.next_server_event().await,
+        ServerEvent::NotificationUpdated(read)
+    );
+    assert_eq!(socket.next_server_event().await, count(2));
+
+    server.api().delete_notification(&token, &b.id).await;
+    assert_eq!(
+        socket.next_server_event().await,
+        ServerEvent::NotificationDeleted(NotificationId { id: b.id.clone() })
+    );
+    assert_eq!(socket.next_server_event().await, count(1));
+
+    server.api().read_all(&token).await;
+    match socket.next_server_event().await {
+        ServerEvent::AllRead(AllRead { read_at }) => assert!(read_at.ends_with('Z'), "{read_at}"),
+        other => panic!("expected all_read, got {other:?}"),
+    }
+    assert_eq!(socket.next_server_event().await, count(0));
+}
+
+#[tokio::test]
+async fn subscribe_returns_count_and_missed_notifications_oldest_first() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(
+            server
+                .api()
+                .publish(&service, "catchup", &format!("n{i}"))
+                .await,
+        );
+    }
+    let (socket, _) = server.connect_user("catchup").await;
+
+    let plain: SubscribeResult = ok(socket
+        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({}))
+        .await);
+    assert_eq!(
+        plain,
+        SubscribeResult {
+            unread_count: 4,
+            missed: vec![],
+            resync: false
+        }
+    );
+
+    let since: SubscribeResult = ok(socket
+        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({"since": ids[1].id}))
+        .await);
+    assert_eq!(since.unread_count, 4);
+    assert_eq!(since.missed, vec![ids[2].clone(), ids[3].clone()]);
+    assert!(!since.resync);
+
+    let up_to_date: SubscribeResult = ok(socket
+        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({"since": ids[3].id}))
+        .await);
+    assert!(up_to_date.missed.is_empty());
+}
+
+#[tokio::test]
+async fn subscribe_asks_for_a_resync_beyond_500_missed() {
+    let server = TestServer::builder(BIN)
+        .flag("--user-rate", "100000")
+        .flag("--user-burst", "100000")
+        .flag("--ip-rate", "100000")
+        .flag("--ip-burst", "100000")
+        .start()
+        .await;
+    let service = server.service_token();
+    let first = server.api().publish(&service, "flood", "first").await;
+    for i in 0..501 {
+        server
+            .api()
+            .publish(&service, "flood", &format!("n{i}"))
+            .await;
+    }
+    let (socket, unread) = server.connect_user("flood").await;
+    assert_eq!(unread, 502);
+    let result: SubscribeResult = ok(socket
+        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({"since": first.id}))
+        .await);
+    assert!(result.resync, "501 missed > 500: resync expected");
+    assert!(result.missed.len() <= 500, "{} missed", result.missed.len());
+    assert_eq!(result.unread_count, 502);
+}
+
+#[tokio::test]
+async fn mark_read_and_mark_all_read_ack_and_push_to_other_sockets() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let a = server.api().publish(&service, "acker", "a").await;
+    server.api().publish(&service, "acker", "b").await;
+    let (actor, _) = server.connect_user("acker").await;
+    let (mut observer, _) = server.connect_user("acker").await;
+
+    let read: Notification = ok(actor.call(events::MARK_READ, json!({"id": a.id})).await);
+    assert!(read.is_read && read.read_at.is_some());
+    assert_eq!(read.id, a.id);
+    assert_eq!(
+        observer.next_server_event().await,
+        ServerEvent::NotificationUpdated(read.clone())
+    );
+    assert_eq!(observer.next_server_event().await, count(1));
+
+    // Idempotent.
+    let again: Notification = ok(actor.call(events::MARK_READ, json!({"id": a.id})).await);
+    assert_eq!(again, read);
+
+    let updated: Updated = ok(actor.call(events::MARK_ALL_READ, json!({})).await);
+    assert_eq!(updated, Updated { updated: 1 });
+    assert!(matches!(
+        observer.next_server_event().await,
+        ServerEvent::AllRead(_)
+    ));
+    assert_eq!(observer.next_server_event().await, count(0));
+    let none_left: Updated = ok(actor.call(events::MARK_ALL_READ, json!({})).await);
+    assert_eq!(none_left.updated, 0);
+    assert_eq!(
+        server.api().unread_count(&server.user_token("acker")).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn list_notifications_pages_like_rest() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let token = server.user_token("lister");
+    let mut created = Vec::new();
+    for i in 0..3 {
+        created.push(
+            server
+                .api()
+                .publish(&service, "lister", &format!("n{i}"))
+                .await,
+        );
+    }
+    server.api().mark_read(&token, &created[2].id).await;
+    let (socket, _) = server.connect_user("lister").await;
+
+    let all: Page = ok(socket.call(events::LIST_NOTIFICATIONS, json!({})).await);
+    assert_eq!(all, server.api().list(&token, "").await);
+    assert_eq!(all.items.len(), 3);
+
+    let first: Page = ok(socket
+        .call(events::LIST_NOTIFICATIONS, json!({"limit": 2}))
+        .await);
+    assert_eq!(first.items.len(), 2);
+    let cursor = first.next_cursor.clone().expect("a next page");
+    let rest: Page = ok(socket
+        .call(
+            events::LIST_NOTIFICATIONS,
+            json!({"limit": 2, "before": cursor}),
+        )
+        .await);
+    assert_eq!(rest.items, vec![created[0].clone()]);
+    assert_eq!(rest.next_cursor, None);
+
+    let unread: Page = ok(socket
+        .call(events::LIST_NOTIFICATIONS, json!({"unreadOnly": true}))
+        .await);
+    let ids: Vec<_> = unread.items.iter().map(|n| n.id.clone()).collect();
+    assert_eq!(ids, vec![created[1].id.clone(), created[0].id.clone()]);
+
+    for limit in [0, 101] {
+        let ack: Ack<Page> = socket
+            .call(events::LIST_NOTIFICATIONS, json!({"limit": limit}))
+            .await;
+        assert_eq!(err_code(ack), ErrorCode::ValidationFailed, "limit {limit}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_ids_fail_the_ack_with_not_found() {
+    let server = TestServer::start(BIN).await;
+    let (socket, _) = server.connect_user("lost").await;
+    let ack: Ack<Notification> = socket
+        .call(events::MARK_READ, json!({"id": "no-such-id"}))
+        .await;
+    assert_eq!(err_code(ack), ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn unknown_events_get_a_failed_ack_and_nothing_breaks() {
+    let server = TestServer::start(BIN).await;
+    let (mut socket, _) = server.connect_user("prober").await;
+    let (mut bystander, _) = server.connect_user("bystander").await;
+
+    for event in ["no_such_event", "notification", "unread_count", "Mark_Read"] {
+        let ack: Ack<Value> = socket.call(event, json!({})).await;
+        assert!(ack.into_result().is_err(), "{event:?} should fail");
+    }
+    // Without an ack id: ignored.
+    socket.emit("no_such_event", json!({"x": 1}));
+
+    // The socket is still connected and served, and so is the other user.
+    let service = server.service_token();
+    let mine = server.api().publish(&service, "prober", "still here").await;
+    assert_eq!(
+        socket.next_server_event().await,
+        ServerEvent::Notification(mine)
+    );
+    let theirs = server.api().publish(&service, "bystander", "fine").await;
+    assert_eq!(
+        bystander.next_server_event().await,
+        ServerEvent::Notification(theirs)
+    );
+    let _: SubscribeResult = ok(socket
+        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({}))
+        .await);
+}
+
+#[tokio::test]
+async fn malformed_payloads_get_validation_failed_acks() {
+    let server = TestServer::start(BIN).await;
+    let (socket, _) = server.connect_user("fuzzer").await;
+    let cases = [
+        (events::MARK_READ, json!("not an object")),
+        (events::MARK_READ, json!({})),
+        (events::MARK_READ, json!({"id": 5})),
+        (events::MARK_READ, json!({"id": null})),
+        (events::MARK_READ, json!([{"id": "x"}])),
+        (events::LIST_NOTIFICATIONS, json!({"limit": "ten"})),
+        (events::LIST_NOTIFICATIONS, json!({"unreadOnly": "yes"})),
+        (events::LIST_NOTIFICATIONS, json!({"before": 12})),
+        (events::SUBSCRIBE_NOTIFICATIONS, json!({"since": 5})),
+        (events::SUBSCRIBE_NOTIFICATIONS, json!("since")),
+    ];
+    for (event, payload) in cases {
+        let ack: Ack<Value> = socket.call(event, payload.clone()).await;
+        assert_eq!(
+            err_code(ack),
+            ErrorCode::ValidationFailed,
+            "{event} {payload}"
+        );
+    }
+    // An event packet whose JSON is broken: the socket may be dropped for it, but the
+    // server must go on serving others.
+    let _ = socket
+        .request_ack(|prefix, id| format!("42{prefix}{id}[\"mark_read\",{{\"id\":"))
+        .await;
+    let (mut other, _) = server.connect_user("fuzzer").await;
+    let created = server
+        .api()
+        .publish(&server.service_token(), "fuzzer", "alive")
+        .await;
+    assert_eq!(
+        other.next_server_event().await,
+        ServerEvent::Notification(created)
+    );
+}
+
+#[tokio::test]
+async fn an_oversize_socket_payload_is_refused_without_harming_others() {
+    let server = TestServer::start(BIN).await;
+    let (socket, _) = server.connect_user("big").await;
+    let (mut bystander, _) = server.connect_user("bystander").await;
+
+    let huge = "x".repeat(2 * 1024 * 1024);
+    match socket
+        .emit_with_ack(events::MARK_READ, json!({"id": huge}))
+        .await
+    {
+        // Refused with a failed ack…
+        Ok(args) => {
+            let ack: Ack<Value> = parse_ack(events::MARK_READ, &args);
+            assert!(ack.into_result().is_err(), "a 2 MiB payload was accepted");
+        }
+        // …or the connection was dropped for it.
+        Err(AckError::Closed) => {}
+        Err(AckError::Timeout) => panic!("neither an ack nor a disconnect for a 2 MiB payload"),
+    }
+    let created = server
+        .api()
+        .publish(&server.service_token(), "bystander", "unharmed")
+        .await;
+    assert_eq!(
+        bystander.next_server_event().await,
+        ServerEvent::Notification(created)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_disconnects_the_socket() {
+    let server = TestServer::start(BIN).await;
+    let short = Token::user("brief").expires_in(3).hs256(server.secret());
+    let mut socket = server
+        .sio(Auth::Payload(short))
+        .await
+        .expect("connect with a token valid for 3 s");
+    let (end, _) = within_for(
+        Duration::from_secs(20),
+        "the server to disconnect an expired socket",
+        socket.expect_disconnect(),
+    )
+    .await;
+    assert_eq!(
+        end,
+        SioEvent::Disconnect,
+        "the server should send `41/notifications,` (io server disconnect)"
+    );
+
+    // A fresh token connects again, and the old socket gets nothing more.
+    let (_fresh, _) = server.connect_user("brief").await;
+}
+
+#[tokio::test]
+async fn a_closed_socket_no_longer_counts_and_others_keep_working() {
+    let server = TestServer::start(BIN).await;
+    let (leaving, _) = server.connect_user("leaver").await;
+    let (mut staying, _) = server.connect_user("leaver").await;
+    leaving.close().await;
+    let created = server
+        .api()
+        .publish(&server.service_token(), "leaver", "still delivered")
+        .await;
+    assert_eq!(
+        staying.next_server_event().await,
+        ServerEvent::Notification(created)
+    );
+}
