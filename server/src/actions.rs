@@ -1,6 +1,6 @@
 //! The operations on a user's notifications, shared by REST and Socket.IO handlers: each
 //! validates, changes the store, then pushes the change and the fresh unread count to every
-//! live socket and SSE stream of that user.
+//! live socket and SSE stream of that user. Changes of one user take turns (see `turns`).
 
 use notify_bindings::{
     AllRead, CreateNotification, Notification, NotificationId, Page, ServerEvent, SubscribeResult,
@@ -20,6 +20,7 @@ fn unread(count: u64) -> ServerEvent {
 /// to publish (checked where the request arrives).
 pub async fn create(state: &AppState, body: CreateNotification) -> Result<Notification, ApiError> {
     let new = validation::new_notification(body)?;
+    let _turn = state.fanout.turns.take(&new.user_id).await;
     let created = state.store.create(new).await?;
     state.fanout.metrics.notifications_created.inc();
     let notification = created.value;
@@ -52,6 +53,7 @@ pub async fn mark_read(
     id: &str,
 ) -> Result<Notification, ApiError> {
     validation::notification_id("id", id)?;
+    let _turn = state.fanout.turns.take(user_id).await;
     let marked = state
         .store
         .mark_read(user_id, id)
@@ -69,6 +71,7 @@ pub async fn mark_read(
 }
 
 pub async fn mark_all_read(state: &AppState, user_id: &str) -> Result<Updated, ApiError> {
+    let _turn = state.fanout.turns.take(user_id).await;
     let all = state.store.mark_all_read(user_id).await?;
     if all.value.updated > 0 {
         let events = [
@@ -86,6 +89,7 @@ pub async fn mark_all_read(state: &AppState, user_id: &str) -> Result<Updated, A
 
 pub async fn delete(state: &AppState, user_id: &str, id: &str) -> Result<(), ApiError> {
     validation::notification_id("id", id)?;
+    let _turn = state.fanout.turns.take(user_id).await;
     let deleted = state
         .store
         .delete(user_id, id)

@@ -13,6 +13,7 @@ use tokio::sync::broadcast;
 
 use crate::metrics::Metrics;
 use crate::presence::Presence;
+use crate::turns::Turns;
 
 /// Events an SSE stream may fall behind by before it is told to resync.
 const SSE_BUFFER: usize = 256;
@@ -83,6 +84,8 @@ pub struct Fanout {
     pub sse: Arc<SseHub>,
     pub presence: Arc<Presence>,
     pub metrics: Arc<Metrics>,
+    /// Orders each user's changes, so pushes follow commit order.
+    pub turns: Arc<Turns>,
 }
 
 impl Fanout {

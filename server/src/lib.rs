@@ -7,7 +7,8 @@
 //! - `auth`: JWT verification (algorithm pinned) and minting.
 //! - `store`: the [`store::Store`] trait and its SQLite implementation.
 //! - `actions`: create / list / read / read-all / delete / catch-up, shared by REST and sockets.
-//! - `fanout`: pushes events to a user's sockets (rooms) and SSE streams.
+//! - `fanout`: pushes events to a user's sockets (rooms) and SSE streams; `turns` keeps
+//!   each user's pushes in commit order.
 //! - `http`: REST routes, SSE, health, metrics, CORS and body limits.
 //! - `socket`: the Socket.IO namespace: auth middleware, event dispatch, token expiry.
 //! - `validation`, `json`, `error`: input rules and the contract's error shapes.
@@ -29,6 +30,7 @@ pub mod server;
 mod socket;
 mod state;
 pub mod store;
+mod turns;
 mod validation;
 
 use std::sync::Arc;

@@ -44,6 +44,7 @@ pub async fn serve(
             sse: Arc::default(),
             presence: Arc::default(),
             metrics: Arc::default(),
+            turns: Arc::default(),
         },
     };
     let (layer, io) = socket_io(&state);
