@@ -101,7 +101,7 @@ pub struct ServerConfig {
     /// Burst size of the per-user bucket.
     #[arg(long, env = "USER_BURST", default_value_t = 100)]
     pub user_burst: u32,
-    /// Requests per second per client IP, for user and unauthenticated requests.
+    /// Failed-authentication requests and socket handshakes per second per client IP.
     #[arg(long, env = "IP_RATE", default_value_t = 200)]
     pub ip_rate: u32,
     /// Burst size of the per-IP bucket.

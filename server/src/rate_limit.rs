@@ -1,15 +1,18 @@
 //! Token-bucket rate limits (governor's GCRA) per user, per client IP and per publisher.
 //!
-//! Users get a bucket each for REST calls and socket events together; requests from one IP
-//! share another (it slows token guessing and floods from one host); service tokens that
-//! publish get their own, much larger bucket and skip the IP one, since one backend publishes
-//! for everyone.
+//! Users get a bucket each for REST calls and socket events together. Requests and socket
+//! handshakes that fail authentication are charged to their client IP, which slows token
+//! guessing; authenticated traffic is not, so thousands of users behind one office NAT are
+//! never throttled as one. Service tokens that publish get their own, much larger bucket,
+//! since one backend publishes for everyone.
 
 use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -68,6 +71,33 @@ impl RateLimits {
         self.per_ip.retain_recent();
         self.per_ip.shrink_to_fit();
     }
+}
+
+/// The client's address: the socket peer, or with `--trust-proxy` the first
+/// `X-Forwarded-For` hop that the proxy in front of us recorded.
+pub fn client_ip(parts: &Parts, trust_proxy: bool) -> IpAddr {
+    let forwarded = trust_proxy
+        .then(|| {
+            parts
+                .headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .split(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .flatten();
+    forwarded
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip())
+        })
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
 /// How often idle buckets are forgotten.

@@ -1,10 +1,8 @@
 //! Request extractors: the authenticated, rate-limited caller, and JSON bodies whose errors
 //! have the contract's shape (400 for bad JSON, 422 naming the field, 413 over the limit).
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -13,6 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::auth::{self, Principal};
 use crate::error::ApiError;
 use crate::json::parse_json;
+use crate::rate_limit;
 use crate::state::AppState;
 
 /// The caller of a REST route, from `Authorization: Bearer <jwt>`.
@@ -52,14 +51,13 @@ impl FromRequestParts<AppState> for StreamCaller {
     }
 }
 
-/// Verifies the token and charges the caller's rate-limit buckets: publishers their own,
-/// users theirs and their IP's; failed attempts their IP's.
+/// Verifies the token and charges the caller's rate-limit bucket: publishers their own, users
+/// theirs; failed attempts their IP's.
 fn authenticate(
     parts: &Parts,
     state: &AppState,
     allow_query_token: bool,
 ) -> Result<Principal, ApiError> {
-    let ip = client_ip(parts, state.config.trust_proxy);
     let header_token = parts
         .headers
         .get(AUTHORIZATION)
@@ -78,7 +76,9 @@ fn authenticate(
     let principal = match verified {
         Ok(principal) => principal,
         Err(e) => {
-            state.limits.ip(ip)?;
+            state
+                .limits
+                .ip(rate_limit::client_ip(parts, state.config.trust_proxy))?;
             return Err(e);
         }
     };
@@ -86,45 +86,13 @@ fn authenticate(
         state.limits.publisher(&principal.user_id)?;
     } else {
         state.limits.user(&principal.user_id)?;
-        state.limits.ip(ip)?;
     }
     Ok(principal)
 }
 
-/// A query parameter, percent-decoded.
+/// A query parameter of the request, percent-decoded.
 pub fn query_param(parts: &Parts, name: &str) -> Option<String> {
-    let query = parts.uri.query()?;
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()?
-        .into_iter()
-        .find_map(|(key, value)| (key == name).then_some(value))
-}
-
-/// The client's address: the socket peer, or with `--trust-proxy` the first
-/// `X-Forwarded-For` hop that the proxy in front of us recorded.
-fn client_ip(parts: &Parts, trust_proxy: bool) -> IpAddr {
-    let forwarded = trust_proxy
-        .then(|| {
-            parts
-                .headers
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .split(',')
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .flatten();
-    forwarded
-        .or_else(|| {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip())
-        })
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    auth::query_value(parts.uri.query()?, name)
 }
 
 /// A JSON body. Unlike axum's `Json`, it needs no `Content-Type` and reports errors in the

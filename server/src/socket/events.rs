@@ -24,16 +24,16 @@ pub async fn dispatch(
     Extension(session): Extension<Session>,
 ) {
     let data = data.unwrap_or(Value::Null);
-    let reply = handle(&state, &session.principal.user_id, &name, data).await;
+    let reply = match state.limits.user(&session.principal.user_id) {
+        Ok(()) => handle(&state, &session.principal.user_id, &name, data).await,
+        Err(e) => reply::<()>(Err(e)),
+    };
     if let Err(e) = ack.send(&reply) {
         tracing::debug!(error = %e, event = name, "could not send ack");
     }
 }
 
 async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Value {
-    if let Err(e) = state.limits.user(user_id) {
-        return reply::<()>(Err(e));
-    }
     let size = serde_json::to_vec(&data).map_or(usize::MAX, |bytes| bytes.len());
     if size > state.config.body_limit {
         return reply::<()>(Err(ApiError::PayloadTooLarge(

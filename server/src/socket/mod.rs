@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Principal};
 use crate::fanout::room;
+use crate::rate_limit;
 use crate::state::AppState;
 
 /// Registers the namespace.
@@ -62,10 +63,14 @@ async fn authenticate(
                 .ok()?;
             auth::bearer(header).map(str::to_owned)
         })
-        .or_else(|| query_token(parts.uri.query()?));
-    let principal = token
-        .and_then(|t| state.auth.verify(&t).ok())
-        .ok_or(Refused::Unauthorized)?;
+        .or_else(|| auth::query_value(parts.uri.query()?, "token"));
+    let Some(principal) = token.and_then(|t| state.auth.verify(&t).ok()) else {
+        // Failed attempts cost the IP, which slows token guessing.
+        let _ = state
+            .limits
+            .ip(rate_limit::client_ip(parts, state.config.trust_proxy));
+        return Err(Refused::Unauthorized);
+    };
     if !state
         .fanout
         .presence
@@ -78,13 +83,6 @@ async fn authenticate(
         left: CancellationToken::new(),
     });
     Ok(())
-}
-
-fn query_token(query: &str) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()?
-        .into_iter()
-        .find_map(|(key, value)| (key == "token").then_some(value))
 }
 
 async fn on_connect(
