@@ -53,6 +53,8 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
         (None, true) => (Some(dev::generate_secret()), true),
         (None, false) => (None, false),
     };
+    // Everything that can be misconfigured fails here, before the port is taken.
+    let auth = auth::Authenticator::new(&jwt, secret.as_deref())?;
     let store = Arc::new(store::open_sqlite(config.sqlite_path()?)?);
     let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
     let address = listener.local_addr()?;
@@ -69,7 +71,7 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     server::cancel_on_signal(shutdown.clone());
-    server::serve(config, &jwt, secret.as_deref(), store, listener, shutdown).await?;
+    server::serve(config, auth, store, listener, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

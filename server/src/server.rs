@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Authenticator;
-use crate::config::{JwtConfig, ServerConfig, Transport};
+use crate::config::{ServerConfig, Transport};
 use crate::fanout::Fanout;
 use crate::rate_limit::{FORGET_INTERVAL, RateLimits};
 use crate::state::{AppState, Services};
@@ -22,11 +22,10 @@ use crate::{http, socket};
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves on `listener` until `shutdown` is cancelled. `secret` is the HS256 secret in use.
+/// Serves on `listener` until `shutdown` is cancelled.
 pub async fn serve(
     config: ServerConfig,
-    jwt: &JwtConfig,
-    secret: Option<&str>,
+    auth: Authenticator,
     store: Arc<dyn Store>,
     listener: TcpListener,
     shutdown: CancellationToken,
@@ -34,7 +33,7 @@ pub async fn serve(
     let state = AppState {
         services: Arc::new(Services {
             store,
-            auth: Authenticator::new(jwt, secret)?,
+            auth,
             limits: RateLimits::new(&config),
             config,
             shutdown: shutdown.clone(),
