@@ -421,6 +421,23 @@ impl TestServer {
     }
 }
 
+/// Runs the binary once with `args` (e.g. the `token` subcommand) in a cleared environment
+/// and returns its output; panics if it takes longer than [`crate::WAIT`].
+pub async fn run_cli(bin: impl AsRef<Path>, args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(bin.as_ref());
+    command
+        .env_clear()
+        .args(args)
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    crate::within("the CLI to exit", command.output())
+        .await
+        .expect("run the CLI")
+}
+
 /// Copies lines from a child's pipe into `output`; sends the port of the first
 /// `listening on http://host:port` line through `port`.
 fn drain(
