@@ -13,7 +13,7 @@
 //! - `socket`: the Socket.IO namespace: auth middleware, event dispatch, token expiry.
 //! - `validation`, `json`, `error`: input rules and the contract's error shapes.
 //! - `rate_limit`, `presence`, `metrics`: token buckets, sockets per user, Prometheus.
-//! - `dev`: the `--dev` banner.
+//! - `dev`: `--dev` mode's generated secret, banner and token minter.
 
 mod actions;
 pub mod auth;
@@ -59,9 +59,13 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
     let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
     let address = listener.local_addr()?;
     let base_url = format!("http://{address}");
+    let minter = match (&secret, config.dev) {
+        (Some(secret), true) => Some(dev::Minter::new(jwt.clone(), secret.clone())),
+        _ => None,
+    };
     if config.dev {
-        if let Some(secret) = &secret {
-            println!("{}", dev::banner(&jwt, secret, &base_url, generated)?);
+        if let Some(minter) = &minter {
+            println!("{}", minter.banner(&base_url, generated)?);
         }
         tracing::warn!("development mode: do not use in production");
     }
@@ -71,7 +75,7 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     server::cancel_on_signal(shutdown.clone());
-    server::serve(config, auth, store, listener, shutdown).await?;
+    server::serve(config, auth, minter, store, listener, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

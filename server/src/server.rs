@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Authenticator;
 use crate::config::{ServerConfig, Transport};
+use crate::dev::Minter;
 use crate::fanout::Fanout;
 use crate::rate_limit::{FORGET_INTERVAL, RateLimits};
 use crate::state::{AppState, Services};
@@ -26,6 +27,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub async fn serve(
     config: ServerConfig,
     auth: Authenticator,
+    dev: Option<Minter>,
     store: Arc<dyn Store>,
     listener: TcpListener,
     shutdown: CancellationToken,
@@ -36,6 +38,7 @@ pub async fn serve(
             auth,
             limits: RateLimits::new(&config),
             config,
+            dev,
             shutdown: shutdown.clone(),
         }),
         fanout: Fanout {

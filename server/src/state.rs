@@ -16,6 +16,8 @@ pub struct Services {
     pub auth: Authenticator,
     pub limits: RateLimits,
     pub config: ServerConfig,
+    /// Dev mode's token minter; `None` outside `--dev` (and the dev routes answer 404).
+    pub dev: Option<crate::dev::Minter>,
     /// Cancelled when the server shuts down: SSE streams end, background tasks stop.
     pub shutdown: CancellationToken,
 }

@@ -1,6 +1,7 @@
 //! The HTTP side: REST routes, SSE, health and metrics, with CORS, body limits, tracing and
 //! request metrics around them. Socket.IO is mounted as a layer beside the routes.
 
+mod dev;
 mod extract;
 mod health;
 mod notifications;
@@ -24,9 +25,15 @@ use crate::state::AppState;
 /// The whole HTTP application.
 pub fn app(state: AppState, socket_io: SocketIoLayer) -> Router {
     let cors = cors(&state.config.cors_origins, state.config.dev);
+    let dev_routes = if state.dev.is_some() {
+        dev::router()
+    } else {
+        Router::new()
+    };
     Router::new()
         .merge(notifications::router())
         .merge(health::router())
+        .merge(dev_routes)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::NotFound("no such route for this method".into())
