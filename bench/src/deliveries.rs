@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::load::Arrival;
+use notify_testkit::load::Arrival;
 
 const NOT_YET: u32 = u32::MAX;
 

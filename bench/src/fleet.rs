@@ -10,7 +10,7 @@ use notify_testkit::Token;
 use notify_testkit::jwt::TEST_SECRET;
 use tokio::sync::mpsc;
 
-use crate::load::{Arrival, LoadSocket, LoadStats};
+use notify_testkit::load::{Arrival, LoadSocket, LoadStats};
 
 /// The user id of the `i`th socket of a fleet.
 pub fn user_id(prefix: &str, i: usize) -> String {

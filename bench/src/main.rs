@@ -4,18 +4,13 @@
 //! - [`config`]: flags (binary path, socket counts, rates, durations); every load is bounded.
 //! - [`server`]: starts a fresh server per phase on `127.0.0.1:0`, stops it by pid.
 //! - [`procfs`]: RSS, CPU time and open-file limits from `/proc`.
-//! - [`fleet`]: opens thousands of lean Socket.IO sockets (the testkit's `load` module).
+//! - [`fleet`]: opens thousands of lean Socket.IO sockets ([`notify_testkit::load`]).
 //! - [`publisher`]: open-loop `POST /notifications` at a fixed rate.
 //! - [`deliveries`]: matches what sockets received to what was sent; percentiles.
 //! - [`rig`]: server + receiving sockets + collector + publisher, for phases (b) and (c).
 //! - [`phases`]: limits, (a) memory, (b) latency, (c) throughput.
 //!
 //! Usage: `cargo build --release -p notify-server -p notify-bench && target/release/notify-bench`.
-
-// The lean load client lives in the testkit (testkit/src/load.rs) so other load tests can
-// share it; it is compiled here by path until the testkit's lib.rs exports it.
-#[path = "../../testkit/src/load.rs"]
-mod load;
 
 mod config;
 mod deliveries;

@@ -2,7 +2,8 @@
 //!
 //! The server gets a free loopback port (`--port 0`), its default rate limits, and the
 //! testkit's HS256 secret so tokens can be minted in-process. It is stopped by pid (SIGTERM,
-//! then SIGKILL if it doesn't exit), and its temp dir goes with it.
+//! then SIGKILL if it doesn't exit), and its temp dir goes with it. Its log (stderr) goes to
+//! a file in that dir; the last lines are shown when it doesn't start or stop cleanly.
 //!
 //! This launcher, rather than the testkit's, because the bench needs to set the child's
 //! open-file limit before `exec` (to see whether the server raises its own).
@@ -39,6 +40,7 @@ impl Server {
         }
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("bench.db");
+        let log = std::fs::File::create(dir.path().join("server.log"))?;
         let mut command = std::process::Command::new(bin);
         command
             .args([
@@ -57,7 +59,7 @@ impl Server {
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(log);
         if let Some(soft) = soft_nofile {
             // SAFETY: only async-signal-safe calls (getrlimit/setrlimit) between fork and exec.
             unsafe {
@@ -95,7 +97,9 @@ impl Server {
             bail!("server closed stdout without printing `listening on`")
         })
         .await
-        .context("waiting for `listening on`")??;
+        .context("waiting for `listening on`")
+        .and_then(|found| found)
+        .with_context(|| log_tail(dir.path()))?;
 
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
@@ -124,11 +128,25 @@ impl Server {
         // SAFETY: kill(2) on the pid of our own child, which we haven't reaped yet.
         unsafe { libc::kill(self.pid as i32, libc::SIGTERM) };
         match tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await {
-            Ok(status) => Ok(status?.to_string()),
+            Ok(status) => {
+                let status = status?;
+                if !status.success() {
+                    eprintln!("{}", log_tail(self._dir.path()));
+                }
+                Ok(status.to_string())
+            }
             Err(_) => {
                 self.child.kill().await?;
                 Ok("did not exit within 10 s of SIGTERM; killed".to_owned())
             }
         }
     }
+}
+
+/// The last lines of the server's log, for error messages.
+fn log_tail(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+    format!("server log (last lines):\n{tail}")
 }
