@@ -42,3 +42,6 @@ step "node: official socket.io-client + SSE against the server" scripts/test-nod
 if [[ -x scripts/test-client.sh ]]; then
   step "client: WASM core, build, size and browser end-to-end" scripts/test-client.sh
 fi
+if [[ -x scripts/test-examples.sh ]]; then
+  step "adapters and example apps: unit tests and browser end-to-end" scripts/test-examples.sh
+fi
