@@ -190,8 +190,17 @@ async fn sockets_beyond_the_per_user_cap_are_refused_until_one_closes() {
     // Other users are not capped by this user's sockets.
     server.connect_user("uncapped").await;
 
+    // A clean close frees a slot…
     first.close().await;
-    eventually("a slot freed by the closed socket", || {
+    let third = eventually("a slot freed by the closed socket", || {
+        let token = token.clone();
+        let server = &server;
+        async move { server.sio(Auth::payload(token)).await.ok() }
+    })
+    .await;
+    // …and so does a dropped connection (no goodbye, just the TCP close).
+    drop(third);
+    eventually("a slot freed by the dropped socket", || {
         let token = token.clone();
         let server = &server;
         async move { server.sio(Auth::payload(token)).await.ok() }

@@ -570,6 +570,19 @@ async fn a_body_over_64_kib_is_413() {
 }
 
 #[tokio::test]
+async fn unknown_routes_are_404_with_a_json_error() {
+    let server = TestServer::start(BIN).await;
+    let token = server.user_token("wanderer");
+    for path in ["/nope", "/notifications/a/b/c", "/notification"] {
+        server
+            .api()
+            .get(path, &token)
+            .await
+            .expect_error(404, ErrorCode::NotFound);
+    }
+}
+
+#[tokio::test]
 async fn errors_are_json_with_code_and_message() {
     let server = TestServer::start(BIN).await;
     let reply = server

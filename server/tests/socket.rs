@@ -396,6 +396,83 @@ async fn an_oversize_socket_payload_is_refused_without_harming_others() {
 }
 
 #[tokio::test]
+async fn a_payload_over_the_body_limit_gets_payload_too_large() {
+    let server = TestServer::start(BIN).await;
+    let (socket, _) = server.connect_user("wordy").await;
+    let big = "x".repeat(100 * 1024); // over the 64 KiB default, under any frame limit
+    let ack: Ack<Notification> = socket.call(events::MARK_READ, json!({"id": big})).await;
+    assert_eq!(err_code(ack), ErrorCode::PayloadTooLarge);
+    // Still connected and served.
+    let _: SubscribeResult = ok(socket
+        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({}))
+        .await);
+}
+
+#[tokio::test]
+async fn odd_user_ids_get_their_own_pushes() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let users = ["用户😀", "user:1", "user", "a b/c?d#e", "%", "'; --"];
+    let mut sockets = Vec::new();
+    for user in users {
+        sockets.push(server.connect_user(user).await.0);
+    }
+    for (user, socket) in users.iter().zip(&mut sockets) {
+        let created = server.api().publish(&service, user, user).await;
+        assert_eq!(
+            socket.next_server_event().await,
+            ServerEvent::Notification(created),
+            "user {user:?}"
+        );
+        assert_eq!(socket.next_server_event().await, count(1), "user {user:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_since_full_of_sql_metacharacters_only_returns_own_notifications() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    server.api().publish(&service, "victim", "private").await;
+    let mine = server.api().publish(&service, "prober", "mine").await;
+    let (socket, _) = server.connect_user("prober").await;
+    for since in ["' OR '1'='1", "0' OR user_id <> '", "%", "\\"] {
+        let ack: Ack<SubscribeResult> = socket
+            .call(events::SUBSCRIBE_NOTIFICATIONS, json!({ "since": since }))
+            .await;
+        if let Ok(result) = ack.into_result() {
+            assert!(
+                result.missed.iter().all(|n| n.user_id == "prober"),
+                "since {since:?} leaked: {:?}",
+                result.missed
+            );
+            assert_eq!(result.unread_count, 1);
+        }
+    }
+    let _ = mine;
+}
+
+#[tokio::test]
+async fn a_token_valid_for_centuries_is_fine() {
+    let server = TestServer::start(BIN).await;
+    let token = Token::user("forever")
+        .claim("exp", 253_402_300_799i64) // 9999-12-31T23:59:59Z
+        .hs256(server.secret());
+    let mut socket = server
+        .sio(Auth::Payload(token))
+        .await
+        .expect("a far-future exp connects");
+    assert_eq!(socket.next_server_event().await, count(0));
+    let created = server
+        .api()
+        .publish(&server.service_token(), "forever", "still here")
+        .await;
+    assert_eq!(
+        socket.next_server_event().await,
+        ServerEvent::Notification(created)
+    );
+}
+
+#[tokio::test]
 async fn an_expired_token_disconnects_the_socket() {
     let server = TestServer::start(BIN).await;
     let short = Token::user("brief").expires_in(3).hs256(server.secret());

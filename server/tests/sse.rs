@@ -175,6 +175,24 @@ async fn last_event_id_query_parameter_works_like_the_header() {
     assert_eq!(event, ServerEvent::Notification(new));
 }
 
+/// A resume id the server never handed out (a client bug, or a node whose clock runs ahead)
+/// must not swallow the live stream that follows the catch-up.
+#[tokio::test]
+async fn an_unknown_last_event_id_still_gets_the_live_stream() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let old = server.api().publish(&service, "skewed", "old").await;
+    let request = server
+        .sse_request("/notifications/events")
+        .bearer_auth(server.user_token("skewed"))
+        .header("last-event-id", "zzzzzzzz-from-the-future");
+    let mut sse = SseClient::open(request).await.expect("stream opens");
+    assert_eq!(sse.next_event().await.1, count(1));
+    let live = server.api().publish(&service, "skewed", "live").await;
+    assert!(live.id > old.id);
+    assert_eq!(sse.next_event().await.1, ServerEvent::Notification(live));
+}
+
 #[tokio::test]
 async fn more_than_500_missed_ends_the_catch_up_with_resync() {
     let server = TestServer::builder(BIN)
