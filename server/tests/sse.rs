@@ -260,7 +260,7 @@ async fn a_ping_comment_comes_within_15_seconds() {
 async fn the_stream_ends_when_the_token_expires() {
     let server = TestServer::start(BIN).await;
     let token = Token::user("short-lived")
-        .expires_in(3)
+        .expires_in(5)
         .hs256(server.secret());
     let request = server
         .sse_request("/notifications/events")
