@@ -82,7 +82,8 @@ pub struct ServerConfig {
     /// Port to listen on; 0 picks a free one (the chosen port is printed).
     #[arg(long, env = "PORT", default_value_t = 3001)]
     pub port: u16,
-    /// Where notifications are stored: `sqlite://PATH` (WAL mode; created when missing).
+    /// Where notifications are stored: `sqlite://PATH` (WAL mode; created when missing), or
+    /// `postgres://user:password@host:port/db` for several nodes sharing one database.
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -152,19 +153,6 @@ pub enum LogFormat {
     Json,
 }
 
-impl ServerConfig {
-    /// The SQLite file named by `--database-url`, or an error naming what is supported.
-    pub fn sqlite_path(&self) -> anyhow::Result<&str> {
-        let url = self.database_url.as_str();
-        url.strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .filter(|path| !path.is_empty())
-            .ok_or_else(|| {
-                anyhow::anyhow!("unsupported DATABASE_URL {url:?}: expected sqlite://PATH")
-            })
-    }
-}
-
 /// Parses `90`, `90s`, `15m`, `1h`, `7d` into a duration.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -208,7 +196,7 @@ mod tests {
         let cli = Cli::try_parse_from(["notify-server"]).unwrap();
         assert_eq!(cli.server.port, 3001);
         assert_eq!(cli.server.body_limit, 65536);
-        assert_eq!(cli.server.sqlite_path().unwrap(), "notifications.db");
+        assert_eq!(cli.server.database_url, "sqlite://notifications.db");
         assert_eq!(
             cli.server.transports,
             vec![Transport::Polling, Transport::Websocket]

@@ -33,8 +33,6 @@ pub mod store;
 mod turns;
 mod validation;
 
-use std::sync::Arc;
-
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -55,7 +53,7 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
     };
     // Everything that can be misconfigured fails here, before the port is taken.
     let auth = auth::Authenticator::new(&jwt, secret.as_deref())?;
-    let store = Arc::new(store::open_sqlite(config.sqlite_path()?)?);
+    let store = store::open(&config.database_url).await?;
     let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
     let address = listener.local_addr()?;
     let base_url = format!("http://{address}");

@@ -5,13 +5,18 @@
 //! transaction, so the push that follows it never shows a stale count.
 
 mod migrations;
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use notify_bindings::{Notification, Page};
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 /// A validated notification to create.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +98,31 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 }
 
-/// Opens the store named by a `DATABASE_URL`-style path.
-pub fn open_sqlite(path: &str) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(path)
+/// Opens the store a `DATABASE_URL` names: `sqlite://PATH` or `postgres://...`.
+pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PostgresStore::open(url).await?));
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .filter(|path| !path.is_empty())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "unsupported DATABASE_URL {url:?}: expected sqlite://PATH or postgres://..."
+            )
+        })?;
+    Ok(Arc::new(SqliteStore::open(path)?))
+}
+
+/// A UUIDv7 greater than `last`, even if the clock stepped back since `last` was made.
+pub(crate) fn next_id(last: Uuid) -> Uuid {
+    Uuid::now_v7().max(Uuid::from_u128(last.as_u128() + 1))
+}
+
+/// Now, as the contract's timestamps: RFC 3339 UTC with milliseconds.
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }

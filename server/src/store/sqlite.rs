@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
-    StoreResult, migrations,
+    StoreResult, migrations, next_id, now_rfc3339,
 };
 
 /// Most jobs committed in one transaction.
@@ -117,14 +117,6 @@ impl SqliteStore {
     }
 }
 
-/// A UUIDv7 greater than every id handed out before, even if the clock stepped back.
-fn next_id(last: &Mutex<Uuid>) -> Uuid {
-    let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-    let id = Uuid::now_v7().max(Uuid::from_u128(last.as_u128() + 1));
-    *last = id;
-    id
-}
-
 fn open_connection(path: &str, create: bool) -> rusqlite::Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -187,12 +179,6 @@ fn classify(e: rusqlite::Error) -> StoreError {
     }
 }
 
-fn now_rfc3339() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
-}
-
 fn row_to_notification(row: &Row<'_>) -> rusqlite::Result<Notification> {
     let data: Option<String> = row.get(5)?;
     Ok(Notification {
@@ -230,7 +216,11 @@ impl Store for SqliteStore {
         let last_id = self.last_id.clone();
         self.write(move |conn| {
             let notification = Notification {
-                id: next_id(&last_id).to_string(),
+                id: {
+                    let mut last = last_id.lock().unwrap_or_else(|e| e.into_inner());
+                    *last = next_id(*last);
+                    last.to_string()
+                },
                 user_id: new.user_id,
                 kind: new.kind,
                 title: new.title,

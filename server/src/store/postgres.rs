@@ -1,0 +1,350 @@
+//! The PostgreSQL store, for several server nodes sharing one database.
+//!
+//! Ids must increase in commit order per user even with several nodes writing, or a client
+//! resuming `since` an id could skip a notification committed later with a smaller id. So each
+//! create locks the user's row in `user_heads` (which holds the newest id handed out), derives
+//! the next id from it, and commits; the next create of that user waits for the lock. Pool
+//! timeouts are short, so a request fails fast with 503 while the database is unreachable,
+//! and the pool reconnects by itself when it comes back.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Config, GenericClient, Pool, PoolConfig, Runtime, Timeouts};
+use notify_bindings::{Notification, Page};
+use tokio_postgres::{NoTls, Row};
+use uuid::Uuid;
+
+use super::{
+    AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
+    StoreResult, next_id, now_rfc3339,
+};
+
+const COLUMNS: &str = "id, user_id, type, title, message, data, is_read, created_at, read_at";
+
+/// Schema versions, applied in order under an advisory lock (nodes may start together).
+const MIGRATIONS: &[&str] = &[
+    // 1: notifications clustered by (user, id); ids compare bytewise (COLLATE "C").
+    r#"CREATE TABLE notifications (
+        user_id    TEXT COLLATE "C" NOT NULL,
+        id         TEXT COLLATE "C" NOT NULL,
+        type       TEXT NOT NULL,
+        title      TEXT NOT NULL,
+        message    TEXT NOT NULL,
+        data       TEXT,
+        is_read    BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at TEXT NOT NULL,
+        read_at    TEXT,
+        PRIMARY KEY (user_id, id)
+    );
+    CREATE INDEX notifications_unread ON notifications (user_id, id) WHERE NOT is_read;
+    CREATE TABLE user_heads (
+        user_id TEXT COLLATE "C" PRIMARY KEY,
+        last_id TEXT COLLATE "C" NOT NULL
+    );"#,
+];
+
+/// Arbitrary key of the advisory lock that serialises migrations across nodes.
+const MIGRATION_LOCK: i64 = 0x6e6f_7469_6679;
+
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl PostgresStore {
+    /// Connects (`postgres://user:pass@host:port/db`) and migrates.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let mut config = Config::new();
+        config.url = Some(url.to_owned());
+        let timeout = Some(Duration::from_secs(3));
+        config.pool = Some(PoolConfig {
+            max_size: 16,
+            timeouts: Timeouts {
+                wait: timeout,
+                create: timeout,
+                recycle: timeout,
+            },
+            ..PoolConfig::default()
+        });
+        let pool = config.create_pool(Some(Runtime::Tokio1), NoTls)?;
+        let store = Self { pool };
+        store.migrate().await?;
+        tracing::info!(schema_version = MIGRATIONS.len(), "PostgreSQL store ready");
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> anyhow::Result<()> {
+        let mut client = self.pool.get().await?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        let result = async {
+            client
+                .batch_execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY)",
+                )
+                .await?;
+            let current: i32 = client
+                .query_one(
+                    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                    &[],
+                )
+                .await?
+                .get(0);
+            for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+                let tx = client.transaction().await?;
+                tx.batch_execute(sql).await?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version) VALUES ($1)",
+                    &[&(index as i32 + 1)],
+                )
+                .await?;
+                tx.commit().await?;
+                tracing::info!(version = index + 1, "applied PostgreSQL migration");
+            }
+            anyhow::Ok(())
+        }
+        .await;
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        result
+    }
+
+    async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+}
+
+fn classify(e: tokio_postgres::Error) -> StoreError {
+    // No SQLSTATE means the connection itself failed.
+    match e.code() {
+        None => StoreError::Unavailable(e.to_string()),
+        Some(code) if code.code().starts_with("08") || code.code().starts_with("57") => {
+            StoreError::Unavailable(e.to_string())
+        }
+        Some(_) => StoreError::Internal(e.to_string()),
+    }
+}
+
+fn to_notification(row: &Row) -> Notification {
+    let data: Option<String> = row.get(5);
+    Notification {
+        id: row.get(0),
+        user_id: row.get(1),
+        kind: row.get(2),
+        title: row.get(3),
+        message: row.get(4),
+        data: data.and_then(|text| serde_json::from_str(&text).ok()),
+        is_read: row.get(6),
+        created_at: row.get(7),
+        read_at: row.get(8),
+    }
+}
+
+async fn unread_count(
+    client: &impl GenericClient,
+    user_id: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    let row = client
+        .query_one(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND NOT is_read",
+            &[&user_id],
+        )
+        .await?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+async fn find(
+    client: &impl GenericClient,
+    user_id: &str,
+    id: &str,
+) -> Result<Option<Notification>, tokio_postgres::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id = $2");
+    Ok(client
+        .query_opt(&sql, &[&user_id, &id])
+        .await?
+        .as_ref()
+        .map(to_notification))
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn create(&self, new: NewNotification) -> StoreResult<Changed<Notification>> {
+        let mut client = self.client().await?;
+        let work = async {
+            let tx = client.transaction().await?;
+            // Locks the user's head row until commit: creates of one user take turns.
+            let head: String = tx
+                .query_one(
+                    "INSERT INTO user_heads (user_id, last_id) VALUES ($1, '') \
+                     ON CONFLICT (user_id) DO UPDATE SET last_id = user_heads.last_id RETURNING last_id",
+                    &[&new.user_id],
+                )
+                .await?
+                .get(0);
+            let last = Uuid::parse_str(&head).unwrap_or(Uuid::nil());
+            let notification = Notification {
+                id: next_id(last).to_string(),
+                user_id: new.user_id,
+                kind: new.kind,
+                title: new.title,
+                message: new.message,
+                data: new.data,
+                is_read: false,
+                created_at: now_rfc3339(),
+                read_at: None,
+            };
+            let data = notification
+                .data
+                .as_ref()
+                .map(|d| serde_json::Value::Object(d.clone()).to_string());
+            tx.execute(
+                "INSERT INTO notifications (id, user_id, type, title, message, data, is_read, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)",
+                &[
+                    &notification.id,
+                    &notification.user_id,
+                    &notification.kind,
+                    &notification.title,
+                    &notification.message,
+                    &data,
+                    &notification.created_at,
+                ],
+            )
+            .await?;
+            tx.execute(
+                "UPDATE user_heads SET last_id = $2 WHERE user_id = $1",
+                &[&notification.user_id, &notification.id],
+            )
+            .await?;
+            let unread_count = unread_count(&tx, &notification.user_id).await?;
+            tx.commit().await?;
+            Ok(Changed {
+                value: notification,
+                unread_count,
+            })
+        };
+        work.await.map_err(classify)
+    }
+
+    async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page> {
+        let client = self.client().await?;
+        let unread = if query.unread_only {
+            "AND NOT is_read"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id < $2 {unread} ORDER BY id DESC LIMIT $3"
+        );
+        let before = query.before.unwrap_or_else(|| "~".into());
+        let rows = client
+            .query(&sql, &[&user_id, &before, &(i64::from(query.limit) + 1)])
+            .await
+            .map_err(classify)?;
+        let mut items: Vec<Notification> = rows.iter().map(to_notification).collect();
+        let next_cursor = if items.len() > query.limit as usize {
+            items.truncate(query.limit as usize);
+            items.last().map(|n| n.id.clone())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn unread_count(&self, user_id: &str) -> StoreResult<u64> {
+        let client = self.client().await?;
+        unread_count(&client, user_id).await.map_err(classify)
+    }
+
+    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<MarkedRead>>> {
+        let mut client = self.client().await?;
+        let work = async {
+            let tx = client.transaction().await?;
+            let changed = tx
+                .execute(
+                    "UPDATE notifications SET is_read = TRUE, read_at = $3 WHERE user_id = $1 AND id = $2 AND NOT is_read",
+                    &[&user_id, &id, &now_rfc3339()],
+                )
+                .await?
+                > 0;
+            let Some(notification) = find(&tx, user_id, id).await? else {
+                return Ok(None);
+            };
+            let unread_count = unread_count(&tx, user_id).await?;
+            tx.commit().await?;
+            Ok(Some(Changed {
+                value: MarkedRead {
+                    notification,
+                    changed,
+                },
+                unread_count,
+            }))
+        };
+        work.await.map_err(classify)
+    }
+
+    async fn mark_all_read(&self, user_id: &str) -> StoreResult<Changed<AllMarkedRead>> {
+        let client = self.client().await?;
+        let read_at = now_rfc3339();
+        let updated = client
+            .execute(
+                "UPDATE notifications SET is_read = TRUE, read_at = $2 WHERE user_id = $1 AND NOT is_read",
+                &[&user_id, &read_at],
+            )
+            .await
+            .map_err(classify)?;
+        Ok(Changed {
+            value: AllMarkedRead { updated, read_at },
+            unread_count: 0,
+        })
+    }
+
+    async fn delete(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<()>>> {
+        let mut client = self.client().await?;
+        let work = async {
+            let tx = client.transaction().await?;
+            let deleted = tx
+                .execute(
+                    "DELETE FROM notifications WHERE user_id = $1 AND id = $2",
+                    &[&user_id, &id],
+                )
+                .await?;
+            if deleted == 0 {
+                return Ok(None);
+            }
+            let unread_count = unread_count(&tx, user_id).await?;
+            tx.commit().await?;
+            Ok(Some(Changed {
+                value: (),
+                unread_count,
+            }))
+        };
+        work.await.map_err(classify)
+    }
+
+    async fn since(&self, user_id: &str, since: &str, max: usize) -> StoreResult<CatchUp> {
+        let client = self.client().await?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3"
+        );
+        let rows = client
+            .query(&sql, &[&user_id, &since, &(max as i64 + 1)])
+            .await
+            .map_err(classify)?;
+        let mut missed: Vec<Notification> = rows.iter().map(to_notification).collect();
+        let truncated = missed.len() > max;
+        missed.truncate(max);
+        Ok(CatchUp { missed, truncated })
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.query_one("SELECT 1", &[]).await.map_err(classify)?;
+        Ok(())
+    }
+}
