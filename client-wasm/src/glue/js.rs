@@ -1,0 +1,131 @@
+//! JS globals the glue needs, declared directly (smaller than pulling in generic wrappers),
+//! and the core's `Json` trait implemented over `JsValue`.
+
+use crate::core::json::Json;
+use crate::core::wire::ClientError;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(callback: &JsValue, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub fn clear_timeout(id: &JsValue);
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    pub fn date_now() -> f64;
+    #[wasm_bindgen(js_namespace = Math, js_name = random)]
+    pub fn random() -> f64;
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
+    fn reflect_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> bool;
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> bool;
+    #[wasm_bindgen(js_namespace = Object, js_name = assign)]
+    fn object_assign(target: &JsValue, source: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_namespace = Promise, js_name = resolve)]
+    pub fn promise_resolve(value: &JsValue) -> js_sys::Promise;
+    /// The global `fetch` (window or worker).
+    #[wasm_bindgen(js_name = fetch)]
+    pub fn fetch(url: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
+
+    /// Any JS function, called with up to two arguments.
+    pub type Callable;
+    #[wasm_bindgen(method, catch, js_name = call)]
+    pub fn call0(this: &Callable, context: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = call)]
+    pub fn call2(
+        this: &Callable,
+        context: &JsValue,
+        a: &JsValue,
+        b: &JsValue,
+    ) -> Result<JsValue, JsValue>;
+
+    /// `globalThis` as an event target (window, worker), for `online`/`offline`.
+    pub type Target;
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    pub fn add_event_listener(this: &Target, kind: &str, listener: &JsValue);
+    #[wasm_bindgen(method, js_name = removeEventListener)]
+    pub fn remove_event_listener(this: &Target, kind: &str, listener: &JsValue);
+}
+
+/// `target[key]`, `undefined` when missing or not an object.
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    if !target.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    reflect_get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub fn set(target: &JsValue, key: &str, value: &JsValue) {
+    reflect_set(target, &JsValue::from_str(key), value);
+}
+
+/// A fresh empty object.
+pub fn object() -> JsValue {
+    js_sys::Object::new().into()
+}
+
+/// `{code, message}` for JS listeners.
+pub fn error_object(error: &ClientError) -> JsValue {
+    let out = object();
+    set(&out, "code", &JsValue::from_str(&error.code));
+    set(&out, "message", &JsValue::from_str(&error.message));
+    out
+}
+
+/// A readable message from a thrown JS value.
+pub fn message_of(thrown: &JsValue) -> String {
+    thrown
+        .as_string()
+        .or_else(|| get(thrown, "message").as_string())
+        .unwrap_or_else(|| String::from("getToken failed"))
+}
+
+impl Json for JsValue {
+    fn parse(text: &str) -> Option<Self> {
+        json_parse(text).ok()
+    }
+
+    fn get(&self, key: &str) -> Option<Self> {
+        let value = get(self, key);
+        (!value.is_undefined()).then_some(value)
+    }
+
+    fn as_str(&self) -> Option<String> {
+        self.as_string()
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        JsValue::as_f64(self)
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        JsValue::as_bool(self)
+    }
+
+    fn elements(&self) -> Option<Vec<Self>> {
+        if !is_array(self) {
+            return None;
+        }
+        let len = get(self, "length").as_f64().unwrap_or(0.0) as u32;
+        Some(
+            (0..len)
+                .map(|i| reflect_get(self, &JsValue::from(i)).unwrap_or(JsValue::UNDEFINED))
+                .collect(),
+        )
+    }
+
+    fn with_read(&self, is_read: bool, read_at: Option<&str>) -> Self {
+        let copy = object_assign(&object(), self);
+        set(&copy, "isRead", &JsValue::from_bool(is_read));
+        match (is_read, read_at) {
+            (true, Some(at)) => set(&copy, "readAt", &JsValue::from_str(at)),
+            (true, None) => {}
+            (false, _) => set(&copy, "readAt", &JsValue::NULL),
+        }
+        copy
+    }
+}

@@ -1,0 +1,49 @@
+// Package build, run by scripts/build-wasm.sh after wasm-bindgen and wasm-opt:
+//   1. copies the wasm-bindgen JS glue (and its types) into src/generated, with the default
+//      `new URL("…_bg.wasm", import.meta.url)` fetch path removed: the module is inlined, so no
+//      bundler needs to find a .wasm asset;
+//   2. writes the wasm as a base64 module (src/generated/notify_client_wasm.js);
+//   3. copies the wire types generated from the Rust contract (bindings/typescript/index.d.ts);
+//   4. compiles the TypeScript (tsc) into dist/ and copies src/generated next to it.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
+const wasmOut = join(pkg, "build", "wasm");
+const generated = join(pkg, "src", "generated");
+const dist = join(pkg, "dist");
+
+rmSync(generated, { recursive: true, force: true });
+mkdirSync(generated, { recursive: true });
+
+const glue = readFileSync(join(wasmOut, "notify_client.js"), "utf8");
+const defaultFetch = "new URL('notify_client_bg.wasm', import.meta.url)";
+if (!glue.includes(defaultFetch)) {
+  throw new Error(`wasm-bindgen glue changed: "${defaultFetch}" not found`);
+}
+writeFileSync(
+  join(generated, "notify_client.js"),
+  glue.replace(defaultFetch, "undefined /* inlined: use initSync */"),
+);
+cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
+
+const wasm = readFileSync(join(wasmOut, "notify_client_bg.wasm"));
+writeFileSync(
+  join(generated, "notify_client_wasm.js"),
+  `// The WebAssembly core (${wasm.length} bytes), base64.\nexport default "${wasm.toString("base64")}";\n`,
+);
+writeFileSync(
+  join(generated, "notify_client_wasm.d.ts"),
+  "/** The WebAssembly core, base64. */\ndeclare const wasm: string;\nexport default wasm;\n",
+);
+
+cpSync(join(pkg, "..", "bindings", "typescript", "index.d.ts"), join(generated, "wire.d.ts"));
+
+rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [join(pkg, "node_modules", "typescript", "bin", "tsc"), "-p", join(pkg, "tsconfig.json")], {
+  stdio: "inherit",
+});
+cpSync(generated, join(dist, "generated"), { recursive: true });
+console.log(`built ${dist}`);

@@ -1,0 +1,72 @@
+/** Validates the options and flattens them into what the core reads. */
+import type { NotificationClientOptions, Transport } from "./types.js";
+
+/** The flat object the WebAssembly core reads (see client-wasm/src/glue/options.rs). */
+export interface CoreOptions {
+  url: string;
+  socketPath?: string;
+  initialDelay?: number;
+  maxDelay?: number;
+  factor?: number;
+  maxAttempts?: number;
+  websocket: boolean;
+  sse: boolean;
+  fallbackAfter?: number;
+  probeInterval?: number;
+  connectTimeout?: number;
+  stableAfter?: number;
+  sseIdleTimeout?: number;
+  pageSize?: number;
+}
+
+const TRANSPORTS: readonly Transport[] = ["websocket", "sse"];
+
+function checkNumber(name: string, value: number | undefined, min: number, max = Infinity): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new TypeError(`NotificationClient: ${name} must be a number in [${min}, ${max}]`);
+  }
+}
+
+export function toCoreOptions(options: NotificationClientOptions): CoreOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("NotificationClient: options are required");
+  }
+  if (typeof options.url !== "string" || !/^https?:\/\//.test(options.url)) {
+    throw new TypeError("NotificationClient: url must be an http(s) URL");
+  }
+  if (typeof options.getToken !== "function") {
+    throw new TypeError("NotificationClient: getToken must be a function");
+  }
+  const transports = options.transports ?? TRANSPORTS;
+  if (transports.length === 0 || transports.some((t) => !TRANSPORTS.includes(t))) {
+    throw new TypeError('NotificationClient: transports must list "websocket" and/or "sse"');
+  }
+  const r = options.reconnect ?? {};
+  checkNumber("reconnect.initialDelay", r.initialDelay, 0);
+  checkNumber("reconnect.maxDelay", r.maxDelay, 0);
+  checkNumber("reconnect.factor", r.factor, 1);
+  checkNumber("reconnect.maxAttempts", r.maxAttempts, 0);
+  checkNumber("fallbackAfter", options.fallbackAfter, 1);
+  checkNumber("probeInterval", options.probeInterval, 0);
+  checkNumber("connectTimeout", options.connectTimeout, 1);
+  checkNumber("stableAfter", options.stableAfter, 0);
+  checkNumber("sseIdleTimeout", options.sseIdleTimeout, 1);
+  checkNumber("pageSize", options.pageSize, 1, 100);
+  return {
+    url: options.url,
+    socketPath: options.socketPath,
+    initialDelay: r.initialDelay,
+    maxDelay: r.maxDelay,
+    factor: r.factor,
+    maxAttempts: r.maxAttempts,
+    websocket: transports.includes("websocket"),
+    sse: transports.includes("sse"),
+    fallbackAfter: options.fallbackAfter,
+    probeInterval: options.probeInterval,
+    connectTimeout: options.connectTimeout,
+    stableAfter: options.stableAfter,
+    sseIdleTimeout: options.sseIdleTimeout,
+    pageSize: options.pageSize,
+  };
+}

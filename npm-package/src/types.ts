@@ -1,0 +1,106 @@
+/**
+ * Public types of `@ghostpay/notifications`.
+ *
+ * `Notification` and `ErrorCode` are the wire contract's own types, generated from the Rust
+ * crate the server serializes with (`bindings/`), so client and server can't drift apart.
+ */
+import type { ErrorCode, Notification } from "./generated/wire.js";
+
+export type { ErrorCode, Notification };
+
+/** Connection status. `idle` until `connect()`; `unauthorized` and `disconnected` are final until the next `connect()`. */
+export type Status =
+  | "idle"
+  | "connecting"
+  | "connected"
+  | "reconnecting"
+  | "unauthorized"
+  | "disconnected";
+
+/** How the client is connected: Socket.IO over WebSocket, or the SSE stream (actions then go over REST). */
+export type Transport = "websocket" | "sse";
+
+/** The contract's error codes, plus the ones the client raises itself. */
+export type ClientErrorCode =
+  | ErrorCode
+  /** A request or stream could not reach the server. */
+  | "network_error"
+  /** `getToken` threw, rejected, or returned something that isn't a non-empty string. */
+  | "token_error"
+  /** The server answered something the client can't read. */
+  | "protocol_error"
+  /** The connection was lost while an action waited for its answer. */
+  | "connection_lost"
+  /** The server refused the Socket.IO connection for a reason other than authentication. */
+  | "connect_error"
+  /** `reconnect.maxAttempts` attempts failed; the client stopped. */
+  | "reconnect_failed";
+
+export interface ClientError {
+  readonly code: ClientErrorCode;
+  readonly message: string;
+}
+
+/** The store's state. The same object is returned until something changes. */
+export interface NotificationState {
+  /** Newest first, one entry per id, exactly as the server sent them. */
+  readonly notifications: readonly Notification[];
+  /** The server's unread count (adjusted by optimistic actions still in flight). */
+  readonly unreadCount: number;
+  readonly status: Status;
+  /** The live transport, or `null` while not connected. */
+  readonly transport: Transport | null;
+  readonly lastError: ClientError | null;
+  /** Whether `loadMore()` may find older notifications. */
+  readonly hasMore: boolean;
+}
+
+/** Reconnect backoff: exponential with full jitter. */
+export interface ReconnectOptions {
+  /** Ceiling of the first delay, ms. Default 500. */
+  readonly initialDelay?: number;
+  /** No delay exceeds this, ms. Default 30000. */
+  readonly maxDelay?: number;
+  /** Growth per attempt. Default 2. */
+  readonly factor?: number;
+  /** Give up (status `disconnected`) after this many failed attempts. Default: never. */
+  readonly maxAttempts?: number;
+}
+
+export interface NotificationClientOptions {
+  /** The server's base URL, e.g. `https://notify.example.com`. */
+  readonly url: string;
+  /**
+   * Returns the user's JWT, or a Promise of it. Called before every connect and reconnect
+   * (and when a request answers 401), so an expired token is replaced, never reused.
+   */
+  readonly getToken: () => string | Promise<string>;
+  /** Allowed transports; WebSocket is preferred when allowed. Default `["websocket", "sse"]`. */
+  readonly transports?: readonly Transport[];
+  readonly reconnect?: ReconnectOptions;
+  /** Socket.IO path. Default `/socket.io/`. */
+  readonly socketPath?: string;
+  /** WebSocket failures before the handshake that switch to SSE. Default 2. */
+  readonly fallbackAfter?: number;
+  /** While on SSE, how often to try WebSocket again, ms. Default 15000. */
+  readonly probeInterval?: number;
+  /** Time a connection may take to complete its handshake, ms. Default 10000. */
+  readonly connectTimeout?: number;
+  /** A connection up this long resets the backoff, ms. Default 5000. */
+  readonly stableAfter?: number;
+  /** SSE silence after which the stream counts as dead, ms. Default 45000. */
+  readonly sseIdleTimeout?: number;
+  /** Page size of the first page and of `loadMore()`. Default 20 (1..100). */
+  readonly pageSize?: number;
+}
+
+/** Events and the value each listener receives. */
+export interface NotificationClientEvents {
+  /** A new notification arrived (live, or caught up after a reconnect); never twice for one id. */
+  notification: Notification;
+  unreadCount: number;
+  status: Status;
+  error: ClientError;
+}
+
+export type NotificationClientEvent = keyof NotificationClientEvents;

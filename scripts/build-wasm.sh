@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Builds the WebAssembly client and the npm package (npm-package/dist) from one command.
+#
+#   1. Rust → wasm32 with the `wasm-release` profile. The normal way first
+#      (`rustup target add wasm32-unknown-unknown`); when the prebuilt std can't be downloaded,
+#      Debian's rustc-web 1.96 builds std from source (`-Z build-std`), installed on demand.
+#   2. wasm-bindgen CLI at exactly the version Cargo.lock pins (installed on demand).
+#   3. wasm-opt -Oz (npm `binaryen`, a devDependency of the package).
+#   4. The package's own build (npm-package/scripts/build.mjs): inline the wasm, compile TS.
+#
+# Usage: scripts/build-wasm.sh [--skip-npm-install]
+# Env: CARGO_TARGET_DIR (default target/wasm).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/wasm}"
+TARGET=wasm32-unknown-unknown
+PROFILE=wasm-release
+CRATE=notify-client-wasm
+PKG="$ROOT/npm-package"
+OUT="$PKG/build/wasm"
+
+log() { printf '\033[1;34m[build-wasm]\033[0m %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+
+# --- 1. compile ---------------------------------------------------------------------------
+normal_toolchain_has_wasm() {
+  command -v rustup >/dev/null || return 1
+  rustup target list --installed 2>/dev/null | grep -qx "$TARGET" && return 0
+  log "rustup target add $TARGET"
+  timeout 120 rustup target add "$TARGET" >&2 2>&1 && rustup target list --installed | grep -qx "$TARGET"
+}
+
+ensure_debian_rust_web() {
+  if [ -x /usr/bin/rustc ] && /usr/bin/rustc --version | grep -q '^rustc 1\.9[6-9]\|^rustc 1\.[1-9][0-9][0-9]' \
+     && [ -d /usr/lib/rustlib/src/rust/library ] && [ -x /usr/bin/cargo ]; then
+    return
+  fi
+  log "installing Debian rustc-web cargo-web rust-web-src (std sources for -Z build-std)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc-web cargo-web rust-web-src >&2
+}
+
+find_lld() {
+  local sysroot
+  if command -v rustc >/dev/null; then
+    sysroot="$(rustc --print sysroot)"
+    if [ -x "$sysroot/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld" ]; then
+      echo "$sysroot/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld"; return
+    fi
+  fi
+  for candidate in /usr/bin/rust-lld /usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld; do
+    [ -x "$candidate" ] && { echo "$candidate"; return; }
+  done
+  command -v rust-lld || command -v wasm-ld || { echo "no rust-lld or wasm-ld found" >&2; return 1; }
+}
+
+if normal_toolchain_has_wasm; then
+  log "cargo build --profile $PROFILE --target $TARGET (rustup toolchain)"
+  cargo build --profile "$PROFILE" --target "$TARGET" -p "$CRATE"
+else
+  log "rustup cannot provide $TARGET std: building std from source with Debian's rustc-web"
+  ensure_debian_rust_web
+  LLD="$(find_lld)"
+  # RUSTC_BOOTSTRAP is needed for -Z build-std; with it, panics can also drop their
+  # formatting machinery (immediate-abort), which saves several KB of wasm.
+  RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LLD" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    /usr/bin/cargo build --profile "$PROFILE" --target "$TARGET" \
+      -Z build-std=std,panic_abort -p "$CRATE"
+fi
+WASM="$CARGO_TARGET_DIR/$TARGET/$PROFILE/notify_client_wasm.wasm"
+[ -f "$WASM" ] || { echo "expected $WASM" >&2; exit 1; }
+
+# --- 2. wasm-bindgen at the lockfile's version -----------------------------------------------
+WB_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+[ -n "$WB_VERSION" ] || { echo "wasm-bindgen not found in Cargo.lock" >&2; exit 1; }
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; then
+  log "cargo install wasm-bindgen-cli --version $WB_VERSION (once; a few minutes)"
+  # No --locked: the registry mirror lacks some of the newest versions its lockfile names.
+  CARGO_TARGET_DIR="$ROOT/target/tools" cargo install wasm-bindgen-cli --version "$WB_VERSION"
+fi
+rm -rf "$OUT" && mkdir -p "$OUT"
+log "wasm-bindgen $WB_VERSION --target web"
+wasm-bindgen --target web --out-dir "$OUT" --out-name notify_client "$WASM"
+
+# --- 3. + 4. wasm-opt and the package build ---------------------------------------------------
+cd "$PKG"
+if [ "${1:-}" != "--skip-npm-install" ] && [ ! -x node_modules/.bin/wasm-opt ]; then
+  log "npm ci (npm-package)"
+  npm ci --no-audit --no-fund >&2
+fi
+log "wasm-opt -Oz"
+node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$OUT/notify_client_bg.wasm" -o "$OUT/notify_client_bg.wasm"
+log "package build (inline wasm, TypeScript)"
+node scripts/build.mjs
+log "done: $PKG/dist"
