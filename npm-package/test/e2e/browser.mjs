@@ -1,0 +1,69 @@
+// Debian's Chromium driven by playwright-core (no browser download), with the flags that work
+// as root on CI machines, and a page wired to the harness in page.html.
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const EXECUTABLE = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+
+export async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), "notify-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: EXECUTABLE,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+    ],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Opens the harness page. `tokens` is called for every `getToken()` of the client; the page
+ * records every call in `calls`.
+ */
+export async function openHarness(context, origin, tokens) {
+  const page = await context.newPage();
+  const calls = [];
+  const consoleLines = [];
+  const urls = [];
+  page.on("request", (r) => urls.push(r.url()));
+  page.on("websocket", (ws) => urls.push(ws.url()));
+  page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`));
+  await page.exposeFunction("nextToken", async () => {
+    calls.push(Date.now());
+    return tokens(calls.length);
+  });
+  await page.goto(`${origin}/test/e2e/page.html`);
+  await page.waitForFunction(() => window.harnessReady === true);
+  return { page, calls, consoleLines, urls };
+}
+
+/** Waits (generously) until `predicate(state)` holds in the page; returns the state. */
+export async function waitForState(page, predicate, arg, timeout = 30_000) {
+  const handle = await page.waitForFunction(
+    ([source, a]) => {
+      const state = window.harness.state();
+      // eslint-disable-next-line no-new-func
+      return new Function("state", "arg", `return (${source})(state, arg)`)(state, a) ? state : null;
+    },
+    [predicate.toString(), arg],
+    { timeout, polling: 50 },
+  );
+  return handle.jsonValue();
+}

@@ -1,0 +1,196 @@
+// End-to-end: the built package in Debian's Chromium against the real notify-server.
+//
+// Needs NOTIFY_SERVER_BIN (the server binary) and a built npm-package/dist. The page is served
+// from its own origin, so REST and SSE are cross-origin (CORS). Waits are for conditions with
+// generous limits, never for fixed times.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NotifyServer } from "./server.mjs";
+import { serveStatic } from "./static.mjs";
+import { launchBrowser, openHarness, waitForState } from "./browser.mjs";
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+let site;
+let browser;
+
+before(async () => {
+  site = await serveStatic(packageRoot);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** Tokens travel in the CONNECT payload or the Authorization header, never in a URL. */
+function assertNoTokenInUrls(urls) {
+  for (const url of urls) {
+    assert.ok(!/token|eyJ/i.test(url), `a token leaked into ${url}`);
+  }
+}
+
+/** Starts a server and a page whose client connects as `user`. */
+async function setup(t, { transports, clientOptions = {}, tokens } = {}) {
+  const server = await NotifyServer.start({ corsOrigin: site.origin, transports });
+  t.after(() => server.stop());
+  const user = "user-" + Math.random().toString(36).slice(2, 8);
+  const service = await server.token("publisher", { service: true });
+  const userToken = await server.token(user);
+  const harness = await openHarness(browser.context, site.origin, tokens ?? (() => server.token(user)));
+  t.after(() => harness.page.close());
+  t.after(() => {
+    if (t.passed === false || process.env.E2E_VERBOSE) {
+      console.log(harness.consoleLines.join("\n"));
+      console.log(server.log.join(""));
+    }
+  });
+  const start = (options) =>
+    harness.page.evaluate((o) => window.harness.start(o), { url: server.url, ...clientOptions, ...options });
+  return { server, user, service, userToken, ...harness, start };
+}
+
+describe("@ghostpay/notifications in Chromium against notify-server", { concurrency: false }, () => {
+  test("a published notification arrives, the unread count moves, markRead reaches the server", async (t) => {
+    const s = await setup(t);
+    await s.server.publish(s.service, s.user, "before connect");
+    await s.start({});
+    let state = await waitForState(s.page, (st) => st.status === "connected" && st.ids.length === 1);
+    assert.equal(state.transport, "websocket");
+    assert.equal(state.unreadCount, 1);
+    assert.ok(state.stableSnapshot, "getSnapshot returns the same object until a change");
+
+    const published = await s.server.publish(s.service, s.user, "live one");
+    state = await waitForState(s.page, (st, id) => st.ids[0] === id && st.unreadCount === 2, published.id);
+    assert.deepEqual(state.titles, ["live one", "before connect"]);
+    assert.deepEqual(state.notificationEvents, ["live one"]);
+    assert.equal(await s.page.textContent("#unread"), "2");
+
+    await s.page.evaluate((id) => window.harness.client.markRead(id), published.id);
+    state = await waitForState(s.page, (st) => st.unreadCount === 1 && st.reads[0] === true);
+    assert.equal(await s.server.unreadCount(s.userToken), 1);
+
+    await s.page.evaluate(() => window.harness.client.markAllRead());
+    await waitForState(s.page, (st) => st.unreadCount === 0 && st.reads.every(Boolean));
+    assert.equal(await s.server.unreadCount(s.userToken), 0);
+
+    // A refused action is rolled back with an error.
+    await s.page.evaluate(() => window.harness.client.remove("no-such-id"));
+    await s.page.evaluate(() => window.harness.client.markRead("no-such-id"));
+    state = await waitForState(s.page, (st) => st.errors.length > 0);
+    assert.equal(state.errors[0].code, "not_found");
+    assert.equal(s.calls.length, 1, "one connect, one getToken call");
+    assertNoTokenInUrls(s.urls);
+    assert.ok(s.urls.some((u) => u.startsWith("ws://") && u.includes("/socket.io/")));
+  });
+
+  test("server killed and restarted: every notification shows up exactly once", async (t) => {
+    // Tokens can be held back, so notifications are certainly published while the client is
+    // away and must come back through the catch-up (subscribe_notifications {since}).
+    let gate = null;
+    const s = await setup(t, {
+      tokens: async () => {
+        if (gate) await gate.promise;
+        return s.server.token(s.user);
+      },
+      clientOptions: { reconnect: { initialDelay: 200, maxDelay: 1000 } },
+    });
+    await s.start({});
+    await waitForState(s.page, (st) => st.status === "connected");
+    const titles = [];
+    for (let i = 0; i < 3; i++) {
+      titles.push(`first ${i}`);
+      await s.server.publish(s.service, s.user, `first ${i}`);
+    }
+    await waitForState(s.page, (st) => st.ids.length === 3);
+
+    let release;
+    gate = { promise: new Promise((r) => (release = r)) };
+    await s.server.kill();
+    await waitForState(s.page, (st) => st.status === "reconnecting");
+    await s.server.restart();
+    for (let i = 0; i < 4; i++) {
+      titles.push(`while away ${i}`);
+      await s.server.publish(s.service, s.user, `while away ${i}`);
+    }
+    gate = null;
+    release();
+    await waitForState(s.page, (st) => st.status === "connected" && st.ids.length === 7);
+    for (let i = 0; i < 3; i++) {
+      titles.push(`after ${i}`);
+      await s.server.publish(s.service, s.user, `after ${i}`);
+    }
+    const state = await waitForState(s.page, (st) => st.ids.length === 10 && st.unreadCount === 10);
+    assert.equal(new Set(state.ids).size, 10, "no duplicates");
+    assert.deepEqual([...state.titles].reverse(), titles, "newest first, nothing lost");
+    assert.deepEqual([...state.notificationEvents].sort(), [...titles].sort(), "one event per notification");
+    assert.ok(s.calls.length >= 2, "getToken was called again to reconnect");
+  });
+
+  test("WebSocket refused by the server: runs on SSE, still live, actions over REST", async (t) => {
+    const s = await setup(t, { transports: "polling" });
+    await s.server.publish(s.service, s.user, "old");
+    await s.start({});
+    let state = await waitForState(s.page, (st) => st.status === "connected" && st.transport === "sse" && st.ids.length === 1);
+    assert.equal(state.unreadCount, 1);
+    const live = await s.server.publish(s.service, s.user, "over sse");
+    state = await waitForState(s.page, (st, id) => st.ids[0] === id && st.unreadCount === 2, live.id);
+    assert.deepEqual(state.notificationEvents, ["over sse"]);
+    await s.page.evaluate((id) => window.harness.client.markRead(id), live.id);
+    await waitForState(s.page, (st) => st.unreadCount === 1 && st.reads[0] === true);
+    assert.equal(await s.server.unreadCount(s.userToken), 1);
+    await s.page.evaluate((id) => window.harness.client.remove(id), live.id);
+    await waitForState(s.page, (st) => st.ids.length === 1);
+    const page = await s.server.request("GET", "/notifications", s.userToken);
+    assert.deepEqual(page.items.map((n) => n.title), ["old"]);
+    assertNoTokenInUrls(s.urls);
+    assert.ok(s.urls.some((u) => u.endsWith("/notifications/events")), "the SSE stream was used");
+  });
+
+  test("WebSocket blocked in the browser: SSE, then back to WebSocket once it works", async (t) => {
+    const s = await setup(t, { clientOptions: { probeInterval: 500, reconnect: { initialDelay: 100, maxDelay: 500 } } });
+    let blocked = true;
+    await s.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      if (blocked) ws.close({ code: 1011, reason: "blocked by test" });
+      else ws.connectToServer();
+    });
+    await s.start({});
+    await waitForState(s.page, (st) => st.status === "connected" && st.transport === "sse");
+    const one = await s.server.publish(s.service, s.user, "via sse");
+    await waitForState(s.page, (st, id) => st.ids[0] === id, one.id);
+
+    blocked = false;
+    await waitForState(s.page, (st) => st.transport === "websocket");
+    const two = await s.server.publish(s.service, s.user, "via websocket");
+    const state = await waitForState(s.page, (st, id) => st.ids[0] === id && st.unreadCount === 2, two.id);
+    assert.deepEqual(state.titles, ["via websocket", "via sse"]);
+    assert.deepEqual(state.notificationEvents, ["via sse", "via websocket"]);
+  });
+
+  test("an expired token: getToken is asked again and the client carries on", async (t) => {
+    let server;
+    const s = await setup(t, {
+      tokens: (call) => (call === 1 ? server.expiredToken(s.user) : server.token(s.user)),
+    });
+    server = s.server;
+    await s.start({});
+    await waitForState(s.page, (st) => st.status === "connected");
+    assert.equal(s.calls.length, 2, "the expired token was replaced by a fresh one");
+    const n = await s.server.publish(s.service, s.user, "after refresh");
+    const state = await waitForState(s.page, (st, id) => st.ids[0] === id, n.id);
+    assert.equal(state.unreadCount, 1);
+    assert.ok(!state.statuses.includes("unauthorized"));
+  });
+
+  test("a token that stays invalid: status unauthorized, no more retries", async (t) => {
+    let server;
+    const s = await setup(t, { tokens: () => server.expiredToken(s.user) });
+    server = s.server;
+    await s.start({});
+    const state = await waitForState(s.page, (st) => st.status === "unauthorized");
+    assert.equal(state.lastError?.code, "unauthorized");
+    assert.equal(s.calls.length, 2, "one retry with a fresh getToken, then it stops");
+  });
+});
