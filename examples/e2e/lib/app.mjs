@@ -1,0 +1,50 @@
+// Reads and drives an example app through its stable test ids (the same in all three apps).
+// Waits never assert on time: they only give up after a generous guard, naming what was awaited.
+
+export const GUARD_MS = 30_000;
+
+export async function openApp(context, origin, query) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${origin}/?${new URLSearchParams(query)}`);
+  return Object.assign(page, { errors });
+}
+
+/** Text of the (first) element with this data-testid, or null. */
+export function text(page, testid) {
+  return page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? null, testid);
+}
+
+/** The rendered list: [{ id, read, text }], top to bottom. */
+export function items(page) {
+  return page.$$eval('[data-testid="notification-item"]', (els) =>
+    els.map((e) => ({ id: e.getAttribute("data-id"), read: e.getAttribute("data-read"), text: e.textContent })),
+  );
+}
+
+/** Resolves once `check()` returns something truthy (polled); fails after the guard with `what`. */
+export async function until(what, check) {
+  const deadline = Date.now() + GUARD_MS;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const badgeIs = (page, n) => until(`unread badge = ${n}`, async () => (await text(page, "unread-count")) === String(n));
+
+export const statusIs = (page, status) =>
+  until(`connection status "${status}"`, async () => (await text(page, "connection-status")) === status);
+
+export const transportOf = (page) =>
+  page.getAttribute('[data-testid="connection-status"]', "data-transport");
+
+export const itemCount = (page, n) => until(`${n} notification items`, async () => (await items(page)).length === n);
