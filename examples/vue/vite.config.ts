@@ -1,0 +1,5 @@
+// Vite config of the Vue example (build output: dist/).
+import { defineConfig } from "vite";
+import vue from "@vitejs/plugin-vue";
+
+export default defineConfig({ plugins: [vue()] });
