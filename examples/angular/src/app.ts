@@ -1,0 +1,107 @@
+// The example app: header (bell, unread badge, connection indicator), the list with
+// "mark as read", and a toast for each new notification, all from NotificationService.
+import { Component, DestroyRef, inject, signal } from "@angular/core";
+import { DatePipe } from "@angular/common";
+import { NotificationService, type Notification } from "@ghostpay/notifications/angular";
+import { devLogin, devNotify, serverUrl, token } from "./config";
+
+@Component({
+  selector: "app-notifications",
+  imports: [DatePipe],
+  template: `
+    <header>
+      <h1>GhostPay</h1>
+      <span [class]="'status status-' + svc.status()" data-testid="connection-status" [attr.data-transport]="svc.transport() ?? ''">{{ svc.status() }}</span>
+      @if (svc.transport(); as transport) { <span class="transport">via {{ transport }}</span> }
+      <button (click)="sendTest()">Send me a test notification</button>
+      <button data-testid="mark-all-read" [disabled]="svc.unreadCount() === 0" (click)="svc.markAllRead()">Mark all as read</button>
+      <span class="bell" [attr.aria-label]="svc.unreadCount() + ' unread notifications'">
+        🔔<span class="badge" data-testid="unread-count">{{ svc.unreadCount() }}</span>
+      </span>
+    </header>
+
+    @if (svc.notifications().length === 0) {
+      <p class="empty">No notifications yet.</p>
+    } @else {
+      <main>
+        <ul class="list">
+          @for (n of svc.notifications(); track n.id) {
+            <li [class]="n.isRead ? 'read' : 'unread'" data-testid="notification-item" [attr.data-id]="n.id" [attr.data-read]="n.isRead">
+              <div>
+                <strong>{{ n.title }}</strong>
+                @if (n.message) { <p>{{ n.message }}</p> }
+                <time [attr.datetime]="n.createdAt">{{ n.createdAt | date: 'medium' }}</time>
+              </div>
+              @if (!n.isRead) {
+                <button data-testid="mark-read" (click)="svc.markRead(n.id)">Mark as read</button>
+              }
+            </li>
+          }
+        </ul>
+        @if (svc.state().hasMore) { <button (click)="svc.loadMore()">Load more</button> }
+      </main>
+    }
+
+    @if (toast(); as t) {
+      <div class="toast" data-testid="toast" role="status" (click)="toast.set(null)">
+        <strong>{{ t.title }}</strong>
+        @if (t.message) { <span>{{ t.message }}</span> }
+      </div>
+    }
+  `,
+})
+export class NotificationsComponent {
+  protected readonly svc = inject(NotificationService);
+  protected readonly toast = signal<Notification | null>(null);
+
+  constructor() {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const sub = this.svc.notification$.subscribe((n) => {
+      this.toast.set(n);
+      clearTimeout(timer);
+      timer = setTimeout(() => this.toast.set(null), 5000);
+    });
+    this.svc.connect();
+    inject(DestroyRef).onDestroy(() => {
+      sub.unsubscribe();
+      clearTimeout(timer);
+      this.svc.disconnect();
+    });
+  }
+
+  protected sendTest(): void {
+    void devNotify("Payment received");
+  }
+}
+
+/** Dev-mode sign-in: any user id gets a token from the server's POST /dev/token. */
+@Component({
+  selector: "app-login",
+  template: `
+    <form class="login" (submit)="submit($event, userId.value)">
+      <h1>GhostPay Notifications · Angular</h1>
+      <p>Server: {{ serverUrl }} (dev mode)</p>
+      <label>User id <input #userId name="userId" value="demo-user" /></label>
+      <button type="submit">Sign in</button>
+      @if (error(); as e) { <p class="error">{{ e }}</p> }
+    </form>
+  `,
+})
+export class LoginComponent {
+  protected readonly serverUrl = serverUrl;
+  protected readonly error = signal<string | null>(null);
+
+  protected submit(event: Event, userId: string): void {
+    event.preventDefault();
+    devLogin(userId).catch((e: Error) => this.error.set(e.message));
+  }
+}
+
+@Component({
+  selector: "app-root",
+  imports: [NotificationsComponent, LoginComponent],
+  template: `@if (signedIn) { <app-notifications /> } @else { <app-login /> }`,
+})
+export class AppComponent {
+  protected readonly signedIn = token !== null;
+}
