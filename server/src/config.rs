@@ -90,6 +90,10 @@ pub struct ServerConfig {
         default_value = "sqlite://notifications.db"
     )]
     pub database_url: String,
+    /// Redis 7+ for several nodes (`redis://host:6379`): Socket.IO broadcasts and SSE messages
+    /// reach every node. Unset: one node, nothing else to run.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
     /// Origins allowed by CORS, comma-separated, or `*`. None by default (in `--dev`: any).
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,

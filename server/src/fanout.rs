@@ -6,11 +6,15 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
+use async_trait::async_trait;
 use notify_bindings::{NAMESPACE, ServerEvent};
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use tokio::sync::broadcast;
 
+use crate::cluster::Cluster;
 use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::turns::Turns;
@@ -59,8 +63,8 @@ impl SseHub {
             .subscribe()
     }
 
-    /// Sends to the user's streams; returns how many received it.
-    fn send(&self, user_id: &str, message: SseMessage) -> usize {
+    /// Sends to the user's streams on this node; returns how many received it.
+    pub fn send(&self, user_id: &str, message: SseMessage) -> usize {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         let Some(sender) = channels.get(user_id) else {
             return 0;
@@ -76,11 +80,48 @@ impl SseHub {
     }
 }
 
+/// How long a cross-node broadcast may take before this node delivers locally instead.
+const BROADCAST_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Emits to a room of `/notifications`, whichever Socket.IO adapter is in use.
+#[async_trait]
+pub trait SocketRooms: Send + Sync {
+    /// To the room's sockets on every node (only this node's with `local_only`).
+    async fn emit(&self, room: String, event: &ServerEvent, local_only: bool);
+    /// Disconnects every socket (shutdown).
+    async fn close(&self);
+}
+
+#[async_trait]
+impl<A: Adapter> SocketRooms for SocketIo<A> {
+    async fn emit(&self, room: String, event: &ServerEvent, local_only: bool) {
+        let Some(ns) = self.of(NAMESPACE) else { return };
+        if !local_only {
+            let everywhere = ns.clone().to(room.clone()).emit(event.name(), event);
+            match tokio::time::timeout(BROADCAST_TIMEOUT, everywhere).await {
+                Ok(Ok(())) => return,
+                // E.g. Redis just went away: this node's sockets still get it.
+                Ok(Err(e)) => tracing::warn!(error = %e, "broadcast failed; delivering locally"),
+                Err(_) => tracing::warn!("broadcast timed out; delivering locally"),
+            }
+        }
+        if let Err(e) = ns.local().to(room).emit(event.name(), event).await {
+            tracing::warn!(error = %e, event = event.name(), "local delivery failed");
+        }
+    }
+
+    async fn close(&self) {
+        SocketIo::close(self).await;
+    }
+}
+
 /// Everything a push needs.
 #[derive(Clone)]
 pub struct Fanout {
     /// Set once the Socket.IO layer is built (which itself needs the state holding this).
-    pub io: Arc<OnceLock<SocketIo>>,
+    pub sockets: Arc<OnceLock<Arc<dyn SocketRooms>>>,
+    /// Other nodes, when running as a cluster.
+    pub cluster: Option<Arc<Cluster>>,
     pub sse: Arc<SseHub>,
     pub presence: Arc<Presence>,
     pub metrics: Arc<Metrics>,
@@ -91,15 +132,21 @@ pub struct Fanout {
 impl Fanout {
     /// Pushes `events`, in order, to all of the user's sockets and SSE streams.
     pub async fn push(&self, user_id: &str, events: &[ServerEvent]) {
-        let Some(ns) = self.io.get().and_then(|io| io.of(NAMESPACE)) else {
-            return;
-        };
+        let started = std::time::Instant::now();
         let room = room(user_id);
+        // While the Redis link is down, don't wait on it: serve this node's clients; the others
+        // catch up from the store when they reconnect.
+        let cluster = self.cluster.as_ref().filter(|cluster| cluster.is_up());
+        let local_only = cluster.is_none();
         for event in events {
-            if let Err(e) = ns.clone().to(room.clone()).emit(event.name(), event).await {
-                tracing::warn!(error = %e, user_id, event = event.name(), "socket push failed");
+            if let Some(sockets) = self.sockets.get() {
+                sockets.emit(room.clone(), event, local_only).await;
             }
-            let streams = self.sse.send(user_id, SseMessage::new(event));
+            let message = SseMessage::new(event);
+            if let Some(cluster) = cluster {
+                cluster.relay_sse(user_id, &message).await;
+            }
+            let streams = self.sse.send(user_id, message);
             if matches!(event, ServerEvent::Notification(_)) {
                 let receivers = streams + self.presence.sockets_of(user_id);
                 self.metrics
@@ -107,5 +154,8 @@ impl Fanout {
                     .inc_by(receivers as u64);
             }
         }
+        self.metrics
+            .push_duration
+            .observe(started.elapsed().as_secs_f64());
     }
 }

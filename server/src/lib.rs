@@ -10,6 +10,7 @@
 //! - `fanout`: pushes events to a user's sockets (rooms) and SSE streams; `turns` keeps
 //!   each user's pushes in commit order.
 //! - `http`: REST routes, SSE, health, metrics, CORS and body limits.
+//! - `cluster`: several nodes on Redis (socketioxide-redis adapter, SSE relay, link health).
 //! - `socket`: the Socket.IO namespace: auth middleware, event dispatch, token expiry.
 //! - `validation`, `json`, `error`: input rules and the contract's error shapes.
 //! - `rate_limit`, `presence`, `metrics`: token buckets, sockets per user, Prometheus.
@@ -17,6 +18,7 @@
 
 mod actions;
 pub mod auth;
+mod cluster;
 pub mod config;
 pub mod dev;
 mod error;
@@ -54,6 +56,10 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
     // Everything that can be misconfigured fails here, before the port is taken.
     let auth = auth::Authenticator::new(&jwt, secret.as_deref())?;
     let store = store::open(&config.database_url).await?;
+    let cluster = match &config.redis_url {
+        Some(url) => Some(cluster::Cluster::connect(url).await?),
+        None => None,
+    };
     let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
     let address = listener.local_addr()?;
     let base_url = format!("http://{address}");
@@ -73,7 +79,7 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     server::cancel_on_signal(shutdown.clone());
-    server::serve(config, auth, minter, store, listener, shutdown).await?;
+    server::serve(config, auth, minter, store, cluster, listener, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -26,6 +26,10 @@ pub struct Metrics {
     /// Notification events handed to a live socket or SSE stream.
     pub notifications_delivered: Counter,
     pub request_duration: Family<RequestLabels, Histogram>,
+    /// Time from a committed change to its push being handed to every socket and stream.
+    pub push_duration: Histogram,
+    /// 1 while the Redis link is up (cluster mode only).
+    pub redis_link_up: Gauge,
 }
 
 impl Default for Metrics {
@@ -55,6 +59,18 @@ impl Default for Metrics {
             "HTTP request latency",
             request_duration.clone(),
         );
+        let push_duration = Histogram::new(exponential_buckets(0.0001, 2.0, 14));
+        registry.register(
+            "push_duration_seconds",
+            "Delivery lag: from a committed change to its push handed to every socket and stream",
+            push_duration.clone(),
+        );
+        let redis_link_up = Gauge::default();
+        registry.register(
+            "redis_link_up",
+            "1 while the Redis link is up (cluster mode)",
+            redis_link_up.clone(),
+        );
         Self {
             registry,
             sockets,
@@ -62,6 +78,8 @@ impl Default for Metrics {
             notifications_created,
             notifications_delivered,
             request_duration,
+            push_duration,
+            redis_link_up,
         }
     }
 }

@@ -7,11 +7,14 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use socketioxide::{SocketIo, TransportType};
+use socketioxide::adapter::Adapter;
+use socketioxide::{SocketIo, SocketIoBuilder, TransportType};
+use socketioxide_redis::CustomRedisAdapter;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Authenticator;
+use crate::cluster::{Cluster, ManagedDriver};
 use crate::config::{ServerConfig, Transport};
 use crate::dev::Minter;
 use crate::fanout::Fanout;
@@ -23,12 +26,15 @@ use crate::{http, socket};
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves on `listener` until `shutdown` is cancelled.
+/// Serves on `listener` until `shutdown` is cancelled. With a `cluster`, Socket.IO uses the
+/// Redis adapter and SSE messages are relayed between nodes.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     config: ServerConfig,
     auth: Authenticator,
     dev: Option<Minter>,
     store: Arc<dyn Store>,
+    cluster: Option<Arc<Cluster>>,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -42,24 +48,43 @@ pub async fn serve(
             shutdown: shutdown.clone(),
         }),
         fanout: Fanout {
-            io: Arc::new(OnceLock::new()),
+            sockets: Arc::new(OnceLock::new()),
+            cluster: cluster.clone(),
             sse: Arc::default(),
             presence: Arc::default(),
             metrics: Arc::default(),
             turns: Arc::default(),
         },
     };
-    let (layer, io) = socket_io(&state);
-    let _ = state.fanout.io.set(io.clone());
-    socket::register(&io);
+    let app = match &cluster {
+        None => {
+            let (layer, io) = configure(SocketIo::builder(), &state).build_layer();
+            socket::register(&io);
+            let _ = state.fanout.sockets.set(Arc::new(io));
+            http::app(state.clone(), layer)
+        }
+        Some(cluster) => {
+            let builder = SocketIo::builder()
+                .with_adapter::<CustomRedisAdapter<_, ManagedDriver>>(cluster.adapter());
+            let (layer, io) = configure(builder, &state).build_layer();
+            socket::register(&io).await?;
+            cluster.spawn_sse_listener(state.fanout.sse.clone()).await?;
+            cluster.spawn_health_check(shutdown.clone());
+            let _ = state.fanout.sockets.set(Arc::new(io));
+            http::app(state.clone(), layer)
+        }
+    };
     spawn_limit_cleanup(&state);
 
-    let app = http::app(state, layer).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let stopping = shutdown.clone();
+    let sockets = state.fanout.sockets.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         stopping.cancelled().await;
         tracing::info!("shutting down: closing sockets and streams");
-        io.close().await;
+        if let Some(sockets) = sockets.get() {
+            sockets.close().await;
+        }
     });
     let server = tokio::spawn(server.into_future());
     shutdown.cancelled().await;
@@ -70,23 +95,23 @@ pub async fn serve(
     Ok(())
 }
 
-fn socket_io(state: &AppState) -> (socketioxide::layer::SocketIoLayer, SocketIo) {
+/// Socket.IO settings shared by both adapters.
+fn configure<A: Adapter>(builder: SocketIoBuilder<A>, state: &AppState) -> SocketIoBuilder<A> {
     let config = &state.config;
-    let builder = SocketIo::builder()
+    let builder = builder
         .with_state(state.clone())
         .max_payload(config.body_limit as u64)
         // Oversize events get a failed ack (checked per event); this only stops abuse.
         .ws_max_message_size(config.body_limit.max(1 << 20))
         .ws_max_frame_size(config.body_limit.max(1 << 20));
-    let builder = match (
+    match (
         config.transports.contains(&Transport::Polling),
         config.transports.contains(&Transport::Websocket),
     ) {
         (true, false) => builder.transports([TransportType::Polling]),
         (false, true) => builder.transports([TransportType::Websocket]),
         _ => builder,
-    };
-    builder.build_layer()
+    }
 }
 
 fn spawn_limit_cleanup(state: &AppState) {

@@ -14,6 +14,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use socketioxide::adapter::Adapter;
 use socketioxide::layer::SocketIoLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -23,7 +24,7 @@ use crate::metrics::RequestLabels;
 use crate::state::AppState;
 
 /// The whole HTTP application.
-pub fn app(state: AppState, socket_io: SocketIoLayer) -> Router {
+pub fn app<A: Adapter>(state: AppState, socket_io: SocketIoLayer<A>) -> Router {
     let cors = cors(&state.config.cors_origins, state.config.dev);
     let dev_routes = if state.dev.is_some() {
         dev::router()

@@ -7,6 +7,7 @@
 use notify_bindings::{Ack, ListRequest, NotificationId, SubscribeRequest, events};
 use serde::Serialize;
 use serde_json::Value;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, State, TryData};
 
 use super::Session;
@@ -16,10 +17,10 @@ use crate::json::from_value;
 use crate::state::AppState;
 use crate::validation;
 
-pub async fn dispatch(
+pub async fn dispatch<A: Adapter>(
     Event(name): Event,
     TryData(data): TryData<Value>,
-    ack: AckSender,
+    ack: AckSender<A>,
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) {

@@ -8,8 +8,10 @@ use std::sync::Arc;
 use notify_bindings::{NAMESPACE, ServerEvent, UnreadCount};
 use serde::Deserialize;
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{Extension, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
+use socketioxide_core::adapter::DefinedAdapter;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Principal};
@@ -17,9 +19,10 @@ use crate::fanout::room;
 use crate::rate_limit;
 use crate::state::AppState;
 
-/// Registers the namespace.
-pub fn register(io: &SocketIo) {
-    io.ns(NAMESPACE, on_connect.with(authenticate));
+/// Registers the namespace. With the Redis adapter the result is a future that joins the
+/// cluster's channels (and fails when Redis can't be reached).
+pub fn register<A: Adapter + DefinedAdapter>(io: &SocketIo<A>) -> A::InitRes {
+    io.ns(NAMESPACE, on_connect::<A>.with(authenticate::<A>))
 }
 
 /// What a connected socket carries: its verified user, and a token cancelled when it leaves.
@@ -46,8 +49,8 @@ enum Refused {
 
 /// Connect middleware: the token comes from the auth payload, the handshake's
 /// `Authorization` header, or `?token=`; without a valid one the socket joins nothing.
-async fn authenticate(
-    socket: SocketRef,
+async fn authenticate<A: Adapter>(
+    socket: SocketRef<A>,
     TryData(payload): TryData<AuthPayload>,
     State(state): State<AppState>,
 ) -> Result<(), Refused> {
@@ -85,14 +88,14 @@ async fn authenticate(
     Ok(())
 }
 
-async fn on_connect(
-    socket: SocketRef,
+async fn on_connect<A: Adapter>(
+    socket: SocketRef<A>,
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) {
     let user_id = session.principal.user_id.clone();
     socket.join(room(&user_id));
-    socket.on_fallback(events::dispatch);
+    socket.on_fallback(events::dispatch::<A>);
     socket.on_disconnect(on_disconnect);
     state.fanout.metrics.sockets.inc();
     expire_with_token(socket.clone(), &session);
@@ -109,7 +112,7 @@ async fn on_connect(
 }
 
 /// Disconnects the socket the moment its token expires; the client reconnects with a fresh one.
-fn expire_with_token(socket: SocketRef, session: &Session) {
+fn expire_with_token<A: Adapter>(socket: SocketRef<A>, session: &Session) {
     let (left, time_left) = (session.left.clone(), session.principal.time_left());
     tokio::spawn(async move {
         tokio::select! {
