@@ -55,6 +55,11 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
     };
     // Everything that can be misconfigured fails here, before the port is taken.
     let auth = auth::Authenticator::new(&jwt, secret.as_deref())?;
+    anyhow::ensure!(
+        config.redis_url.is_none() || config.database_url.starts_with("postgres"),
+        "REDIS_URL means several nodes, and they must share one store: set DATABASE_URL=postgres://... \
+         (each node's SQLite file would hold only its own notifications)"
+    );
     let store = store::open(&config.database_url).await?;
     let cluster = match &config.redis_url {
         Some(url) => Some(cluster::Cluster::connect(url).await?),

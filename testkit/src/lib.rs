@@ -15,6 +15,8 @@
 //! - [`sse`]: [`SseClient`], an SSE client parsing `id:` / `data:` / comment lines.
 //! - [`jwt`]: [`Token`], which mints valid tokens and forged ones (alg `none`, wrong algorithm,
 //!   expired, bad signature), and the test key pairs.
+//! - [`services`]: real PostgreSQL and Redis servers on free ports, stoppable and resumable
+//!   (for the cluster tests).
 //! - [`load`]: [`load::LoadSocket`], a leaner socket for load tests and the benchmark (no acks,
 //!   no event queue; counts and optionally timestamps `notification` events).
 //!
@@ -34,6 +36,7 @@ pub mod jwt;
 pub mod load;
 pub mod rest;
 pub mod server;
+pub mod services;
 pub mod sio;
 pub mod sse;
 

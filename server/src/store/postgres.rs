@@ -44,6 +44,9 @@ const MIGRATIONS: &[&str] = &[
     );"#,
 ];
 
+/// Connection attempts at startup, a second apart.
+const STARTUP_ATTEMPTS: u32 = 30;
+
 /// Arbitrary key of the advisory lock that serialises migrations across nodes.
 const MIGRATION_LOCK: i64 = 0x6e6f_7469_6679;
 
@@ -68,7 +71,17 @@ impl PostgresStore {
         });
         let pool = config.create_pool(Some(Runtime::Tokio1), NoTls)?;
         let store = Self { pool };
-        store.migrate().await?;
+        // The database may still be starting (containers started together): retry a while.
+        let mut attempt = 0;
+        while let Err(e) = store.migrate().await {
+            attempt += 1;
+            anyhow::ensure!(
+                attempt < STARTUP_ATTEMPTS,
+                "PostgreSQL is not reachable: {e:#}"
+            );
+            tracing::warn!(error = %e, attempt, "PostgreSQL not ready yet; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
         tracing::info!(schema_version = MIGRATIONS.len(), "PostgreSQL store ready");
         Ok(store)
     }
