@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting and lints, the Rust unit and integration tests
-# (real server processes, real SQLite files), the Node interop tests with the official
-# socket.io-client, and the WASM client's native, build and browser tests.
+# (real server processes, real SQLite files, a real PostgreSQL + Redis cluster), the Node
+# interop tests with the official socket.io-client, the WASM client's native, build and
+# browser tests, and the framework adapters' and example apps' tests.
 #
 #   scripts/test.sh
 #
-# It installs what it needs on a fresh Debian machine (npm packages, the WASM toolchain,
-# Chromium) and caches it. The last line sums up: "summary: N passed, M failed".
+# It installs what it needs on a fresh Debian machine (PostgreSQL, Redis, npm packages, the
+# WASM toolchain, Chromium) and caches it. The last line sums up: "summary: N passed, M failed".
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +35,15 @@ summary() {
   ' "$log"
 }
 trap 'summary; rm -f "$log"' EXIT
+
+# The cluster tests run real PostgreSQL and Redis servers (started by the tests themselves).
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
+if ((${#missing[@]})); then
+  echo "==> installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
