@@ -2,8 +2,9 @@
 # Builds the WebAssembly client and the npm package (npm-package/dist) from one command.
 #
 #   1. Rust → wasm32 with the `wasm-release` profile. The normal way first
-#      (`rustup target add wasm32-unknown-unknown`); when the prebuilt std can't be downloaded,
-#      Debian's rustc-web 1.96 builds std from source (`-Z build-std`), installed on demand.
+#      (`rustup target add wasm32-unknown-unknown`, std rebuilt for size when rustup's rust-src
+#      is available); when the prebuilt std can't be downloaded, Debian's rustc-web 1.96 builds
+#      std from source (`-Z build-std`), installed on demand.
 #   2. wasm-bindgen CLI at exactly the version Cargo.lock pins (installed on demand).
 #   3. wasm-opt -Oz (npm `binaryen`, a devDependency of the package).
 #   4. The package's own build (npm-package/scripts/build.mjs): inline the wasm, compile TS.
@@ -56,18 +57,34 @@ find_lld() {
   command -v rust-lld || command -v wasm-ld || { echo "no rust-lld or wasm-ld found" >&2; return 1; }
 }
 
+# Rebuilding std for the wasm (`-Z build-std`, with panics that abort without formatting their
+# message) takes ~8 KB gz off the module; it needs the std sources. rustup's `rust-src` works
+# on the normal path; without it the prebuilt std is used as is.
+SIZE_FLAGS="-Zunstable-options -Cpanic=immediate-abort"
+rustup_has_rust_src() {
+  local src
+  src="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+  [ -d "$src" ] && return 0
+  timeout 120 rustup component add rust-src >&2 2>&1 && [ -d "$src" ]
+}
+
 if normal_toolchain_has_wasm; then
-  log "cargo build --profile $PROFILE --target $TARGET (rustup toolchain)"
-  cargo build --profile "$PROFILE" --target "$TARGET" -p "$CRATE"
+  if rustup_has_rust_src; then
+    log "cargo build --profile $PROFILE --target $TARGET -Z build-std (rustup toolchain + rust-src)"
+    RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$SIZE_FLAGS" \
+      cargo build --profile "$PROFILE" --target "$TARGET" -Z build-std=std,panic_abort -p "$CRATE"
+  else
+    log "cargo build --profile $PROFILE --target $TARGET (rustup toolchain, prebuilt std)"
+    cargo build --profile "$PROFILE" --target "$TARGET" -p "$CRATE"
+  fi
 else
   log "rustup cannot provide $TARGET std: building std from source with Debian's rustc-web"
   ensure_debian_rust_web
   LLD="$(find_lld)"
-  # RUSTC_BOOTSTRAP is needed for -Z build-std; with it, panics can also drop their
-  # formatting machinery (immediate-abort), which saves several KB of wasm.
+  # RUSTC_BOOTSTRAP is what -Z build-std needs on a release compiler.
   RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LLD" \
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$SIZE_FLAGS" \
     /usr/bin/cargo build --profile "$PROFILE" --target "$TARGET" \
       -Z build-std=std,panic_abort -p "$CRATE"
 fi

@@ -268,7 +268,7 @@ impl<J: Json> Machine<J> {
             self.send_op(Op::Page {
                 replace: false,
                 before: None,
-                mark: None,
+                mark: self.high_water.clone(),
             });
         }
         self.schedule_probe(now);

@@ -22,7 +22,9 @@ pub(super) enum Op<J> {
         since: Option<String>,
     },
     /// A page: the first one (`before` none) or an older one. `replace` swaps the list for it
-    /// (refresh, resync), keeping entries newer than `mark` that arrived meanwhile.
+    /// (refresh, resync), keeping entries newer than `mark` that arrived meanwhile. `mark` is
+    /// the newest id seen when the page was asked for: page entries newer than it are news
+    /// (say a catch-up overtaken by the page) and get their `notification` event.
     Page {
         replace: bool,
         before: Option<String>,
@@ -188,7 +190,7 @@ impl<J: Json> Machine<J> {
         self.send_op(Op::Page {
             replace: false,
             before: self.list.oldest_id().map(str::to_owned),
-            mark: None,
+            mark: self.high_water.clone(),
         });
     }
 
@@ -342,6 +344,14 @@ impl<J: Json> Machine<J> {
                 self.loading_more = false;
                 let Some(data) = data else { return };
                 let page = decode_page(&data);
+                // A first load (nothing seen yet) and older pages are not news.
+                let news: Vec<J> = page
+                    .items
+                    .iter()
+                    .filter(|i| mark.as_deref().is_some_and(|m| i.id.as_str() > m))
+                    .filter(|i| self.list.get(&i.id).is_none())
+                    .map(|i| i.value.clone())
+                    .collect();
                 for item in &page.items {
                     self.raise_high_water(&item.id);
                 }
@@ -354,6 +364,7 @@ impl<J: Json> Machine<J> {
                         self.list.upsert(item, true);
                     }
                 }
+                self.out.extend(news.into_iter().map(Effect::Notification));
                 self.dirty = true;
             }
             Op::Count => {

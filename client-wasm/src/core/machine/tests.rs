@@ -1026,3 +1026,43 @@ fn refresh_reloads_the_first_page_and_the_count() {
     assert_eq!(h.ids(), ["03"]);
     assert_eq!(h.m.unread_count(), 9);
 }
+
+#[test]
+fn a_page_that_overtakes_the_catch_up_still_announces_new_notifications_once() {
+    let mut h = Harness::new();
+    h.step(Input::Connect);
+    let conn = h.open_websocket();
+    let sub = h.sent(conn);
+    let _first_page = h.sent(conn); // never answered
+    h.ack(
+        conn,
+        sub.ack,
+        json!({"success": true, "data": {"unreadCount": 0, "missed": [], "resync": false}}),
+    );
+    h.ws(conn, &push_frame(new_event("01")));
+    // The connection drops before the first page came back: its request fails over REST.
+    h.advance(10_000);
+    h.step(Input::WsClosed { conn });
+    let (req, ..) = h.http();
+    h.step(Input::HttpFailed { req });
+    h.take();
+    h.advance_to_deadline();
+    let conn = h.open_websocket();
+    let sub = h.sent(conn);
+    assert_eq!(sub.payload, json!({"since": "01"}));
+    let list = h.sent(conn);
+    assert_eq!(list.name, "list_notifications");
+    // The page answers first, then the catch-up with the same notifications.
+    h.ack(
+        conn,
+        list.ack,
+        json!({"success": true, "data": {"items": [notification("03", false), notification("02", false), notification("01", false)], "nextCursor": null}}),
+    );
+    h.ack(
+        conn,
+        sub.ack,
+        json!({"success": true, "data": {"unreadCount": 3, "missed": [notification("02", false), notification("03", false)], "resync": false}}),
+    );
+    assert_eq!(h.emitted(), ["03", "02"], "each new one announced once");
+    assert_eq!(h.ids(), ["03", "02", "01"]);
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm pack` the built package, install the tarball into a fresh Vite + TypeScript app
+# (npm-package/test/fresh-app, copied to a temp dir), type-check and build it with Vite's
+# defaults, then load the Vite build and a plain HTML page in Chromium against the real server.
+# Needs: a built npm-package/dist, NOTIFY_SERVER_BIN, npm dependencies installed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PKG="$ROOT/npm-package"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+(cd "$PKG" && npm pack --pack-destination "$WORK" --silent) > "$WORK/pack.txt"
+TARBALL="$WORK/$(tail -n1 "$WORK/pack.txt")"
+echo "packed $(basename "$TARBALL") ($(du -k "$TARBALL" | cut -f1) KB); contents:"
+tar -tzf "$TARBALL" | sed 's/^/  /'
+
+cp -r "$PKG/test/fresh-app" "$WORK/app"
+cd "$WORK/app"
+npm install --no-audit --no-fund --loglevel=error "$TARBALL"
+npm run build
+FRESH_APP_DIR="$WORK/app" node --test --test-timeout=120000 --test-reporter=spec "$PKG/test/package/"
