@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `npm pack` the built package, install the tarball into a fresh Vite + TypeScript app
-# (npm-package/test/fresh-app, copied to a temp dir), type-check and build it with Vite's
-# defaults, then load the Vite build and a plain HTML page in Chromium against the real server.
+# `npm pack` the built package, install the tarball into a fresh app (npm-package/test/fresh-app,
+# copied to a temp dir), type-check it (TypeScript strict), build it with Vite and with webpack 5
+# (default settings, no wasm plugin), then load both builds and a plain HTML page in Chromium
+# against the real server.
 # Needs: a built npm-package/dist, NOTIFY_SERVER_BIN, npm dependencies installed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

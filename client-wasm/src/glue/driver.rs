@@ -130,7 +130,6 @@ impl Driver {
                 method,
                 url,
                 token,
-                body: _,
             } => fetch::request(req, method, url, &token, self.me.clone()),
             Effect::Notification(value) => self.emit("notification", &value),
             Effect::UnreadCount(n) => self.emit("unreadCount", &JsValue::from_f64(n as f64)),

@@ -1,6 +1,6 @@
 // The packed tarball, installed into a fresh app (see scripts/test-client-package.sh): the Vite
-// build and a plain <script type="module"> page each connect to the real server in Chromium
-// and show a published notification.
+// build, the webpack 5 build and a plain <script type="module"> page each connect to the real
+// server in Chromium and show a published notification.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { NotifyServer } from "../e2e/server.mjs";
@@ -24,6 +24,7 @@ after(async () => {
 
 for (const [name, path] of [
   ["fresh Vite app (vite build)", "/dist/index.html"],
+  ["fresh webpack 5 app (webpack --mode production)", "/webpack.html"],
   ["plain HTML page importing the installed package", "/plain.html"],
 ]) {
   test(`${name}: connects and shows a published notification`, async (t) => {

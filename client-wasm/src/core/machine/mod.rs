@@ -145,13 +145,13 @@ pub enum Effect<J> {
     CloseSse {
         conn: u32,
     },
-    /// A REST request with `Authorization: Bearer <token>`; JSON body when given.
+    /// A REST request (no body: every action of the contract is in its method and path) with
+    /// `Authorization: Bearer <token>`.
     Http {
         req: u32,
         method: Method,
         url: String,
         token: String,
-        body: Option<String>,
     },
     /// Listeners: a new notification arrived.
     Notification(J),

@@ -251,7 +251,6 @@ impl<J: Json> Machine<J> {
             method,
             url: self.cfg.http_url(&path),
             token: self.token.clone().unwrap_or_default(),
-            body: None,
         });
     }
 
