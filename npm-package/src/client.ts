@@ -20,14 +20,22 @@ type Listener<K extends NotificationClientEvent> = (value: NotificationClientEve
 
 type ListenerSets = { [K in NotificationClientEvent]: Set<Listener<K>> };
 
-/** Calls a listener without letting its exception break the client or the other listeners. */
+/**
+ * Calls a listener without letting its exception break the client or the other listeners; the
+ * exception is still reported (like an `EventTarget` listener's: `reportError`, else rethrown
+ * from a microtask).
+ */
 function safely<T>(listener: (value: T) => void, value: T): void {
   try {
     listener(value);
   } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+    if (typeof globalThis.reportError === "function") {
+      globalThis.reportError(error);
+    } else {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 }
 
@@ -70,6 +78,7 @@ export class NotificationClient {
     if (this.#destroyed) return;
     this.#core.disconnect();
     this.#destroyed = true;
+    this.#snapshot = null;
     this.#core.free();
     this.#subscribers.clear();
     for (const set of Object.values(this.#listeners)) set.clear();
