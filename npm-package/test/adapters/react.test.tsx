@@ -1,5 +1,6 @@
 /** React adapter: <NotificationProvider> + useNotifications() against the real store and server. */
 import { StrictMode } from "react";
+import { renderToString } from "react-dom/server";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { NotificationProvider, useNotifications } from "@ghostpay/notifications/react";
@@ -102,6 +103,18 @@ describe("React adapter", () => {
     } finally {
       globalThis.WebSocket = Native;
     }
+  });
+
+  it("renders on a server (idle state) without creating a connection", () => {
+    const getToken = vi.fn(() => "unused");
+    const html = renderToString(
+      <NotificationProvider url={serverUrl()} getToken={getToken}>
+        <Bell />
+      </NotificationProvider>,
+    );
+    expect(html).toContain('data-testid="unread-count">0<');
+    expect(html).toContain(">idle<");
+    expect(getToken).not.toHaveBeenCalled();
   });
 
   it("throws a clear error outside a provider", () => {
