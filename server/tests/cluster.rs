@@ -180,7 +180,7 @@ async fn clients_of_a_killed_node_reconnect_to_another_and_lose_nothing() {
         .await;
 
     // The client reconnects (to B) and resumes from the newest id it holds.
-    let (mut socket, unread) = b.connect_user("kim").await;
+    let (socket, unread) = b.connect_user("kim").await;
     assert_eq!(unread, 3);
     let ack: Ack<SubscribeResult> = socket
         .call(events::SUBSCRIBE_NOTIFICATIONS, json!({"since": seen.id}))

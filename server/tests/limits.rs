@@ -7,7 +7,7 @@ use notify_testkit::bindings::{Ack, ErrorCode, ServerEvent, SubscribeResult, eve
 use notify_testkit::reqwest::Method;
 use notify_testkit::sio::Auth;
 use notify_testkit::{Reply, TestServer, eventually};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-server");
 
@@ -227,4 +227,18 @@ async fn the_body_limit_is_configurable() {
         .post_json("/notifications", &service, &large)
         .await
         .expect_error(413, ErrorCode::PayloadTooLarge);
+
+    // The same limit applies to Socket.IO event payloads.
+    let (socket, _) = server.connect_user("u").await;
+    let ack: Ack<Value> = socket
+        .call(events::MARK_READ, json!({"id": "i".repeat(3000)}))
+        .await;
+    assert_eq!(
+        ack.into_result().err().map(|e| e.code),
+        Some(ErrorCode::PayloadTooLarge)
+    );
+    let ack: Ack<Value> = socket
+        .call(events::LIST_NOTIFICATIONS, json!({"limit": 1}))
+        .await;
+    assert!(ack.into_result().is_ok(), "small events still work");
 }

@@ -125,11 +125,34 @@ async fn rest_changes_are_pushed_with_a_fresh_count() {
     assert_eq!(socket.next_server_event().await, count(1));
 
     server.api().read_all(&token).await;
-    match socket.next_server_event().await {
-        ServerEvent::AllRead(AllRead { read_at }) => assert!(read_at.ends_with('Z'), "{read_at}"),
+    let read_at = match socket.next_server_event().await {
+        ServerEvent::AllRead(AllRead { read_at }) => read_at,
         other => panic!("expected all_read, got {other:?}"),
-    }
+    };
     assert_eq!(socket.next_server_event().await, count(0));
+    // The one notification read-all changed carries the announced readAt.
+    let items = server.api().list_all(&token).await;
+    let changed = items
+        .iter()
+        .find(|n| n.title == "c")
+        .expect("c is still there");
+    assert_eq!(changed.read_at.as_deref(), Some(read_at.as_str()));
+}
+
+#[tokio::test]
+async fn subscribe_since_another_users_id_returns_only_own_newer_notifications() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let mine_old = server.api().publish(&service, "alice", "old").await;
+    let theirs = server.api().publish(&service, "bob", "bob's").await;
+    let mine_new = server.api().publish(&service, "alice", "new").await;
+    server.api().publish(&service, "bob", "bob's newer").await;
+    let (socket, _) = server.connect_user("alice").await;
+    let result: SubscribeResult = ok(socket
+        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({"since": theirs.id}))
+        .await);
+    assert_eq!(result.missed, vec![mine_new]);
+    assert!(mine_old.id < theirs.id);
 }
 
 #[tokio::test]
