@@ -135,6 +135,27 @@ for (const app of apps) {
         assert.deepEqual(shown, (await server.list(token)).map((n) => n.id), "same as the server, newest first");
       }));
 
+    it("falls back to SSE when WebSocket is blocked on the way to the server", () =>
+      withServer([], async (server, context) => {
+        // Every WebSocket the page opens is answered by this handler and closed at once, as a
+        // proxy that drops upgrades would; HTTP (SSE, REST) goes through.
+        let blocked = 0;
+        await context.routeWebSocket(/./, (ws) => {
+          blocked++;
+          ws.close();
+        });
+        const user = newUser(app);
+        const token = server.mint(user);
+        const page = await openApp(context, site.origin, { server: server.url, token });
+        await statusIs(page, "connected");
+        assert.equal(await transportOf(page), "sse");
+        assert.ok(blocked > 0, "the app tried WebSocket first");
+
+        await server.publish(user, "through the proxy");
+        await badgeIs(page, 1);
+        await until("a toast", async () => (await text(page, "toast"))?.includes("through the proxy"));
+      }));
+
     it("runs on SSE when the server refuses WebSocket", () =>
       withServer(["--transports", "polling"], async (server, context) => {
         const user = newUser(app);
