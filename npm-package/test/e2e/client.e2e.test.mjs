@@ -184,6 +184,25 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     assert.ok(!state.statuses.includes("unauthorized"));
   });
 
+  test("a token that expires while connected: reconnects with a fresh one, nothing lost", async (t) => {
+    let server;
+    const s = await setup(t, {
+      tokens: (call) => server.token(s.user, { ttl: call === 1 ? "2s" : "1h" }),
+      clientOptions: { reconnect: { initialDelay: 200, maxDelay: 1000 } },
+    });
+    server = s.server;
+    await s.start({});
+    await waitForState(s.page, (st) => st.status === "connected");
+    await s.server.publish(s.service, s.user, "with the short token");
+    // The server drops the socket when the token expires; the client asks for a new one.
+    await waitForState(s.page, (st) => st.statuses.includes("reconnecting") && st.status === "connected");
+    assert.ok(s.calls.length >= 2);
+    const n = await s.server.publish(s.service, s.user, "with the fresh token");
+    const state = await waitForState(s.page, (st, id) => st.ids[0] === id, n.id);
+    assert.deepEqual(state.titles, ["with the fresh token", "with the short token"]);
+    assert.equal(state.unreadCount, 2);
+  });
+
   test("a token that stays invalid: status unauthorized, no more retries", async (t) => {
     let server;
     const s = await setup(t, { tokens: () => server.expiredToken(s.user) });

@@ -91,11 +91,11 @@ export class NotifyServer {
     return stdout.trim();
   }
 
-  /** A correctly signed token that expired a minute ago. */
+  /** A correctly signed token that expired ten minutes ago. */
   expiredToken(user) {
     const b64 = (v) => Buffer.from(JSON.stringify(v)).toString("base64url");
     const now = Math.floor(Date.now() / 1000);
-    const body = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: user, iat: now - 3600, exp: now - 60 })}`;
+    const body = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: user, iat: now - 3600, exp: now - 600 })}`;
     const sig = createHmac("sha256", this.secret).update(body).digest("base64url");
     return `${body}.${sig}`;
   }
