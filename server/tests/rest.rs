@@ -148,6 +148,61 @@ async fn list_is_newest_first_and_pages_with_next_cursor() {
 }
 
 #[tokio::test]
+async fn the_unread_filter_pages_with_its_own_cursor() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let token = server.user_token("unread-pager");
+    let mut created = Vec::new();
+    for i in 0..6 {
+        created.push(
+            server
+                .api()
+                .publish(&service, "unread-pager", &format!("n{i}"))
+                .await,
+        );
+    }
+    // Read the newest and two in the middle: unread are n0, n1, n3.
+    for i in [5, 4, 2] {
+        server.api().mark_read(&token, &created[i].id).await;
+    }
+    let first = server.api().list(&token, "unread=true&limit=2").await;
+    let ids: Vec<_> = first.items.iter().map(|n| n.id.clone()).collect();
+    assert_eq!(ids, vec![created[3].id.clone(), created[1].id.clone()]);
+    let cursor = first.next_cursor.expect("one more unread");
+    let second = server
+        .api()
+        .list(&token, &format!("unread=true&limit=2&before={cursor}"))
+        .await;
+    assert_eq!(second.items, vec![created[0].clone()]);
+    assert_eq!(second.next_cursor, None);
+}
+
+#[tokio::test]
+async fn a_cursor_still_works_after_its_notification_is_deleted() {
+    let server = TestServer::start(BIN).await;
+    let service = server.service_token();
+    let token = server.user_token("shifting");
+    let mut created = Vec::new();
+    for i in 0..4 {
+        created.push(
+            server
+                .api()
+                .publish(&service, "shifting", &format!("n{i}"))
+                .await,
+        );
+    }
+    let first = server.api().list(&token, "limit=2").await;
+    let cursor = first.next_cursor.expect("a second page");
+    // The cursor's own notification goes away before the next page is fetched.
+    server.api().delete_notification(&token, &cursor).await;
+    let second = server
+        .api()
+        .list(&token, &format!("limit=2&before={cursor}"))
+        .await;
+    assert_eq!(second.items, vec![created[1].clone(), created[0].clone()]);
+}
+
+#[tokio::test]
 async fn list_defaults_to_20_items() {
     let server = TestServer::start(BIN).await;
     let service = server.service_token();
@@ -162,6 +217,13 @@ async fn list_defaults_to_20_items() {
     assert!(page.next_cursor.is_some());
     let all = server.api().list_all(&server.user_token("many")).await;
     assert_eq!(all.len(), 21);
+    // A page that ends exactly at the last notification has no next cursor.
+    let exact = server
+        .api()
+        .list(&server.user_token("many"), "limit=21")
+        .await;
+    assert_eq!(exact.items.len(), 21);
+    assert_eq!(exact.next_cursor, None);
 }
 
 #[tokio::test]

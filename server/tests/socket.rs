@@ -260,6 +260,23 @@ async fn mark_read_and_mark_all_read_ack_and_push_to_other_sockets() {
 }
 
 #[tokio::test]
+async fn events_without_an_ack_still_take_effect() {
+    let server = TestServer::start(BIN).await;
+    let created = server
+        .api()
+        .publish(&server.service_token(), "silent", "read me")
+        .await;
+    let (actor, _) = server.connect_user("silent").await;
+    let (mut observer, _) = server.connect_user("silent").await;
+    actor.emit(events::MARK_READ, json!({"id": created.id}));
+    match observer.next_server_event().await {
+        ServerEvent::NotificationUpdated(n) => assert!(n.is_read && n.id == created.id),
+        other => panic!("expected notification_updated, got {other:?}"),
+    }
+    assert_eq!(observer.next_server_event().await, count(0));
+}
+
+#[tokio::test]
 async fn list_notifications_pages_like_rest() {
     let server = TestServer::start(BIN).await;
     let service = server.service_token();
