@@ -67,8 +67,11 @@ interface Live {
 
 export function NotificationProvider(props: NotificationProviderProps): ReactNode {
   const { url, children } = props;
+  // The latest props, for callbacks that must not recreate the client when they change.
   const latest = useRef(props);
-  latest.current = props;
+  useEffect(() => {
+    latest.current = props;
+  });
   const live = useRef<Live | null>(null);
   const [client, setClient] = useState<NotificationClient | null>(null);
 
