@@ -28,6 +28,33 @@ pub struct NewNotification {
     pub data: Option<Map<String, Value>>,
 }
 
+impl NewNotification {
+    /// The notification this becomes once stored under `id`, created now and unread.
+    pub(crate) fn stored(self, id: Uuid) -> Notification {
+        Notification {
+            id: id.to_string(),
+            user_id: self.user_id,
+            kind: self.kind,
+            title: self.title,
+            message: self.message,
+            data: self.data,
+            is_read: false,
+            created_at: now_rfc3339(),
+            read_at: None,
+        }
+    }
+}
+
+/// `data` as the JSON text both stores keep (text, not JSONB: byte-for-byte what was sent).
+pub(crate) fn data_to_text(data: &Option<Map<String, Value>>) -> Option<String> {
+    data.as_ref().map(|d| Value::Object(d.clone()).to_string())
+}
+
+/// `data` read back from its JSON text.
+pub(crate) fn data_from_text(text: Option<String>) -> Option<Map<String, Value>> {
+    text.and_then(|text| serde_json::from_str(&text).ok())
+}
+
 /// A validated page request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::{
     AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
-    StoreResult, next_id, now_rfc3339,
+    StoreResult, data_from_text, data_to_text, next_id, now_rfc3339,
 };
 
 const COLUMNS: &str = "id, user_id, type, title, message, data, is_read, created_at, read_at";
@@ -144,14 +144,13 @@ fn classify(e: tokio_postgres::Error) -> StoreError {
 }
 
 fn to_notification(row: &Row) -> Notification {
-    let data: Option<String> = row.get(5);
     Notification {
         id: row.get(0),
         user_id: row.get(1),
         kind: row.get(2),
         title: row.get(3),
         message: row.get(4),
-        data: data.and_then(|text| serde_json::from_str(&text).ok()),
+        data: data_from_text(row.get(5)),
         is_read: row.get(6),
         created_at: row.get(7),
         read_at: row.get(8),
@@ -200,21 +199,8 @@ impl Store for PostgresStore {
                 .await?
                 .get(0);
             let last = Uuid::parse_str(&head).unwrap_or(Uuid::nil());
-            let notification = Notification {
-                id: next_id(last).to_string(),
-                user_id: new.user_id,
-                kind: new.kind,
-                title: new.title,
-                message: new.message,
-                data: new.data,
-                is_read: false,
-                created_at: now_rfc3339(),
-                read_at: None,
-            };
-            let data = notification
-                .data
-                .as_ref()
-                .map(|d| serde_json::Value::Object(d.clone()).to_string());
+            let notification = new.stored(next_id(last));
+            let data = data_to_text(&notification.data);
             tx.execute(
                 "INSERT INTO notifications (id, user_id, type, title, message, data, is_read, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)",

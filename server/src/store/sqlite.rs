@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
-    StoreResult, migrations, next_id, now_rfc3339,
+    StoreResult, data_from_text, data_to_text, migrations, next_id, now_rfc3339,
 };
 
 /// Most jobs committed in one transaction.
@@ -180,14 +180,13 @@ fn classify(e: rusqlite::Error) -> StoreError {
 }
 
 fn row_to_notification(row: &Row<'_>) -> rusqlite::Result<Notification> {
-    let data: Option<String> = row.get(5)?;
     Ok(Notification {
         id: row.get(0)?,
         user_id: row.get(1)?,
         kind: row.get(2)?,
         title: row.get(3)?,
         message: row.get(4)?,
-        data: data.and_then(|text| serde_json::from_str(&text).ok()),
+        data: data_from_text(row.get(5)?),
         is_read: row.get(6)?,
         created_at: row.get(7)?,
         read_at: row.get(8)?,
@@ -215,22 +214,13 @@ impl Store for SqliteStore {
         // has seen id N has seen every id below it (what `since` catch-ups rely on).
         let last_id = self.last_id.clone();
         self.write(move |conn| {
-            let notification = Notification {
-                id: {
-                    let mut last = last_id.lock().unwrap_or_else(|e| e.into_inner());
-                    *last = next_id(*last);
-                    last.to_string()
-                },
-                user_id: new.user_id,
-                kind: new.kind,
-                title: new.title,
-                message: new.message,
-                data: new.data,
-                is_read: false,
-                created_at: now_rfc3339(),
-                read_at: None,
+            let id = {
+                let mut last = last_id.lock().unwrap_or_else(|e| e.into_inner());
+                *last = next_id(*last);
+                *last
             };
-            let data = notification.data.as_ref().map(|d| serde_json::Value::Object(d.clone()).to_string());
+            let notification = new.stored(id);
+            let data = data_to_text(&notification.data);
             conn.prepare_cached(
                 "INSERT INTO notifications (id, user_id, type, title, message, data, is_read, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
