@@ -33,6 +33,11 @@ pub struct Config {
     #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
     pub sockets: Vec<usize>,
 
+    /// (a) After measuring, keep the sockets open this many seconds more (printing the
+    /// server's pid), so a profiler can attach to the server in its idle state.
+    #[arg(long, default_value_t = 0)]
+    pub hold_secs: u64,
+
     /// Socket connects in flight at once while opening a fleet.
     #[arg(long, default_value_t = 64)]
     pub connect_concurrency: usize,

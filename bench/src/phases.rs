@@ -80,6 +80,13 @@ pub async fn memory(config: &Config) -> Result<String> {
                 count + 1
             )?;
         }
+        if config.hold_secs > 0 {
+            eprintln!(
+                "holding {count} sockets for {} s; server pid {pid}",
+                config.hold_secs
+            );
+            tokio::time::sleep(Duration::from_secs(config.hold_secs)).await;
+        }
         drop(fleet);
         drop(warm);
         server.stop().await?;
