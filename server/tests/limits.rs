@@ -11,13 +11,24 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-server");
 
-/// The first 429 among `replies`; panics when none was limited. Checks its error body.
+/// The first 429 among `replies`; panics when none was limited. Checks its error body and
+/// its `Retry-After` header.
 fn first_rate_limited(replies: &[Reply]) -> &Reply {
     let limited = replies.iter().find(|r| r.status == 429).unwrap_or_else(|| {
         let statuses: Vec<_> = replies.iter().map(|r| r.status.as_u16()).collect();
         panic!("no request was rate limited: {statuses:?}")
     });
     limited.expect_error(429, ErrorCode::RateLimited);
+    let retry_after = limited
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(
+        retry_after.is_some_and(|s| s >= 1),
+        "a 429 tells when to retry (Retry-After in seconds): {:?}",
+        limited.headers.get("retry-after")
+    );
     limited
 }
 
