@@ -1,15 +1,12 @@
 // Debian's Chromium driven by playwright-core (no browser download), with the flags that work
 // as root on CI machines, and a page wired to the harness in page.html.
 import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
 const EXECUTABLE = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
 export async function launchBrowser() {
-  const profile = mkdtempSync(join(tmpdir(), "notify-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
+  // chromium.launch gives the browser a fresh temporary profile of its own.
+  const browser = await chromium.launch({
     executablePath: EXECUTABLE,
     headless: true,
     args: [
@@ -24,11 +21,14 @@ export async function launchBrowser() {
     ],
   });
   return {
-    context,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+    /** A page in a context of its own (own clock, network conditions and storage). */
+    async newPage() {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.once("close", () => context.close().catch(() => {}));
+      return page;
     },
+    close: () => browser.close(),
   };
 }
 
@@ -36,8 +36,10 @@ export async function launchBrowser() {
  * Opens the harness page. `tokens` is called for every `getToken()` of the client; the page
  * records every call in `calls`.
  */
-export async function openHarness(context, origin, tokens) {
-  const page = await context.newPage();
+export async function openHarness(browser, origin, tokens, { fakeClock = false } = {}) {
+  const page = await browser.newPage();
+  // Playwright's fake clock must be installed before the page loads; the test pauses it later.
+  if (fakeClock) await page.clock.install();
   const calls = [];
   const consoleLines = [];
   const urls = [];
@@ -56,14 +58,21 @@ export async function openHarness(context, origin, tokens) {
 
 /** Waits (generously) until `predicate(state)` holds in the page; returns the state. */
 export async function waitForState(page, predicate, arg, timeout = 30_000) {
-  const handle = await page.waitForFunction(
-    ([source, a]) => {
-      const state = window.harness.state();
-      // eslint-disable-next-line no-new-func
-      return new Function("state", "arg", `return (${source})(state, arg)`)(state, a) ? state : null;
-    },
-    [predicate.toString(), arg],
-    { timeout, polling: 50 },
-  );
-  return handle.jsonValue();
+  try {
+    const handle = await page.waitForFunction(
+      ([source, a]) => {
+        const state = window.harness.state();
+        // eslint-disable-next-line no-new-func
+        return new Function("state", "arg", `return (${source})(state, arg)`)(state, a) ? state : null;
+      },
+      [predicate.toString(), arg],
+      { timeout, polling: 50 },
+    );
+    return await handle.jsonValue();
+  } catch (error) {
+    const state = await page.evaluate(() => window.harness.state()).catch(() => "unavailable");
+    throw new Error(`waited for ${predicate} (arg ${JSON.stringify(arg)}); state: ${JSON.stringify(state)}`, {
+      cause: error,
+    });
+  }
 }

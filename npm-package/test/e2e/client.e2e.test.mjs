@@ -33,13 +33,15 @@ function assertNoTokenInUrls(urls) {
 }
 
 /** Starts a server and a page whose client connects as `user`. */
-async function setup(t, { transports, clientOptions = {}, tokens } = {}) {
+async function setup(t, { transports, clientOptions = {}, tokens, fakeClock = false } = {}) {
   const server = await NotifyServer.start({ corsOrigin: site.origin, transports });
   t.after(() => server.stop());
   const user = "user-" + Math.random().toString(36).slice(2, 8);
   const service = await server.token("publisher", { service: true });
   const userToken = await server.token(user);
-  const harness = await openHarness(browser.context, site.origin, tokens ?? (() => server.token(user)));
+  const harness = await openHarness(browser, site.origin, tokens ?? (() => server.token(user)), {
+    fakeClock,
+  });
   t.after(() => harness.page.close());
   t.after(() => {
     if (t.passed === false || process.env.E2E_VERBOSE) {
@@ -167,6 +169,25 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     const state = await waitForState(s.page, (st, id) => st.ids[0] === id && st.unreadCount === 2, two.id);
     assert.deepEqual(state.titles, ["via websocket", "via sse"]);
     assert.deepEqual(state.notificationEvents, ["via sse", "via websocket"]);
+  });
+
+  test("back online: reconnects at once instead of waiting for its backoff", async (t) => {
+    const s = await setup(t, { fakeClock: true, clientOptions: { fallbackAfter: 100 } });
+    await s.start({});
+    await waitForState(s.page, (st) => st.status === "connected");
+    // Stop the page's clock: from now on no timer fires, so only the `online` event can
+    // start the next attempt.
+    await s.page.clock.pauseAt((await s.page.evaluate(() => Date.now())) + 1000);
+    await s.server.kill();
+    await waitForState(s.page, (st) => st.status === "reconnecting");
+    const callsWhileDown = s.calls.length;
+    await s.server.restart();
+    await s.page.context().setOffline(true);
+    await s.page.context().setOffline(false);
+    await waitForState(s.page, (st) => st.status === "connected");
+    assert.equal(s.calls.length, callsWhileDown + 1, "one attempt, started by `online`");
+    const n = await s.server.publish(s.service, s.user, "back online");
+    await waitForState(s.page, (st, id) => st.ids[0] === id, n.id);
   });
 
   test("an expired token: getToken is asked again and the client carries on", async (t) => {

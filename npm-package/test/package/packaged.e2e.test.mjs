@@ -30,7 +30,7 @@ for (const [name, path] of [
   test(`${name}: connects and shows a published notification`, async (t) => {
     const server = await NotifyServer.start({ corsOrigin: site.origin });
     t.after(() => server.stop());
-    const page = await browser.context.newPage();
+    const page = await browser.newPage();
     t.after(() => page.close());
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
