@@ -105,6 +105,19 @@ describe("React adapter", () => {
     }
   });
 
+  it("passes options to the client (SSE only)", async () => {
+    const token = await newUserToken("react-sse");
+    render(
+      <NotificationProvider url={serverUrl()} getToken={() => token} options={{ transports: ["sse"] }}>
+        <Bell />
+      </NotificationProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId("connection-status").textContent).toBe("connected"), WAIT);
+    expect(screen.getByTestId("connection-status").dataset.transport).toBe("sse");
+    await notify(token, "over sse");
+    await waitFor(() => expect(screen.getByTestId("unread-count").textContent).toBe("1"), WAIT);
+  });
+
   it("renders on a server (idle state) without creating a connection", () => {
     const getToken = vi.fn(() => "unused");
     const html = renderToString(
