@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -160,6 +160,7 @@ pub struct SioClient {
     events: mpsc::UnboundedReceiver<SioEvent>,
     acks: PendingAcks,
     next_ack: AtomicU64,
+    reading: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
@@ -243,6 +244,17 @@ impl SioClient {
             .await
             .unwrap_or_else(|e| panic!("no ack for {event}: {e:?}"));
         parse_ack(event, &args)
+    }
+
+    /// Stops reading from the connection, like a frozen tab: what the server sends backs up
+    /// in TCP buffers and its pings go unanswered. Already received events stay queued.
+    pub fn pause_reading(&self) {
+        self.reading.send_replace(false);
+    }
+
+    /// Reads from the connection again after [`SioClient::pause_reading`].
+    pub fn resume_reading(&self) {
+        self.reading.send_replace(true);
     }
 
     /// Sends one raw Engine.IO text packet (e.g. `42/notifications,["x",{}]`).
@@ -427,7 +439,15 @@ fn spawn(ws: Ws, sid: String, namespace: String) -> SioClient {
     let (out_tx, out_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
     let acks: PendingAcks = Arc::default();
-    let task = tokio::spawn(run(ws, namespace.clone(), out_rx, event_tx, acks.clone()));
+    let (reading, reading_rx) = watch::channel(true);
+    let task = tokio::spawn(run(
+        ws,
+        namespace.clone(),
+        out_rx,
+        event_tx,
+        acks.clone(),
+        reading_rx,
+    ));
     SioClient {
         sid,
         namespace,
@@ -435,6 +455,7 @@ fn spawn(ws: Ws, sid: String, namespace: String) -> SioClient {
         events: event_rx,
         acks,
         next_ack: AtomicU64::new(0),
+        reading,
         task,
     }
 }
@@ -446,10 +467,17 @@ async fn run(
     mut out: mpsc::UnboundedReceiver<Message>,
     events: mpsc::UnboundedSender<SioEvent>,
     acks: PendingAcks,
+    mut reading: watch::Receiver<bool>,
 ) {
     let (clean, reason) = loop {
+        let read = *reading.borrow_and_update();
         tokio::select! {
-            incoming = ws.next() => match incoming {
+            changed = reading.changed() => {
+                if changed.is_err() {
+                    break (false, "client dropped".to_owned());
+                }
+            }
+            incoming = ws.next(), if read => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     match text.as_str() {
                         "2" => {
