@@ -20,6 +20,11 @@ pub struct Config {
     )]
     pub server_bin: PathBuf,
 
+    /// Where each server's temp dir (SQLite file, log) is made; default: the system temp dir.
+    /// Pointing it at a tmpfs such as /dev/shm takes disk I/O out of the figures.
+    #[arg(long, env = "NOTIFY_BENCH_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
     /// Phases to run, in this order.
     #[arg(
         long,

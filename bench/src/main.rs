@@ -33,6 +33,7 @@ async fn main() -> Result<()> {
     println!("{}", header(&config));
     for phase in &config.phases {
         eprintln!("phase {phase:?}…");
+        let load_before = procfs::loadavg();
         let section = match phase {
             Phase::Limits => phases::limits(&config, bench_nofile).await?,
             Phase::Memory => phases::memory(&config).await?,
@@ -40,6 +41,10 @@ async fn main() -> Result<()> {
             Phase::Throughput => phases::throughput(&config).await?,
         };
         println!("{section}");
+        println!(
+            "_load average (1/5/15 min) before → after this phase: {load_before} → {}_\n",
+            procfs::loadavg()
+        );
     }
     Ok(())
 }

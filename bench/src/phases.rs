@@ -19,7 +19,7 @@ const LOW_NOFILE: u64 = 1024;
 
 /// Whether the server raises its own RLIMIT_NOFILE (started with a soft limit of 1024).
 pub async fn limits(config: &Config, bench_nofile: u64) -> Result<String> {
-    let server = Server::start(&config.server_bin, Some(LOW_NOFILE)).await?;
+    let server = Server::start(config, Some(LOW_NOFILE)).await?;
     let (soft, hard) = procfs::nofile_limits(server.pid())?;
     server.stop().await?;
     let verdict = if soft.parse::<u64>().is_ok_and(|s| s > LOW_NOFILE) || soft == "unlimited" {
@@ -43,7 +43,7 @@ pub async fn memory(config: &Config) -> Result<String> {
          |---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for &count in &config.sockets {
-        let server = Server::start(&config.server_bin, None).await?;
+        let server = Server::start(config, None).await?;
         let pid = server.pid();
         // One socket first, so lazily built per-namespace state is in the baseline.
         let warm = fleet::open(server.addr(), "warm", 1, 1, None).await?;
@@ -152,8 +152,8 @@ pub async fn throughput(config: &Config) -> Result<String> {
          A step passes when every POST got 201, the publisher kept its schedule (achieved ≥ 95% of the \
          target rate), every notification reached its socket within the drain time, and delivery \
          p99 stayed under 1 s.\n\n\
-         | target/s | achieved/s | created | delivered | errors | delivery p50 ms | p99 ms | max ms | POST p99 ms | server CPU | bench CPU | pass |\n\
-         |---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|\n",
+         | target/s | achieved/s | created | delivered | errors | delivery p50 ms | p99 ms | max ms | POST p99 ms | server CPU | server CPU µs/notification | bench CPU | pass |\n\
+         |---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
         config.step_secs, config.receivers, config.drain_secs
     );
     let mut best = None;
@@ -168,7 +168,7 @@ pub async fn throughput(config: &Config) -> Result<String> {
         let t = &step.tally.micros;
         writeln!(
             out,
-            "| {rate} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {:.2} cores | {:.2} cores | {} |",
+            "| {rate} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {:.2} cores | {:.0} | {:.2} cores | {} |",
             step.publish.achieved_rate(),
             step.publish.created,
             step.tally.delivered,
@@ -178,6 +178,7 @@ pub async fn throughput(config: &Config) -> Result<String> {
             ms(t.last().copied()),
             ms(percentile(&post, 99.0)),
             step.server_cores,
+            step.server_micros_each,
             step.bench_cores,
             if passed { "yes" } else { "**no**" },
         )?;
@@ -234,7 +235,7 @@ fn step_summary(step: &Step) -> String {
     let mut out = format!(
         "- published {} (achieved {:.0}/s), created {}, delivered {}, errors: {}\n\
          - publisher's worst lag behind schedule: {:.1} ms\n\
-         - CPU over the step: server {:.2} cores, bench {:.2} cores (2 cores in all)\n",
+         - CPU over the step: server {:.2} cores ({:.0} µs per notification), bench {:.2} cores\n",
         p.sent,
         p.achieved_rate(),
         p.created,
@@ -242,6 +243,7 @@ fn step_summary(step: &Step) -> String {
         errors(step),
         p.max_lag.as_secs_f64() * 1000.0,
         step.server_cores,
+        step.server_micros_each,
         step.bench_cores,
     );
     if let Some(e) = &p.first_error {

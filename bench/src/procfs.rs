@@ -77,3 +77,10 @@ pub fn raise_own_nofile() -> Result<u64> {
     }
     Ok(limit.rlim_cur)
 }
+
+/// The 1, 5 and 15 minute load averages (`/proc/loadavg`), e.g. `0.52 0.61 0.70`.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".to_owned())
+}

@@ -38,11 +38,13 @@ pub struct Step {
     pub server_cores: f64,
     /// The bench's own CPU use over the same span.
     pub bench_cores: f64,
+    /// Server CPU time over the step divided by the notifications created, in µs.
+    pub server_micros_each: f64,
 }
 
 impl Rig {
     pub async fn start(config: &Config) -> Result<Rig> {
-        let server = Server::start(&config.server_bin, None).await?;
+        let server = Server::start(config, None).await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let epoch = Instant::now();
         let deliveries = Deliveries::spawn(rx, epoch);
@@ -107,7 +109,9 @@ impl Rig {
         let tally = self.deliveries.tally(first, publish.sent);
 
         let wall = wall0.elapsed().as_secs_f64();
-        let server_cores = (procfs::cpu_time(pid)? - server_cpu0).as_secs_f64() / wall;
+        let server_cpu = (procfs::cpu_time(pid)? - server_cpu0).as_secs_f64();
+        let server_cores = server_cpu / wall;
+        let server_micros_each = server_cpu * 1e6 / publish.created.max(1) as f64;
         let bench_cores = (procfs::own_cpu_time()? - bench_cpu0).as_secs_f64() / wall;
         Ok(Step {
             rate,
@@ -117,6 +121,7 @@ impl Rig {
                 && self.fleet.stats.closed_by_peer.load(Ordering::Relaxed) == 0,
             server_cores,
             bench_cores,
+            server_micros_each,
         })
     }
 

@@ -15,6 +15,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+
+use crate::config::Config;
 use notify_testkit::jwt::TEST_SECRET;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -31,14 +33,18 @@ impl Server {
     /// Starts `bin` and waits for its `listening on http://127.0.0.1:<port>` line.
     ///
     /// With `soft_nofile`, the child starts with that soft RLIMIT_NOFILE (hard unchanged).
-    pub async fn start(bin: &Path, soft_nofile: Option<u64>) -> Result<Server> {
+    pub async fn start(config: &Config, soft_nofile: Option<u64>) -> Result<Server> {
+        let bin = config.server_bin.as_path();
         if !bin.exists() {
             bail!(
                 "{} not found: run `cargo build --release -p notify-server` first",
                 bin.display()
             );
         }
-        let dir = tempfile::tempdir()?;
+        let dir = match &config.data_dir {
+            Some(parent) => tempfile::tempdir_in(parent)?,
+            None => tempfile::tempdir()?,
+        };
         let db = dir.path().join("bench.db");
         let log = std::fs::File::create(dir.path().join("server.log"))?;
         let mut command = std::process::Command::new(bin);
