@@ -219,6 +219,52 @@ async fn sockets_beyond_the_per_user_cap_are_refused_until_one_closes() {
     .await;
 }
 
+/// Clients that vanish right after CONNECT (a flaky network, a closed tab) must give their
+/// slot back, or the user is eventually locked out.
+#[tokio::test]
+async fn sockets_dropped_right_after_connecting_give_their_slots_back() {
+    let server = TestServer::builder(BIN)
+        .flag("--max-sockets-per-user", "2")
+        .start()
+        .await;
+    let token = server.user_token("flaky");
+    for round in 0..50 {
+        let what = format!(
+            "a free slot in round {round} (cap 2; every earlier socket was dropped right after \
+             CONNECT, so none should still hold one)"
+        );
+        let socket = eventually(&what, || {
+            let token = token.clone();
+            let server = &server;
+            async move { server.sio(Auth::payload(token)).await.ok() }
+        })
+        .await;
+        drop(socket); // gone without a goodbye, right after the CONNECT answer
+    }
+    let gauge = || async {
+        let text = server.api().metrics().await;
+        notify_testkit::rest::metric_value(&text, "notify_sockets")
+    };
+    let settled = tokio::time::timeout(notify_testkit::WAIT, async {
+        while gauge().await != Some(0.0) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        settled.is_ok(),
+        "notify_sockets stays at {:?} with no socket connected: disconnects right after \
+         CONNECT are not counted (and their per-user slots not given back)",
+        gauge().await
+    );
+    // All of the user's slots are free again.
+    let _first = server
+        .sio(Auth::payload(token.clone()))
+        .await
+        .expect("slot 1");
+    let _second = server.sio(Auth::payload(token)).await.expect("slot 2");
+}
+
 #[tokio::test]
 async fn the_body_limit_is_configurable() {
     let server = TestServer::builder(BIN)
