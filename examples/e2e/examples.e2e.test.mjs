@@ -27,6 +27,11 @@ async function withServer(extraArgs, body) {
   try {
     await body(server, context);
   } catch (e) {
+    for (const [i, page] of context.pages().entries()) {
+      const shown = await items(page).catch(() => []);
+      e.message += `\n--- tab ${i + 1}: items ${JSON.stringify(shown.map((n) => [n.id, n.read]))}`;
+      e.message += `\n${(page.wire ?? []).join("\n")}`;
+    }
     e.message += `\n--- server log ---\n${server.logs.slice(-4000)}`;
     throw e;
   } finally {

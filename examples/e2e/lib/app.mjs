@@ -7,8 +7,18 @@ export async function openApp(context, origin, query) {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  // Socket.IO frames and REST calls, shown when a test fails.
+  const wire = [];
+  page.on("websocket", (ws) => {
+    wire.push(`ws open ${ws.url().replace(/\?.*/, "")}`);
+    ws.on("framesent", (f) => wire.push(`> ${String(f.payload).slice(0, 160)}`));
+    ws.on("framereceived", (f) => wire.push(`< ${String(f.payload).slice(0, 160)}`));
+    ws.on("close", () => wire.push("ws closed"));
+  });
+  page.on("requestfinished", (r) => wire.push(`http ${r.method()} ${r.url().replace(/\?.*/, "")}`));
+  page.on("requestfailed", (r) => wire.push(`http FAILED ${r.method()} ${r.url().replace(/\?.*/, "")}`));
   await page.goto(`${origin}/?${new URLSearchParams(query)}`);
-  return Object.assign(page, { errors });
+  return Object.assign(page, { errors, wire });
 }
 
 /** Text of the (first) element with this data-testid, or null. */
