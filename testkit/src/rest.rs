@@ -164,6 +164,34 @@ impl Api {
             .await
     }
 
+    /// Publishes `count` notifications for `user` one after another, each with a `data`
+    /// object padded to about `pad_bytes` (to fill buffers quickly); returns their ids in
+    /// publishing order.
+    pub async fn publish_many(
+        &self,
+        service_token: &str,
+        user: &str,
+        count: usize,
+        pad_bytes: usize,
+    ) -> Vec<String> {
+        let pad = "x".repeat(pad_bytes);
+        let mut ids = Vec::with_capacity(count);
+        for i in 0..count {
+            let body = serde_json::json!({
+                "userId": user,
+                "title": format!("n{i}"),
+                "data": {"pad": pad},
+            });
+            let created: Notification = self
+                .post_json("/notifications", service_token, &body)
+                .await
+                .expect(201)
+                .parse();
+            ids.push(created.id);
+        }
+        ids
+    }
+
     /// `GET /notifications?<query>` (expects 200). `query` may be empty.
     pub async fn list(&self, token: &str, query: &str) -> Page {
         let path = if query.is_empty() {
