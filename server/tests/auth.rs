@@ -2,7 +2,7 @@
 //! rejected (missing, garbage, expired, `alg: none`, wrong algorithm, bad signature), who may
 //! publish, and the RS256/ES256/issuer/audience options.
 
-use notify_testkit::bindings::{ErrorCode, ServerEvent};
+use notify_testkit::bindings::{ErrorCode, ServerEvent, UnreadCount};
 use notify_testkit::jwt::{
     EC_PUBLIC_PEM, RSA_OTHER_PRIVATE_PEM, RSA_PUBLIC_PEM, TEST_SECRET, tamper_payload,
 };
@@ -238,7 +238,7 @@ async fn sse_takes_the_token_from_header_or_access_token_query() {
         .expect("SSE with ?access_token=");
     assert_eq!(
         sse.next_event().await.1,
-        ServerEvent::UnreadCount(notify_testkit::bindings::UnreadCount { count: 1 })
+        ServerEvent::UnreadCount(UnreadCount { count: 1 })
     );
     let (_sse, count) = server.sse_user("streamer").await;
     assert_eq!(count, 1);
@@ -297,17 +297,14 @@ async fn rs256_server_accepts_only_its_key_and_algorithm() {
             "{label} on a socket: {err:?}"
         );
     }
-    let (_socket, count) = {
-        let mut socket = server
-            .sio(Auth::Payload(user.rs256()))
-            .await
-            .expect("RS256 socket");
-        match socket.next_server_event().await {
-            ServerEvent::UnreadCount(c) => (socket, c.count),
-            other => panic!("expected unread_count, got {other:?}"),
-        }
-    };
-    assert_eq!(count, 1);
+    let mut socket = server
+        .sio(Auth::Payload(user.rs256()))
+        .await
+        .expect("RS256 socket");
+    assert_eq!(
+        socket.next_server_event().await,
+        ServerEvent::UnreadCount(UnreadCount { count: 1 })
+    );
 }
 
 #[tokio::test]

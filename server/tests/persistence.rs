@@ -2,7 +2,9 @@
 //! SQLite file, and everything is still there.
 
 use notify_testkit::TestServer;
-use notify_testkit::bindings::{CreateNotification, Notification, ServerEvent, SubscribeResult};
+use notify_testkit::bindings::{
+    CreateNotification, Notification, ServerEvent, SubscribeResult, events,
+};
 use notify_testkit::sse::SseClient;
 use serde_json::json;
 
@@ -86,7 +88,10 @@ async fn a_graceful_restart_keeps_every_notification_and_state() {
     let (socket, unread) = server.connect_user("alice").await;
     assert_eq!(unread, 3);
     let caught_up: SubscribeResult = socket
-        .call("subscribe_notifications", json!({"since": newest_before}))
+        .call(
+            events::SUBSCRIBE_NOTIFICATIONS,
+            json!({"since": newest_before}),
+        )
         .await
         .into_result()
         .expect("subscribe ack");

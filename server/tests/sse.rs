@@ -1,9 +1,12 @@
 //! `GET /notifications/events`: the first count, live envelopes with ids, catch-up with
 //! `Last-Event-ID`, keep-alive comments, isolation, and the end of the stream at token expiry.
 
-use notify_testkit::bindings::{AllRead, NotificationId, ServerEvent, UnreadCount};
+use notify_testkit::bindings::{
+    Ack, AllRead, Notification, NotificationId, ServerEvent, UnreadCount, events,
+};
 use notify_testkit::sse::{SseClient, SseItem};
 use notify_testkit::{TestServer, Token, within_for};
+use serde_json::json;
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-server");
@@ -97,8 +100,8 @@ async fn socket_actions_reach_sse_streams_of_the_same_user() {
         .await;
     let (mut sse, _) = server.sse_user("mixed").await;
     let (socket, _) = server.connect_user("mixed").await;
-    let ack: notify_testkit::bindings::Ack<notify_testkit::bindings::Notification> = socket
-        .call("mark_read", serde_json::json!({"id": created.id}))
+    let ack: Ack<Notification> = socket
+        .call(events::MARK_READ, json!({"id": created.id}))
         .await;
     let read = ack.into_result().expect("mark_read ack");
     assert_eq!(
