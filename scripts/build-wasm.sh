@@ -111,7 +111,9 @@ if [ "${1:-}" != "--skip-npm-install" ] && [ ! -x node_modules/.bin/wasm-opt ]; 
   npm ci --no-audit --no-fund >&2
 fi
 log "wasm-opt -Oz"
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+# The feature flags match what rustc emits for wasm32 (Rust >= 1.87 uses bulk memory and
+# non-trapping float-to-int); --converge repeats -Oz while it still shrinks the module.
+node_modules/.bin/wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$OUT/notify_client_bg.wasm" -o "$OUT/notify_client_bg.wasm"
 log "package build (inline wasm, TypeScript)"
