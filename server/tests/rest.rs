@@ -507,6 +507,7 @@ async fn invalid_fields_are_422_naming_the_field() {
         ("userId", json!({"userId": 42, "title": "t"})),
         ("userId", json!({"userId": null, "title": "t"})),
         ("userId", json!({"userId": "u".repeat(256), "title": "t"})),
+        ("userId", json!({"userId": "", "title": "t"})),
         ("title", json!({"userId": "u"})),
         ("title", json!({"userId": "u", "title": ""})),
         ("title", json!({"userId": "u", "title": "x".repeat(201)})),
@@ -520,6 +521,7 @@ async fn invalid_fields_are_422_naming_the_field() {
             json!({"userId": "u", "title": "t", "message": ["m"]}),
         ),
         ("type", json!({"userId": "u", "title": "t", "type": 3})),
+        ("type", json!({"userId": "u", "title": "t", "type": ""})),
         (
             "type",
             json!({"userId": "u", "title": "t", "type": "t".repeat(101)}),
