@@ -301,7 +301,8 @@ impl<J: Json> Machine<J> {
         let Ok(packet) = codec::decode_engine(text) else {
             return;
         };
-        if link.phase != Phase::Opening {
+        // Once joined, any packet proves the link alive; until then the connect timeout runs.
+        if link.phase == Phase::Connected {
             link.deadline = now + link.ping_window;
         }
         match packet {
@@ -316,7 +317,7 @@ impl<J: Json> Machine<J> {
                     link.ping_window = window;
                 }
                 link.phase = Phase::Joining;
-                link.deadline = now + link.ping_window.max(self.cfg.connect_timeout_ms);
+                link.deadline = now + self.cfg.connect_timeout_ms;
                 let auth = json::object1("token", self.token.as_deref().unwrap_or_default());
                 let text = codec::connect(NAMESPACE, &auth);
                 self.out.push(Effect::SendWs { conn, text });
@@ -343,6 +344,7 @@ impl<J: Json> Machine<J> {
                 if is_main {
                     if let Link::Ws(l) = &mut self.main {
                         l.phase = Phase::Connected;
+                        l.deadline = now + l.ping_window;
                     }
                 } else {
                     // The background probe got through: WebSocket works again. Leave SSE.
@@ -350,6 +352,7 @@ impl<J: Json> Machine<J> {
                         return;
                     };
                     link.phase = Phase::Connected;
+                    link.deadline = now + link.ping_window;
                     self.close_main();
                     self.main = Link::Ws(link);
                 }

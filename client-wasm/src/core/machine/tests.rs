@@ -1003,6 +1003,23 @@ fn a_handshake_that_never_completes_times_out() {
 }
 
 #[test]
+fn a_namespace_that_never_answers_the_connect_times_out_despite_pings() {
+    let mut h = Harness::new();
+    h.step(Input::Connect);
+    h.give_token();
+    let conn = h.opened_ws();
+    h.handshake(conn);
+    for _ in 0..3 {
+        h.advance(3_000);
+        h.ws(conn, "2");
+    }
+    assert_eq!(h.m.status(), Status::Connecting);
+    h.advance(1_000);
+    assert!(h.has(|e| *e == Effect::CloseWs { conn }));
+    assert_eq!(h.m.status(), Status::Reconnecting);
+}
+
+#[test]
 fn refresh_reloads_the_first_page_and_the_count() {
     let (mut h, conn) = connected_harness();
     h.step(Input::Refresh);
