@@ -680,6 +680,71 @@ mod tests {
         assert_eq!(parse_packet("3"), None);
     }
 
+    /// The client against a scripted fake server: handshake, pings answered exactly once
+    /// (also during the handshake), events, acks, and the server's DISCONNECT.
+    #[tokio::test]
+    async fn speaks_socketio_v5_over_websocket() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("ws://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            let text = |t: &str| Message::text(t.to_owned());
+            ws.send(text(r#"0{"sid":"e","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":100000}"#)).await.unwrap();
+            let next = async |ws: &mut WebSocketStream<TcpStream>| loop {
+                if let Message::Text(t) = ws.next().await.unwrap().unwrap() {
+                    return t.as_str().to_owned();
+                }
+            };
+            assert_eq!(next(&mut ws).await, r#"40/notifications,{"token":"t0k"}"#);
+            ws.send(text("2")).await.unwrap();
+            assert_eq!(next(&mut ws).await, "3");
+            ws.send(text(r#"40/notifications,{"sid":"abc"}"#))
+                .await
+                .unwrap();
+            ws.send(text(
+                r#"42/notifications,["unread_count",{"type":"unread_count","data":{"count":2}}]"#,
+            ))
+            .await
+            .unwrap();
+            ws.send(text("2")).await.unwrap();
+            // The pong and the client's event race each other; both must come, once.
+            let mut got = [next(&mut ws).await, next(&mut ws).await];
+            got.sort();
+            assert_eq!(got, ["3", r#"42/notifications,0["mark_all_read",{}]"#]);
+            ws.send(text(
+                r#"43/notifications,0[{"success":true,"data":{"updated":1}}]"#,
+            ))
+            .await
+            .unwrap();
+            ws.send(text("41/notifications,")).await.unwrap();
+            // No unsolicited ping or pong until the client closes.
+            while let Some(Ok(message)) = ws.next().await {
+                match message {
+                    // `close()` says goodbye to the namespace.
+                    Message::Text(t) if t.as_str() == "41/notifications," => {}
+                    Message::Text(t) => panic!("unexpected packet from the client: {t}"),
+                    Message::Close(_) => break,
+                    _ => {}
+                }
+            }
+        });
+
+        let mut client = SioClient::connect(&base, Auth::payload("t0k"))
+            .await
+            .unwrap();
+        assert_eq!(client.sid(), "abc");
+        assert_eq!(
+            client.next_server_event().await,
+            ServerEvent::UnreadCount(notify_bindings::UnreadCount { count: 2 })
+        );
+        let ack: Ack<notify_bindings::Updated> = client.call("mark_all_read", json!({})).await;
+        assert_eq!(ack.into_result().unwrap().updated, 1);
+        assert_eq!(client.next().await, SioEvent::Disconnect);
+        client.close().await;
+        server.await.unwrap();
+    }
+
     #[test]
     fn encodes_query_values() {
         assert_eq!(encode("a.b-c_d"), "a.b-c_d");
