@@ -117,6 +117,14 @@ async fn user_id_claim_is_used_when_sub_is_absent() {
         .claim("userId", "legacy-7")
         .hs256(TEST_SECRET);
     assert_eq!(server.api().list_all(&token).await, vec![created]);
+
+    // A numeric `sub` (documented as accepted) is the same user as its string form.
+    let numeric = server
+        .api()
+        .publish(&server.service_token(), "42", "numeric")
+        .await;
+    let token = Token::user("ignored").claim("sub", 42).hs256(TEST_SECRET);
+    assert_eq!(server.api().list_all(&token).await, vec![numeric]);
 }
 
 #[tokio::test]
