@@ -197,29 +197,29 @@ async fn subscribe_returns_count_and_missed_notifications_oldest_first() {
 
 #[tokio::test]
 async fn subscribe_asks_for_a_resync_beyond_500_missed() {
-    let server = TestServer::builder(BIN)
-        .flag("--user-rate", "100000")
-        .flag("--user-burst", "100000")
-        .flag("--ip-rate", "100000")
-        .flag("--ip-burst", "100000")
-        .start()
+    let server = TestServer::start(BIN).await;
+    let ids = server
+        .api()
+        .publish_many(&server.service_token(), "flood", 502, 0)
         .await;
-    let service = server.service_token();
-    let first = server.api().publish(&service, "flood", "first").await;
-    for i in 0..501 {
-        server
-            .api()
-            .publish(&service, "flood", &format!("n{i}"))
-            .await;
-    }
     let (socket, unread) = server.connect_user("flood").await;
     assert_eq!(unread, 502);
+
+    // 501 missed: more than a catch-up holds.
     let result: SubscribeResult = ok(socket
-        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({"since": first.id}))
+        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({"since": ids[0]}))
         .await);
     assert!(result.resync, "501 missed > 500: resync expected");
     assert!(result.missed.len() <= 500, "{} missed", result.missed.len());
     assert_eq!(result.unread_count, 502);
+
+    // Exactly 500: all of them, oldest first, no resync.
+    let result: SubscribeResult = ok(socket
+        .call(events::SUBSCRIBE_NOTIFICATIONS, json!({"since": ids[1]}))
+        .await);
+    assert!(!result.resync, "exactly 500 missed fit in one catch-up");
+    let missed: Vec<_> = result.missed.into_iter().map(|n| n.id).collect();
+    assert_eq!(missed, ids[2..].to_vec());
 }
 
 #[tokio::test]

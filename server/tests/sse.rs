@@ -198,26 +198,20 @@ async fn an_unknown_last_event_id_still_gets_the_live_stream() {
 
 #[tokio::test]
 async fn more_than_500_missed_ends_the_catch_up_with_resync() {
-    let server = TestServer::builder(BIN)
-        .flag("--user-rate", "100000")
-        .flag("--user-burst", "100000")
-        .flag("--ip-rate", "100000")
-        .flag("--ip-burst", "100000")
-        .start()
-        .await;
+    let server = TestServer::start(BIN).await;
     let service = server.service_token();
-    let first = server.api().publish(&service, "behind", "first").await;
-    for i in 0..501 {
+    let ids = server.api().publish_many(&service, "behind", 502, 0).await;
+    let resume_from = |id: &str| {
         server
-            .api()
-            .publish(&service, "behind", &format!("n{i}"))
-            .await;
-    }
-    let request = server
-        .sse_request("/notifications/events")
-        .bearer_auth(server.user_token("behind"))
-        .header("last-event-id", &first.id);
-    let mut sse = SseClient::open(request).await.expect("stream opens");
+            .sse_request("/notifications/events")
+            .bearer_auth(server.user_token("behind"))
+            .header("last-event-id", id)
+    };
+
+    // 501 missed: at most 500 replayed, oldest first, then `resync`, then the live stream.
+    let mut sse = SseClient::open(resume_from(&ids[0]))
+        .await
+        .expect("stream opens");
     assert_eq!(sse.next_event().await.1, count(502));
     let mut replayed: Vec<String> = Vec::new();
     loop {
@@ -233,9 +227,30 @@ async fn more_than_500_missed_ends_the_catch_up_with_resync() {
         }
     }
     assert!(replayed.len() <= 500, "{} replayed", replayed.len());
-    // Live events follow.
     let live = server.api().publish(&service, "behind", "live").await;
-    assert_eq!(sse.next_event().await.1, ServerEvent::Notification(live));
+    assert_eq!(
+        sse.next_event().await.1,
+        ServerEvent::Notification(live.clone())
+    );
+
+    // Exactly 500 missed (counting from the second): all replayed, no resync.
+    let mut sse = SseClient::open(resume_from(&ids[2]))
+        .await
+        .expect("stream opens");
+    assert_eq!(sse.next_event().await.1, count(503));
+    let mut expected: Vec<String> = ids[3..].to_vec();
+    expected.push(live.id);
+    for id in expected {
+        match sse.next_event().await {
+            (Some(message_id), ServerEvent::Notification(n)) => {
+                assert_eq!(n.id, id);
+                assert_eq!(message_id, id);
+            }
+            other => panic!("expected notification {id}, got {other:?}"),
+        }
+    }
+    let after = server.api().publish(&service, "behind", "after").await;
+    assert_eq!(sse.next_event().await.1, ServerEvent::Notification(after));
 }
 
 #[tokio::test]
