@@ -154,6 +154,44 @@ async fn the_token_subcommand_mints_working_tokens() {
         .expect(403);
 }
 
+/// The `Access-Control-Allow-Origin` a preflight from `origin` gets, if any.
+async fn preflight_allows(server: &TestServer, origin: &str) -> Option<String> {
+    let request = server
+        .api()
+        .raw(Method::OPTIONS, "/notifications")
+        .header("origin", origin)
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization");
+    let reply = server.api().send(request).await;
+    reply
+        .headers
+        .get("access-control-allow-origin")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn cors_wildcard_and_dev_mode_allow_any_origin() {
+    let wildcard = TestServer::builder(BIN)
+        .flag("--cors-origins", "*")
+        .start()
+        .await;
+    let dev = TestServer::builder(BIN).arg("--dev").start().await;
+    for server in [&wildcard, &dev] {
+        let allowed = preflight_allows(server, "https://anywhere.test").await;
+        assert!(
+            matches!(allowed.as_deref(), Some("*" | "https://anywhere.test")),
+            "{allowed:?}"
+        );
+    }
+    // Without the flag, no origin is allowed.
+    let default = TestServer::start(BIN).await;
+    assert_eq!(
+        preflight_allows(&default, "https://anywhere.test").await,
+        None
+    );
+}
+
 #[tokio::test]
 async fn cors_allows_only_the_configured_origins() {
     let server = TestServer::builder(BIN)
@@ -163,35 +201,13 @@ async fn cors_allows_only_the_configured_origins() {
         )
         .start()
         .await;
-    let preflight = |origin: &str| {
-        server
-            .api()
-            .raw(Method::OPTIONS, "/notifications")
-            .header("origin", origin)
-            .header("access-control-request-method", "GET")
-            .header("access-control-request-headers", "authorization")
-    };
     for origin in ["https://app.ghostpay.test", "https://admin.ghostpay.test"] {
-        let reply = server.api().send(preflight(origin)).await;
-        assert!(reply.status.is_success(), "{origin}: {}", reply.status);
         assert_eq!(
-            reply
-                .headers
-                .get("access-control-allow-origin")
-                .and_then(|v| v.to_str().ok()),
+            preflight_allows(&server, origin).await.as_deref(),
             Some(origin)
         );
     }
-    let reply = server.api().send(preflight("https://evil.test")).await;
-    let allowed = reply
-        .headers
-        .get("access-control-allow-origin")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    assert!(
-        allowed.is_none(),
-        "a foreign origin must not be allowed: {allowed:?}"
-    );
+    assert_eq!(preflight_allows(&server, "https://evil.test").await, None);
 }
 
 #[tokio::test]
