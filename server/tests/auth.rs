@@ -101,8 +101,14 @@ async fn rest_rejects_bad_tokens_and_schemes() {
             reply.text
         );
     }
-    // The valid token itself works, so the rejections above are about the tokens.
+    // The valid token itself works, so the rejections above are about the tokens; the
+    // scheme is case-insensitive (RFC 7235).
     assert_eq!(server.api().list_all(&valid).await.len(), 1);
+    let lowercase = server
+        .api()
+        .raw(Method::GET, "/notifications/unread-count")
+        .header("authorization", format!("bearer {valid}"));
+    server.api().send(lowercase).await.expect(200);
 }
 
 #[tokio::test]
