@@ -129,8 +129,14 @@ for (const app of apps) {
 
         await server.crash();
         await statusIs(page, "reconnecting");
+        // Offline while the server comes back, so these are surely published before the app
+        // reconnects; going online again reconnects at once.
+        await context.setOffline(true);
         await server.restart();
         for (const t of ["while away 1", "while away 2", "while away 3"]) await server.publish(user, t);
+        assert.equal(await text(page, "connection-status"), "reconnecting");
+        assert.equal(await text(page, "unread-count"), "1");
+        await context.setOffline(false);
 
         await statusIs(page, "connected");
         await badgeIs(page, 4);
