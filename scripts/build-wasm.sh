@@ -10,7 +10,7 @@
 #   4. The package's own build (npm-package/scripts/build.mjs): inline the wasm, compile TS.
 #
 # Usage: scripts/build-wasm.sh [--skip-npm-install]
-# Env: CARGO_TARGET_DIR (default target/wasm).
+# Env: CARGO_TARGET_DIR (default target/wasm); BUILD_WASM_FALLBACK=1 forces the Debian path.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +27,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 
 # --- 1. compile ---------------------------------------------------------------------------
 normal_toolchain_has_wasm() {
+  [ "${BUILD_WASM_FALLBACK:-0}" = 1 ] && return 1   # force the Debian path (to test it)
   command -v rustup >/dev/null || return 1
   rustup target list --installed 2>/dev/null | grep -qx "$TARGET" && return 0
   log "rustup target add $TARGET"
