@@ -118,13 +118,7 @@ for (const app of apps) {
         assert.deepEqual((await items(a)).map((i) => i.id), (await items(b)).map((i) => i.id));
       }));
 
-    // TODO until the server registers its socket handlers before CONNECT is sent: today
-    // socketioxide spawns the async connect handler after sending CONNECT, so the client's
-    // subscribe_notifications right after a reconnect is sometimes dropped and never answered
-    // (most often after a restart). Runs and reports, but doesn't fail the suite meanwhile.
-    const SERVER_RACE = "server drops events sent right after CONNECT (handlers registered in a spawned task)";
-
-    it("reconnects after a server crash without losing or duplicating what was published meanwhile", { todo: SERVER_RACE }, () =>
+    it("reconnects after a server crash without losing or duplicating what was published meanwhile", () =>
       withServer([], async (server, context) => {
         const user = newUser(app);
         const token = server.mint(user);

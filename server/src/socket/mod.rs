@@ -81,10 +81,19 @@ async fn authenticate<A: Adapter>(
     {
         return Err(Refused::TooManySockets);
     }
-    socket.extensions.insert(Session {
+    let session = Session {
         principal: Arc::new(principal),
         left: CancellationToken::new(),
-    });
+    };
+    // Registered here, not in `on_connect`: socketioxide sends CONNECT after the middleware and
+    // then *spawns* the connect handler, so a client's first events (sent right after CONNECT)
+    // could be dispatched before an `on_fallback` registered there exists, and be dropped.
+    socket.join(room(&session.principal.user_id));
+    socket.on_fallback(events::dispatch::<A>);
+    socket.on_disconnect(on_disconnect);
+    state.fanout.metrics.sockets.inc();
+    expire_with_token(socket.clone(), &session);
+    socket.extensions.insert(session);
     Ok(())
 }
 
@@ -94,11 +103,6 @@ async fn on_connect<A: Adapter>(
     Extension(session): Extension<Session>,
 ) {
     let user_id = session.principal.user_id.clone();
-    socket.join(room(&user_id));
-    socket.on_fallback(events::dispatch::<A>);
-    socket.on_disconnect(on_disconnect);
-    state.fanout.metrics.sockets.inc();
-    expire_with_token(socket.clone(), &session);
 
     match state.store.unread_count(&user_id).await {
         Ok(count) => {
