@@ -88,48 +88,59 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     assert.ok(s.urls.some((u) => u.startsWith("ws://") && u.includes("/socket.io/")));
   });
 
-  test("server killed and restarted: every notification shows up exactly once", async (t) => {
-    // Tokens can be held back, so notifications are certainly published while the client is
-    // away and must come back through the catch-up (subscribe_notifications {since}).
-    let gate = null;
-    const s = await setup(t, {
-      tokens: async () => {
-        if (gate) await gate.promise;
-        return s.server.token(s.user);
-      },
-      clientOptions: { reconnect: { initialDelay: 200, maxDelay: 1000 } },
-    });
-    await s.start({});
-    await waitForState(s.page, (st) => st.status === "connected");
-    const titles = [];
-    for (let i = 0; i < 3; i++) {
-      titles.push(`first ${i}`);
-      await s.server.publish(s.service, s.user, `first ${i}`);
-    }
-    await waitForState(s.page, (st) => st.ids.length === 3);
+  for (const [transport, serverTransports] of [
+    ["websocket", undefined],
+    ["sse", "polling"],
+  ]) {
+    test(`server killed and restarted (${transport}): every notification shows up exactly once`, async (t) => {
+      // Tokens can be held back, so notifications are certainly published while the client is
+      // away and must come back through the catch-up (subscribe_notifications {since} on
+      // Socket.IO, Last-Event-ID on SSE).
+      let gate = null;
+      const s = await setup(t, {
+        transports: serverTransports,
+        tokens: async () => {
+          if (gate) await gate.promise;
+          return s.server.token(s.user);
+        },
+        clientOptions: { reconnect: { initialDelay: 200, maxDelay: 1000 } },
+      });
+      await s.start({});
+      await waitForState(s.page, (st, tr) => st.status === "connected" && st.transport === tr, transport);
+      const titles = [];
+      for (let i = 0; i < 3; i++) {
+        titles.push(`first ${i}`);
+        await s.server.publish(s.service, s.user, `first ${i}`);
+      }
+      await waitForState(s.page, (st) => st.ids.length === 3);
 
-    let release;
-    gate = { promise: new Promise((r) => (release = r)) };
-    await s.server.kill();
-    await waitForState(s.page, (st) => st.status === "reconnecting");
-    await s.server.restart();
-    for (let i = 0; i < 4; i++) {
-      titles.push(`while away ${i}`);
-      await s.server.publish(s.service, s.user, `while away ${i}`);
-    }
-    gate = null;
-    release();
-    await waitForState(s.page, (st) => st.status === "connected" && st.ids.length === 7);
-    for (let i = 0; i < 3; i++) {
-      titles.push(`after ${i}`);
-      await s.server.publish(s.service, s.user, `after ${i}`);
-    }
-    const state = await waitForState(s.page, (st) => st.ids.length === 10 && st.unreadCount === 10);
-    assert.equal(new Set(state.ids).size, 10, "no duplicates");
-    assert.deepEqual([...state.titles].reverse(), titles, "newest first, nothing lost");
-    assert.deepEqual([...state.notificationEvents].sort(), [...titles].sort(), "one event per notification");
-    assert.ok(s.calls.length >= 2, "getToken was called again to reconnect");
-  });
+      let release;
+      gate = { promise: new Promise((r) => (release = r)) };
+      await s.server.kill();
+      await waitForState(s.page, (st) => st.status === "reconnecting");
+      await s.server.restart();
+      for (let i = 0; i < 4; i++) {
+        titles.push(`while away ${i}`);
+        await s.server.publish(s.service, s.user, `while away ${i}`);
+      }
+      gate = null;
+      release();
+      await waitForState(
+        s.page,
+        (st, tr) => st.status === "connected" && st.transport === tr && st.ids.length === 7,
+        transport,
+      );
+      for (let i = 0; i < 3; i++) {
+        titles.push(`after ${i}`);
+        await s.server.publish(s.service, s.user, `after ${i}`);
+      }
+      const state = await waitForState(s.page, (st) => st.ids.length === 10 && st.unreadCount === 10);
+      assert.equal(new Set(state.ids).size, 10, "no duplicates");
+      assert.deepEqual([...state.titles].reverse(), titles, "newest first, nothing lost");
+      assert.deepEqual([...state.notificationEvents].sort(), [...titles].sort(), "one event per notification");
+      assert.ok(s.calls.length >= 2, "getToken was called again to reconnect");
+    });
+  }
 
   test("WebSocket refused by the server: runs on SSE, still live, actions over REST", async (t) => {
     const s = await setup(t, { transports: "polling" });
