@@ -65,11 +65,16 @@ impl SseHub {
 
     /// Sends to the user's streams on this node; returns how many received it.
     pub fn send(&self, user_id: &str, message: SseMessage) -> usize {
+        self.send_with(user_id, || message)
+    }
+
+    /// Like [`SseHub::send`], but builds (serialises) the message only if the user has streams.
+    pub fn send_with(&self, user_id: &str, message: impl FnOnce() -> SseMessage) -> usize {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         let Some(sender) = channels.get(user_id) else {
             return 0;
         };
-        match sender.send(message) {
+        match sender.send(message()) {
             Ok(receivers) => receivers,
             Err(_) => {
                 // Every stream of this user has closed.
@@ -80,33 +85,37 @@ impl SseHub {
     }
 }
 
-/// How long a cross-node broadcast may take before this node delivers locally instead.
+/// How long a cross-node broadcast may take before giving up on it.
 const BROADCAST_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Emits to a room of `/notifications`, whichever Socket.IO adapter is in use.
 #[async_trait]
 pub trait SocketRooms: Send + Sync {
-    /// To the room's sockets on every node (only this node's with `local_only`).
-    async fn emit(&self, room: String, event: &ServerEvent, local_only: bool);
+    /// To the room's sockets on this node, and with `other_nodes` (this node's room, which
+    /// every local socket joins) to the room's sockets on every other node too.
+    async fn emit(&self, room: String, event: &ServerEvent, other_nodes: Option<&str>);
     /// Disconnects every socket (shutdown).
     async fn close(&self);
 }
 
 #[async_trait]
 impl<A: Adapter> SocketRooms for SocketIo<A> {
-    async fn emit(&self, room: String, event: &ServerEvent, local_only: bool) {
+    async fn emit(&self, room: String, event: &ServerEvent, other_nodes: Option<&str>) {
         let Some(ns) = self.of(NAMESPACE) else { return };
-        if !local_only {
-            let everywhere = ns.clone().to(room.clone()).emit(event.name(), event);
-            match tokio::time::timeout(BROADCAST_TIMEOUT, everywhere).await {
-                Ok(Ok(())) => return,
-                // E.g. Redis just went away: this node's sockets still get it.
-                Ok(Err(e)) => tracing::warn!(error = %e, "broadcast failed; delivering locally"),
-                Err(_) => tracing::warn!("broadcast timed out; delivering locally"),
-            }
+        // This node's sockets one by one, so one that fell behind is handled (see `deliver`).
+        for socket in ns.clone().local().within(room.clone()).sockets() {
+            crate::socket::deliver(socket, event);
         }
-        if let Err(e) = ns.local().to(room).emit(event.name(), event).await {
-            tracing::warn!(error = %e, event = event.name(), "local delivery failed");
+        if let Some(this_node) = other_nodes {
+            let elsewhere = ns
+                .to(room)
+                .except(this_node.to_owned())
+                .emit(event.name(), event);
+            match tokio::time::timeout(BROADCAST_TIMEOUT, elsewhere).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "cross-node broadcast failed"),
+                Err(_) => tracing::warn!("cross-node broadcast timed out"),
+            }
         }
     }
 
@@ -137,16 +146,20 @@ impl Fanout {
         // While the Redis link is down, don't wait on it: serve this node's clients; the others
         // catch up from the store when they reconnect.
         let cluster = self.cluster.as_ref().filter(|cluster| cluster.is_up());
-        let local_only = cluster.is_none();
+        let other_nodes = cluster.map(|cluster| cluster.node_room());
         for event in events {
             if let Some(sockets) = self.sockets.get() {
-                sockets.emit(room.clone(), event, local_only).await;
+                sockets.emit(room.clone(), event, other_nodes).await;
             }
-            let message = SseMessage::new(event);
-            if let Some(cluster) = cluster {
-                cluster.relay_sse(user_id, &message).await;
-            }
-            let streams = self.sse.send(user_id, message);
+            let streams = match cluster {
+                Some(cluster) => {
+                    let message = SseMessage::new(event);
+                    cluster.relay_sse(user_id, &message).await;
+                    self.sse.send(user_id, message)
+                }
+                // Most users have no SSE stream: don't serialise for nobody.
+                None => self.sse.send_with(user_id, || SseMessage::new(event)),
+            };
             if matches!(event, ServerEvent::Notification(_)) {
                 let receivers = streams + self.presence.sockets_of(user_id);
                 self.metrics

@@ -78,12 +78,12 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
         }
         tracing::warn!("development mode: do not use in production");
     }
-    // Tests and scripts read the port from this line.
+    let shutdown = CancellationToken::new();
+    server::cancel_on_signal(shutdown.clone())?;
+    // Tests and scripts read the port from this line (signals are handled from here on).
     println!("listening on {base_url}");
     tracing::info!(%address, "listening");
 
-    let shutdown = CancellationToken::new();
-    server::cancel_on_signal(shutdown.clone());
     server::serve(config, auth, minter, store, cluster, listener, shutdown).await?;
     tracing::info!("stopped");
     Ok(())

@@ -35,6 +35,8 @@ pub struct Cluster {
     driver: ManagedDriver,
     /// Tells this node's own messages apart from the others'.
     node_id: String,
+    /// The Socket.IO room every socket of this node joins (`node:<id>`).
+    node_room: String,
     up: AtomicBool,
 }
 
@@ -59,13 +61,15 @@ impl Cluster {
             )
         };
         let client = redis::Client::open(url.as_str())?;
+        let node_id = Uuid::now_v7().to_string();
         let driver = ManagedDriver::connect(client)
             .await
             .map_err(|e| anyhow::anyhow!("cannot reach Redis at REDIS_URL: {e}"))?;
         tracing::info!("connected to Redis: cross-node delivery on");
         Ok(Arc::new(Self {
             driver,
-            node_id: Uuid::now_v7().to_string(),
+            node_room: format!("node:{node_id}"),
+            node_id,
             up: AtomicBool::new(true),
         }))
     }
@@ -73,6 +77,11 @@ impl Cluster {
     /// The socketioxide-redis adapter's constructor, on our reconnecting driver.
     pub fn adapter(&self) -> RedisAdapterCtr<ManagedDriver> {
         RedisAdapterCtr::new_with_driver(self.driver.clone(), RedisAdapterConfig::default())
+    }
+
+    /// The room of this node's sockets, to broadcast to the other nodes only.
+    pub fn node_room(&self) -> &str {
+        &self.node_room
     }
 
     /// Whether the last health check reached Redis.

@@ -56,11 +56,10 @@ pub async fn events(
     let mut first = vec![SseMessage::new(&ServerEvent::UnreadCount(UnreadCount {
         count: catch_up.unread_count,
     }))];
-    let newest_sent = catch_up
-        .missed
-        .last()
-        .map(|n| n.id.clone())
-        .or(last_event_id);
+    // Only what the catch-up itself sent is skipped from the live stream (a notification made
+    // between subscribing and the catch-up query is in both). The client's own Last-Event-ID
+    // is not a filter: an id the server never handed out must not swallow live events.
+    let newest_sent = catch_up.missed.last().map(|n| n.id.clone());
     first.extend(
         catch_up
             .missed

@@ -21,6 +21,10 @@ use super::{
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// How often the WAL is checkpointed.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+/// The writer's page cache (negative = KiB): 64 MiB.
+const WRITER_CACHE_KIB: i64 = -65_536;
 /// Idle reader connections kept open.
 const MAX_IDLE_READERS: usize = 8;
 
@@ -37,6 +41,39 @@ pub struct SqliteStore {
     readers: Arc<Mutex<Vec<Connection>>>,
     /// The newest id handed out, so ids keep increasing even if the clock steps back.
     last_id: Arc<Mutex<Uuid>>,
+    _checkpointer: Checkpointer,
+}
+
+/// Copies the WAL back into the database every [`CHECKPOINT_INTERVAL`] on its own connection
+/// (PASSIVE: it never blocks the writer or readers), until the store is dropped.
+struct Checkpointer {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Checkpointer {
+    fn start(path: &str) -> anyhow::Result<Self> {
+        let conn = open_connection(path, false)?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(CHECKPOINT_INTERVAL);
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::warn!(error = %e, "SQLite checkpoint failed");
+                    }
+                }
+            })?;
+        Ok(Self { stop })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl SqliteStore {
@@ -44,6 +81,10 @@ impl SqliteStore {
     pub fn open(path: &str) -> anyhow::Result<Self> {
         let mut conn = open_connection(path, true)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        // The writer never checkpoints inline (that stalled every queued write); the
+        // checkpointer thread does, beside it. A large cache keeps hot pages from being re-read.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         migrations::migrate(&mut conn)?;
         let last: Option<String> =
             conn.query_row("SELECT MAX(id) FROM notifications", [], |r| r.get(0))?;
@@ -54,6 +95,7 @@ impl SqliteStore {
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run_writer(conn, jobs))?;
+        let checkpointer = Checkpointer::start(path)?;
         tracing::info!(
             path,
             schema_version = migrations::latest_version(),
@@ -64,6 +106,7 @@ impl SqliteStore {
             writer,
             readers: Arc::default(),
             last_id: Arc::new(Mutex::new(last_id)),
+            _checkpointer: checkpointer,
         })
     }
 
