@@ -48,6 +48,9 @@ fi
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo test (unit + integration against real server processes)" cargo test --workspace --quiet
+# One debug server binary for every suite below (cargo test has just built it).
+cargo build --quiet -p notify-server
+export NOTIFY_SERVER_BIN="$root/target/debug/notify-server"
 step "node: official socket.io-client + SSE against the server" scripts/test-node.sh
 if [[ -x scripts/test-client.sh ]]; then
   step "client: WASM core, build, size and browser end-to-end" scripts/test-client.sh
