@@ -103,6 +103,8 @@ impl Authenticator {
         };
         let mut validation = Validation::new(algorithm);
         validation.leeway = 0;
+        // A token that isn't valid yet (`nbf` in the future) is refused too.
+        validation.validate_nbf = true;
         validation.validate_aud = false;
         let mut required = vec!["exp"];
         if let Some(issuer) = &config.jwt_issuer {
@@ -299,6 +301,16 @@ mod tests {
         assert!(auth.verify(&no_user).is_err());
         assert_eq!(auth.verify("  "), Err(AuthError::Missing));
         assert!(auth.verify("garbage").is_err());
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused() {
+        let auth = Authenticator::new(&jwt_config(&[]), Some("s3cret")).unwrap();
+        let later = serde_json::json!({"sub": "1", "exp": in_an_hour(), "nbf": unix_now() + 600});
+        assert!(
+            auth.verify(&token("s3cret", Header::default(), later))
+                .is_err()
+        );
     }
 
     #[test]

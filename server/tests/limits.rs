@@ -93,6 +93,35 @@ async fn failed_auth_beyond_the_ip_burst_gets_429_but_users_are_not_ip_limited()
     server.connect_user("user-0").await;
 }
 
+/// Socket handshakes with bad tokens cost the same IP bucket: past the burst the answer turns
+/// from `unauthorized` into `rate_limited`, while valid users still connect.
+#[tokio::test]
+async fn failed_socket_handshakes_beyond_the_ip_burst_are_rate_limited() {
+    let server = TestServer::builder(BIN)
+        .flag("--ip-rate", "1")
+        .flag("--ip-burst", "3")
+        .start()
+        .await;
+    let mut messages = Vec::new();
+    for i in 0..10 {
+        let refused = server
+            .sio(Auth::payload(format!("guess-{i}")))
+            .await
+            .err()
+            .expect("bad token refused");
+        messages.push(refused.message().unwrap_or_default().to_owned());
+    }
+    assert_eq!(messages[0], "unauthorized");
+    assert!(messages.iter().any(|m| m == "rate_limited"), "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .all(|m| m == "unauthorized" || m == "rate_limited"),
+        "{messages:?}"
+    );
+    server.connect_user("honest").await;
+}
+
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_ip_is_limited() {
     let server = TestServer::builder(BIN)

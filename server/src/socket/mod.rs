@@ -76,8 +76,9 @@ struct AuthPayload {
 enum Refused {
     #[error("unauthorized")]
     Unauthorized,
+    /// Over the per-user socket cap, or too many failed attempts from one IP.
     #[error("rate_limited")]
-    TooManySockets,
+    RateLimited,
 }
 
 /// Connect middleware: the token comes from the auth payload, the handshake's
@@ -102,17 +103,18 @@ async fn authenticate<A: Adapter>(
         .or_else(|| auth::query_value(parts.uri.query()?, "token"));
     let Some(principal) = token.and_then(|t| state.auth.verify(&t).ok()) else {
         // Failed attempts cost the IP, which slows token guessing.
-        let _ = state
-            .limits
-            .ip(rate_limit::client_ip(parts, state.config.trust_proxy));
-        return Err(Refused::Unauthorized);
+        let ip = rate_limit::client_ip(parts, state.config.trust_proxy);
+        return Err(match state.limits.ip(ip) {
+            Ok(()) => Refused::Unauthorized,
+            Err(_) => Refused::RateLimited,
+        });
     };
     if !state
         .fanout
         .presence
         .try_join(&principal.user_id, state.config.max_sockets_per_user)
     {
-        return Err(Refused::TooManySockets);
+        return Err(Refused::RateLimited);
     }
     let session = Session {
         principal: Arc::new(principal),
