@@ -55,6 +55,17 @@ pub(crate) fn data_from_text(text: Option<String>) -> Option<Map<String, Value>>
     text.and_then(|text| serde_json::from_str(&text).ok())
 }
 
+/// A page from a query that fetched `limit + 1` rows: the extra row only says there is more.
+pub(crate) fn page_of(mut items: Vec<Notification>, limit: u32) -> Page {
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|n| n.id.clone())
+    } else {
+        None
+    };
+    Page { items, next_cursor }
+}
+
 /// A validated page request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::{
     AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
-    StoreResult, data_from_text, data_to_text, next_id, now_rfc3339,
+    StoreResult, data_from_text, data_to_text, next_id, now_rfc3339, page_of,
 };
 
 const COLUMNS: &str = "id, user_id, type, title, message, data, is_read, created_at, read_at";
@@ -245,14 +245,10 @@ impl Store for PostgresStore {
             .query(&sql, &[&user_id, &before, &(i64::from(query.limit) + 1)])
             .await
             .map_err(classify)?;
-        let mut items: Vec<Notification> = rows.iter().map(to_notification).collect();
-        let next_cursor = if items.len() > query.limit as usize {
-            items.truncate(query.limit as usize);
-            items.last().map(|n| n.id.clone())
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        Ok(page_of(
+            rows.iter().map(to_notification).collect(),
+            query.limit,
+        ))
     }
 
     async fn unread_count(&self, user_id: &str) -> StoreResult<u64> {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
-    StoreResult, data_from_text, data_to_text, migrations, next_id, now_rfc3339,
+    StoreResult, data_from_text, data_to_text, migrations, next_id, now_rfc3339, page_of,
 };
 
 /// Most jobs committed in one transaction.
@@ -292,17 +292,11 @@ impl Store for SqliteStore {
             );
             // Every id is below "~" (ids are hex and dashes), so no cursor means "from the top".
             let before = query.before.unwrap_or_else(|| "~".into());
-            let mut items = conn
+            let items = conn
                 .prepare_cached(&sql)?
                 .query_map(params![user_id, before, query.limit + 1], row_to_notification)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let next_cursor = if items.len() > query.limit as usize {
-                items.truncate(query.limit as usize);
-                items.last().map(|n| n.id.clone())
-            } else {
-                None
-            };
-            Ok(Page { items, next_cursor })
+            Ok(page_of(items, query.limit))
         })
         .await
     }
