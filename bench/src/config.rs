@@ -25,7 +25,8 @@ pub struct Config {
     #[arg(long, env = "NOTIFY_BENCH_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// Phases to run, in this order.
+    /// Phases to run, in this order. `cluster` (≈ 1 min, needs Debian's postgresql and
+    /// redis-server) is not in the default list: `--phases cluster` or `--phases throughput,cluster`.
     #[arg(
         long,
         value_enum,
@@ -55,7 +56,7 @@ pub struct Config {
     #[arg(long, default_value_t = 10)]
     pub latency_secs: u64,
 
-    /// (b, c) Receiving users, one socket each; notifications go round-robin over them.
+    /// (b, c, cluster) Receiving users, one socket each; notifications go round-robin over them.
     #[arg(long, default_value_t = 1000)]
     pub receivers: usize,
 
@@ -67,7 +68,16 @@ pub struct Config {
     )]
     pub rates: Vec<u32>,
 
-    /// (c) Seconds each rate step publishes for.
+    /// (cluster) Publish rates to try on PostgreSQL (two nodes, then one), in order, until one
+    /// fails; finer and lower than `--rates`, as the PostgreSQL store is slower than SQLite.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "500,1000,1500,2000,3000,4000,6000,8000,10000"
+    )]
+    pub cluster_rates: Vec<u32>,
+
+    /// (c, cluster) Seconds each rate step publishes for.
     #[arg(long, default_value_t = 5)]
     pub step_secs: u64,
 
@@ -105,4 +115,7 @@ pub enum Phase {
     Latency,
     /// (c) Highest sustained publish rate with every notification delivered.
     Throughput,
+    /// Two nodes on PostgreSQL + Redis: latency across nodes, sustained rate; and the
+    /// sustained rate of one node on PostgreSQL.
+    Cluster,
 }

@@ -7,11 +7,14 @@
 //! - [`fleet`]: opens thousands of lean Socket.IO sockets ([`notify_testkit::load`]).
 //! - [`publisher`]: open-loop `POST /notifications` at a fixed rate.
 //! - [`deliveries`]: matches what sockets received to what was sent; percentiles.
-//! - [`rig`]: server + receiving sockets + collector + publisher, for phases (b) and (c).
+//! - [`rig`]: server(s) + receiving sockets + collector + publisher, for (b), (c) and cluster.
 //! - [`phases`]: limits, (a) memory, (b) latency, (c) throughput.
+//! - [`cluster`]: two nodes on PostgreSQL + Redis (latency across nodes, sustained rate), and
+//!   one node on PostgreSQL; not in the default phases (`--phases cluster`).
 //!
 //! Usage: `cargo build --release -p notify-server -p notify-bench && target/release/notify-bench`.
 
+mod cluster;
 mod config;
 mod deliveries;
 mod fleet;
@@ -39,6 +42,7 @@ async fn main() -> Result<()> {
             Phase::Memory => phases::memory(&config).await?,
             Phase::Latency => phases::latency(&config).await?,
             Phase::Throughput => phases::throughput(&config).await?,
+            Phase::Cluster => cluster::cluster(&config).await?,
         };
         println!("{section}");
         println!(

@@ -1,4 +1,6 @@
-//! The four phases; each starts its own server, measures, stops it, and returns Markdown.
+//! The four single-node phases; each starts its own server, measures, stops it, and returns
+//! Markdown. [`measure_latency`] and [`step_rates`] also serve the cluster phase
+//! ([`crate::cluster`]).
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -97,6 +99,19 @@ pub async fn memory(config: &Config) -> Result<String> {
 /// (b) Delivery latency at a steady rate, over many users.
 pub async fn latency(config: &Config) -> Result<String> {
     let mut rig = Rig::start(config).await?;
+    let heading = format!(
+        "### (b) Delivery latency at {} notifications/s for {} s ({} receiving sockets, one user each)",
+        config.latency_rate, config.latency_secs, config.receivers
+    );
+    let mut out = measure_latency(config, &mut rig, &heading).await?;
+    let stopped = rig.stop().await?;
+    writeln!(out, "- server stop: {stopped}")?;
+    Ok(out)
+}
+
+/// The latency measurement on `rig`: one second of warm-up, then `--latency-rate` for
+/// `--latency-secs`; a Markdown section under `heading` (the rig keeps running).
+pub async fn measure_latency(config: &Config, rig: &mut Rig, heading: &str) -> Result<String> {
     // One second at the same rate first, so caches and connection pools are warm.
     rig.step(config.latency_rate, Duration::from_secs(1), config.drain())
         .await?;
@@ -107,16 +122,12 @@ pub async fn latency(config: &Config) -> Result<String> {
             config.drain(),
         )
         .await?;
-    let stopped = rig.stop().await?;
 
     let t = &step.tally.micros;
     let p = &step.publish;
     let mut post = p.post_micros.clone();
     post.sort_unstable();
-    let mut out = format!(
-        "### (b) Delivery latency at {} notifications/s for {} s ({} receiving sockets, one user each)\n\n",
-        config.latency_rate, config.latency_secs, config.receivers
-    );
+    let mut out = format!("{heading}\n\n");
     writeln!(
         out,
         "| | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|"
@@ -140,25 +151,41 @@ pub async fn latency(config: &Config) -> Result<String> {
         ms(post.last().copied())
     )?;
     out.push_str(&step_summary(&step));
-    writeln!(out, "- server stop: {stopped}")?;
     Ok(out)
 }
 
 /// (c) Steps the publish rate up until a step is not fully delivered in time or errors.
 pub async fn throughput(config: &Config) -> Result<String> {
     let mut rig = Rig::start(config).await?;
+    let heading = format!(
+        "### (c) Sustained publish rate ({} s per step, {} receiving sockets, drain {} s)",
+        config.step_secs, config.receivers, config.drain_secs
+    );
+    let (mut out, _) = step_rates(config, &mut rig, &config.rates, &heading).await?;
+    let stopped = rig.stop().await?;
+    writeln!(out, "- server stop: {stopped}")?;
+    Ok(out)
+}
+
+/// The throughput stepping on `rig`: `rates` in order, `--step-secs` each, until a step
+/// fails; a Markdown section under `heading` and the highest passing rate.
+pub async fn step_rates(
+    config: &Config,
+    rig: &mut Rig,
+    rates: &[u32],
+    heading: &str,
+) -> Result<(String, Option<u32>)> {
     let mut out = format!(
-        "### (c) Sustained publish rate ({} s per step, {} receiving sockets, drain {} s)\n\n\
+        "{heading}\n\n\
          A step passes when every POST got 201, the publisher kept its schedule (achieved ≥ 95% of the \
          target rate), every notification reached its socket within the drain time, and delivery \
          p99 stayed under 1 s.\n\n\
          | target/s | achieved/s | created | delivered | errors | delivery p50 ms | p99 ms | max ms | POST p99 ms | server CPU | server CPU µs/notification | bench CPU | pass |\n\
          |---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
-        config.step_secs, config.receivers, config.drain_secs
     );
     let mut best = None;
     let started = Instant::now();
-    for &rate in &config.rates {
+    for &rate in rates {
         let step = rig
             .step(rate, config.step_duration(), config.drain())
             .await?;
@@ -168,7 +195,7 @@ pub async fn throughput(config: &Config) -> Result<String> {
         let t = &step.tally.micros;
         writeln!(
             out,
-            "| {rate} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {:.2} cores | {:.0} | {:.2} cores | {} |",
+            "| {rate} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.2} cores | {} |",
             step.publish.achieved_rate(),
             step.publish.created,
             step.tally.delivered,
@@ -177,7 +204,7 @@ pub async fn throughput(config: &Config) -> Result<String> {
             ms(percentile(t, 99.0)),
             ms(t.last().copied()),
             ms(percentile(&post, 99.0)),
-            step.server_cores,
+            server_cpu(&step),
             step.server_micros_each,
             step.bench_cores,
             if passed { "yes" } else { "**no**" },
@@ -188,14 +215,33 @@ pub async fn throughput(config: &Config) -> Result<String> {
         }
         best = Some(rate);
     }
-    let stopped = rig.stop().await?;
     writeln!(
         out,
-        "\nHighest sustained rate with every notification delivered: **{}** (phase took {:.0} s; server stop: {stopped})",
+        "\nHighest sustained rate with every notification delivered: **{}** (stepping took {:.0} s)",
         best.map_or_else(|| "none of the steps".to_owned(), |r| format!("{r}/s")),
         started.elapsed().as_secs_f64()
     )?;
-    Ok(out)
+    Ok((out, best))
+}
+
+/// Server CPU over a step: `0.85 cores`, or with several nodes the sum and each node's share
+/// (`1.20 cores (A 0.40 + B 0.80)`, receiving node first), then PostgreSQL's and Redis's
+/// when counted (`; PostgreSQL/Redis 0.50`).
+fn server_cpu(step: &Step) -> String {
+    let mut text = format!("{:.2} cores", step.server_cores);
+    if step.node_cores.len() > 1 {
+        let nodes: Vec<String> = step
+            .node_cores
+            .iter()
+            .zip(["A", "B", "C", "D"].iter().cycle())
+            .map(|(cores, name)| format!("{name} {cores:.2}"))
+            .collect();
+        text = format!("{text} ({})", nodes.join(" + "));
+    }
+    if let Some(services) = step.services_cores {
+        text = format!("{text}; PostgreSQL/Redis {services:.2}");
+    }
+    text
 }
 
 fn passes(step: &Step) -> bool {
@@ -235,14 +281,14 @@ fn step_summary(step: &Step) -> String {
     let mut out = format!(
         "- published {} (achieved {:.0}/s), created {}, delivered {}, errors: {}\n\
          - publisher's worst lag behind schedule: {:.1} ms\n\
-         - CPU over the step: server {:.2} cores ({:.0} µs per notification), bench {:.2} cores\n",
+         - CPU over the step: server {} ({:.0} µs per notification), bench {:.2} cores\n",
         p.sent,
         p.achieved_rate(),
         p.created,
         step.tally.delivered,
         errors(step),
         p.max_lag.as_secs_f64() * 1000.0,
-        step.server_cores,
+        server_cpu(step),
         step.server_micros_each,
         step.bench_cores,
     );

@@ -41,6 +41,50 @@ pub fn cpu_time(pid: u32) -> Result<Duration> {
     Ok(Duration::from_millis(ticks * 1000 / hz))
 }
 
+/// CPU time used so far by this process's descendants (user + system, each process's own),
+/// leaving out `exclude` and everything under them; processes that already exited don't
+/// count. The cluster phase's PostgreSQL (postmaster and backends) and Redis are this.
+pub fn descendants_cpu_time(exclude: &[u32]) -> Result<Duration> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc")? {
+        let Some(pid) = entry?
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // Processes come and go while we read; skip the ones that went.
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let ppid = stat[close + 2..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut found = vec![std::process::id()];
+    let mut total = Duration::ZERO;
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        i += 1;
+        for &(pid, ppid) in &parents {
+            if ppid == parent && !exclude.contains(&pid) && !found.contains(&pid) {
+                found.push(pid);
+                total += cpu_time(pid).unwrap_or_default();
+            }
+        }
+    }
+    Ok(total)
+}
+
 /// CPU time this process has used so far (user + system).
 pub fn own_cpu_time() -> Result<Duration> {
     cpu_time(std::process::id())

@@ -1,4 +1,5 @@
-//! Runs the release server under test: one fresh process (and SQLite file) per phase.
+//! Runs the release server under test: one fresh process (and SQLite file) per phase, or a
+//! cluster node on a shared PostgreSQL (and Redis) for the `cluster` phase.
 //!
 //! The server gets a free loopback port (`--port 0`), its default rate limits, and the
 //! testkit's HS256 secret so tokens can be minted in-process. It is stopped by pid (SIGTERM,
@@ -21,6 +22,19 @@ use notify_testkit::jwt::TEST_SECRET;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// Where a server keeps its notifications, and whether it joins other nodes.
+#[derive(Debug, Clone, Default)]
+pub enum Store {
+    /// A fresh SQLite file in the server's temp dir (one node, nothing else running).
+    #[default]
+    Sqlite,
+    /// A shared PostgreSQL (`--database-url`), with `--redis-url` when several nodes serve.
+    Postgres {
+        database_url: String,
+        redis_url: Option<String>,
+    },
+}
+
 /// A running server process.
 pub struct Server {
     child: Child,
@@ -34,6 +48,15 @@ impl Server {
     ///
     /// With `soft_nofile`, the child starts with that soft RLIMIT_NOFILE (hard unchanged).
     pub async fn start(config: &Config, soft_nofile: Option<u64>) -> Result<Server> {
+        Server::start_with(config, soft_nofile, &Store::Sqlite).await
+    }
+
+    /// Like [`Server::start`], on `store`.
+    pub async fn start_with(
+        config: &Config,
+        soft_nofile: Option<u64>,
+        store: &Store,
+    ) -> Result<Server> {
         let bin = config.server_bin.as_path();
         if !bin.exists() {
             bail!(
@@ -45,7 +68,16 @@ impl Server {
             Some(parent) => tempfile::tempdir_in(parent)?,
             None => tempfile::tempdir()?,
         };
-        let db = dir.path().join("bench.db");
+        let (database_url, redis_url) = match store {
+            Store::Sqlite => (
+                format!("sqlite://{}", dir.path().join("bench.db").display()),
+                None,
+            ),
+            Store::Postgres {
+                database_url,
+                redis_url,
+            } => (database_url.clone(), redis_url.clone()),
+        };
         let log = std::fs::File::create(dir.path().join("server.log"))?;
         let mut command = std::process::Command::new(bin);
         command
@@ -58,10 +90,16 @@ impl Server {
                 TEST_SECRET,
             ])
             .arg("--database-url")
-            .arg(format!("sqlite://{}", db.display()))
+            .arg(database_url)
+            .args(
+                redis_url
+                    .iter()
+                    .flat_map(|url| ["--redis-url", url.as_str()]),
+            )
             .env_remove("PORT")
             .env_remove("HOST")
             .env_remove("DATABASE_URL")
+            .env_remove("REDIS_URL")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
