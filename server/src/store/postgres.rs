@@ -3,7 +3,9 @@
 //! Ids must increase in commit order per user even with several nodes writing, or a client
 //! resuming `since` an id could skip a notification committed later with a smaller id. So each
 //! create locks the user's row in `user_heads` (which holds the newest id handed out), derives
-//! the next id from it, and commits; the next create of that user waits for the lock. Pool
+//! the next id from it, and commits; the next create of that user waits for the lock.
+//! Statements are prepared once per pooled connection (`prepare_cached`), so each one costs a
+//! single round trip. Pool
 //! timeouts are short, so a request fails fast with 503 while the database is unreachable,
 //! and the pool reconnects by itself when it comes back.
 
@@ -132,6 +134,12 @@ impl PostgresStore {
     }
 }
 
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        classify(e)
+    }
+}
+
 fn classify(e: tokio_postgres::Error) -> StoreError {
     // No SQLSTATE means the connection itself failed.
     match e.code() {
@@ -163,7 +171,11 @@ async fn unread_count(
 ) -> Result<u64, tokio_postgres::Error> {
     let row = client
         .query_one(
-            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND NOT is_read",
+            &client
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND NOT is_read",
+                )
+                .await?,
             &[&user_id],
         )
         .await?;
@@ -177,7 +189,7 @@ async fn find(
 ) -> Result<Option<Notification>, tokio_postgres::Error> {
     let sql = format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id = $2");
     Ok(client
-        .query_opt(&sql, &[&user_id, &id])
+        .query_opt(&client.prepare_cached(&sql).await?, &[&user_id, &id])
         .await?
         .as_ref()
         .map(to_notification))
@@ -192,8 +204,8 @@ impl Store for PostgresStore {
             // Locks the user's head row until commit: creates of one user take turns.
             let head: String = tx
                 .query_one(
-                    "INSERT INTO user_heads (user_id, last_id) VALUES ($1, '') \
-                     ON CONFLICT (user_id) DO UPDATE SET last_id = user_heads.last_id RETURNING last_id",
+                    &tx.prepare_cached("INSERT INTO user_heads (user_id, last_id) VALUES ($1, '') \
+                     ON CONFLICT (user_id) DO UPDATE SET last_id = user_heads.last_id RETURNING last_id").await?,
                     &[&new.user_id],
                 )
                 .await?
@@ -202,8 +214,8 @@ impl Store for PostgresStore {
             let notification = new.stored(next_id(last));
             let data = data_to_text(&notification.data);
             tx.execute(
-                "INSERT INTO notifications (id, user_id, type, title, message, data, is_read, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)",
+                &tx.prepare_cached("INSERT INTO notifications (id, user_id, type, title, message, data, is_read, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)").await?,
                 &[
                     &notification.id,
                     &notification.user_id,
@@ -216,7 +228,8 @@ impl Store for PostgresStore {
             )
             .await?;
             tx.execute(
-                "UPDATE user_heads SET last_id = $2 WHERE user_id = $1",
+                &tx.prepare_cached("UPDATE user_heads SET last_id = $2 WHERE user_id = $1")
+                    .await?,
                 &[&notification.user_id, &notification.id],
             )
             .await?;
@@ -242,7 +255,10 @@ impl Store for PostgresStore {
         );
         let before = query.before.unwrap_or_else(|| "~".into());
         let rows = client
-            .query(&sql, &[&user_id, &before, &(i64::from(query.limit) + 1)])
+            .query(
+                &client.prepare_cached(&sql).await?,
+                &[&user_id, &before, &(i64::from(query.limit) + 1)],
+            )
             .await
             .map_err(classify)?;
         Ok(page_of(
@@ -262,7 +278,7 @@ impl Store for PostgresStore {
             let tx = client.transaction().await?;
             let changed = tx
                 .execute(
-                    "UPDATE notifications SET is_read = TRUE, read_at = $3 WHERE user_id = $1 AND id = $2 AND NOT is_read",
+                    &tx.prepare_cached("UPDATE notifications SET is_read = TRUE, read_at = $3 WHERE user_id = $1 AND id = $2 AND NOT is_read").await?,
                     &[&user_id, &id, &now_rfc3339()],
                 )
                 .await?
@@ -288,7 +304,7 @@ impl Store for PostgresStore {
         let read_at = now_rfc3339();
         let updated = client
             .execute(
-                "UPDATE notifications SET is_read = TRUE, read_at = $2 WHERE user_id = $1 AND NOT is_read",
+                &client.prepare_cached("UPDATE notifications SET is_read = TRUE, read_at = $2 WHERE user_id = $1 AND NOT is_read").await?,
                 &[&user_id, &read_at],
             )
             .await
@@ -305,7 +321,8 @@ impl Store for PostgresStore {
             let tx = client.transaction().await?;
             let deleted = tx
                 .execute(
-                    "DELETE FROM notifications WHERE user_id = $1 AND id = $2",
+                    &tx.prepare_cached("DELETE FROM notifications WHERE user_id = $1 AND id = $2")
+                        .await?,
                     &[&user_id, &id],
                 )
                 .await?;
@@ -328,7 +345,10 @@ impl Store for PostgresStore {
             "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3"
         );
         let rows = client
-            .query(&sql, &[&user_id, &since, &(max as i64 + 1)])
+            .query(
+                &client.prepare_cached(&sql).await?,
+                &[&user_id, &since, &(max as i64 + 1)],
+            )
             .await
             .map_err(classify)?;
         let mut missed: Vec<Notification> = rows.iter().map(to_notification).collect();
