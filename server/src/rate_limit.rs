@@ -41,6 +41,11 @@ fn check<K: Hash + Eq + Clone>(
         })
 }
 
+fn forget_idle<K: Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>) {
+    limiter.retain_recent();
+    limiter.shrink_to_fit();
+}
+
 impl RateLimits {
     pub fn new(config: &ServerConfig) -> Self {
         Self {
@@ -64,12 +69,9 @@ impl RateLimits {
 
     /// Forgets buckets that are full again, so idle keys don't pile up.
     pub fn forget_idle(&self) {
-        for limiter in [&self.per_user, &self.per_publisher] {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
-        }
-        self.per_ip.retain_recent();
-        self.per_ip.shrink_to_fit();
+        forget_idle(&self.per_user);
+        forget_idle(&self.per_publisher);
+        forget_idle(&self.per_ip);
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use socketioxide::adapter::Adapter;
+use socketioxide::layer::SocketIoLayer;
 use socketioxide::{SocketIo, SocketIoBuilder, TransportType};
 use socketioxide_redis::CustomRedisAdapter;
 use tokio::net::TcpListener;
@@ -60,8 +61,7 @@ pub async fn serve(
         None => {
             let (layer, io) = configure(SocketIo::builder(), &state).build_layer();
             socket::register(&io);
-            let _ = state.fanout.sockets.set(Arc::new(io));
-            http::app(state.clone(), layer)
+            mount(&state, io, layer)
         }
         Some(cluster) => {
             let builder = SocketIo::builder()
@@ -70,8 +70,7 @@ pub async fn serve(
             socket::register(&io).await?;
             cluster.spawn_sse_listener(state.fanout.sse.clone()).await?;
             cluster.spawn_health_check(shutdown.clone());
-            let _ = state.fanout.sockets.set(Arc::new(io));
-            http::app(state.clone(), layer)
+            mount(&state, io, layer)
         }
     };
     spawn_limit_cleanup(&state);
@@ -93,6 +92,12 @@ pub async fn serve(
         Err(_) => tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them"),
     }
     Ok(())
+}
+
+/// Hands the Socket.IO handle to the fan-out and mounts its layer beside the HTTP routes.
+fn mount<A: Adapter>(state: &AppState, io: SocketIo<A>, layer: SocketIoLayer<A>) -> axum::Router {
+    let _ = state.fanout.sockets.set(Arc::new(io));
+    http::app(state.clone(), layer)
 }
 
 /// Socket.IO settings shared by both adapters.

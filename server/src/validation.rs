@@ -45,7 +45,7 @@ pub fn new_notification(body: CreateNotification) -> Result<NewNotification, Inv
     let kind = body.kind.unwrap_or_else(|| DEFAULT_TYPE.to_owned());
     check_chars("type", &kind, 1, limits::TYPE_MAX_CHARS)?;
     if let Some(data) = &body.data {
-        let size = serde_json::to_vec(data).map_or(usize::MAX, |bytes| bytes.len());
+        let size = crate::json::encoded_len(data);
         if size > limits::DATA_MAX_BYTES {
             return Err(invalid(
                 "data",
