@@ -4,14 +4,13 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{self, Principal};
+use crate::caller;
 use crate::error::ApiError;
 use crate::json::parse_json;
-use crate::rate_limit;
 use crate::state::AppState;
 
 /// The caller of a REST route, from `Authorization: Bearer <jwt>`.
@@ -51,37 +50,15 @@ impl FromRequestParts<AppState> for StreamCaller {
     }
 }
 
-/// Verifies the token and charges the caller's rate-limit bucket: publishers their own, users
-/// theirs; failed attempts their IP's.
+/// Verifies the token (see [`caller::authenticate`]) and charges the caller's rate-limit
+/// bucket: publishers their own, users theirs.
 fn authenticate(
     parts: &Parts,
     state: &AppState,
     allow_query_token: bool,
 ) -> Result<Principal, ApiError> {
-    let header_token = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(auth::bearer);
-    let query_token = allow_query_token
-        .then(|| query_param(parts, "access_token"))
-        .flatten();
-    let verified = match header_token.map(str::to_owned).or(query_token) {
-        Some(token) => state
-            .auth
-            .verify(&token)
-            .map_err(|e| ApiError::Unauthorized(e.to_string())),
-        None => Err(ApiError::Unauthorized("missing bearer token".into())),
-    };
-    let principal = match verified {
-        Ok(principal) => principal,
-        Err(e) => {
-            state
-                .limits
-                .ip(rate_limit::client_ip(parts, state.config.trust_proxy))?;
-            return Err(e);
-        }
-    };
+    let query = allow_query_token.then_some("access_token");
+    let principal = caller::authenticate(state, parts, None, query)?;
     if principal.can_publish {
         state.limits.publisher(&principal.user_id)?;
     } else {
