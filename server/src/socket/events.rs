@@ -10,10 +10,10 @@ use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, State, TryData};
 
-use super::Session;
 use crate::actions;
 use crate::error::ApiError;
 use crate::json::from_value;
+use crate::rooms::Session;
 use crate::state::AppState;
 use crate::validation;
 
