@@ -19,8 +19,8 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use super::extract::{StreamCaller, query_param};
 use crate::actions;
 use crate::error::ApiError;
-use crate::fanout::SseMessage;
 use crate::metrics::Metrics;
+use crate::sse_hub::SseMessage;
 use crate::state::AppState;
 
 /// How often a `: ping` comment is sent.
