@@ -13,23 +13,45 @@ use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::rooms::{SocketRooms, room};
 use crate::sse_hub::{SseHub, SseMessage};
-use crate::turns::Turns;
 
-/// Everything a push needs.
-#[derive(Clone)]
+/// Everything a push needs: the Socket.IO rooms, the SSE hub, the cluster link, and the socket
+/// counts and metrics it records deliveries in.
 pub struct Fanout {
     /// Set once the Socket.IO layer is built (which itself needs the state holding this).
-    pub sockets: Arc<OnceLock<Arc<dyn SocketRooms>>>,
-    /// Other nodes, when running as a cluster.
-    pub cluster: Option<Arc<Cluster>>,
+    sockets: OnceLock<Arc<dyn SocketRooms>>,
+    cluster: Option<Arc<Cluster>>,
     pub sse: Arc<SseHub>,
-    pub presence: Arc<Presence>,
-    pub metrics: Arc<Metrics>,
-    /// Orders each user's changes, so pushes follow commit order.
-    pub turns: Arc<Turns>,
+    presence: Arc<Presence>,
+    metrics: Arc<Metrics>,
 }
 
 impl Fanout {
+    pub fn new(
+        cluster: Option<Arc<Cluster>>,
+        presence: Arc<Presence>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            sockets: OnceLock::new(),
+            cluster,
+            sse: Arc::default(),
+            presence,
+            metrics,
+        }
+    }
+
+    /// Hands over the Socket.IO handle, once it is built.
+    pub fn attach_sockets(&self, sockets: Arc<dyn SocketRooms>) {
+        let _ = self.sockets.set(sockets);
+    }
+
+    /// Disconnects every socket (shutdown).
+    pub async fn close_sockets(&self) {
+        if let Some(sockets) = self.sockets.get() {
+            sockets.close().await;
+        }
+    }
+
     /// Pushes `events`, in order, to all of the user's sockets and SSE streams.
     pub async fn push(&self, user_id: &str, events: &[ServerEvent]) {
         let started = std::time::Instant::now();

@@ -1,6 +1,8 @@
 //! Request extractors: the authenticated, rate-limited caller, and JSON bodies whose errors
 //! have the contract's shape (400 for bad JSON, 422 naming the field, 413 over the limit).
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
@@ -20,9 +22,12 @@ pub struct Caller(pub Principal);
 /// before their body is even read.
 pub struct Publisher;
 
-impl FromRequestParts<AppState> for Publisher {
+impl FromRequestParts<Arc<AppState>> for Publisher {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         let principal = authenticate(parts, state, false)?;
         if !principal.can_publish {
             return Err(ApiError::Forbidden(
@@ -36,16 +41,22 @@ impl FromRequestParts<AppState> for Publisher {
 /// The caller of the SSE stream: the header, or `?access_token=` for EventSource.
 pub struct StreamCaller(pub Principal);
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         authenticate(parts, state, false).map(Caller)
     }
 }
 
-impl FromRequestParts<AppState> for StreamCaller {
+impl FromRequestParts<Arc<AppState>> for StreamCaller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         authenticate(parts, state, true).map(StreamCaller)
     }
 }

@@ -3,6 +3,8 @@
 
 mod events;
 
+use std::sync::Arc;
+
 use notify_bindings::{NAMESPACE, ServerEvent, UnreadCount};
 use serde::Deserialize;
 use socketioxide::SocketIo;
@@ -43,7 +45,7 @@ enum Refused {
 async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
     TryData(payload): TryData<AuthPayload>,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
 ) -> Result<(), Refused> {
     let token = payload.ok().and_then(|p| p.token);
     let principal = caller::authenticate(&state, socket.req_parts(), token, Some("token"))
@@ -52,7 +54,6 @@ async fn authenticate<A: Adapter>(
             _ => Refused::Unauthorized,
         })?;
     if !state
-        .fanout
         .presence
         .try_join(&principal.user_id, state.config.max_sockets_per_user)
     {
@@ -63,12 +64,12 @@ async fn authenticate<A: Adapter>(
     // then *spawns* the connect handler, so a client's first events (sent right after CONNECT)
     // could be dispatched before an `on_fallback` registered there exists, and be dropped.
     socket.join(room(&session.principal.user_id));
-    if let Some(cluster) = &state.fanout.cluster {
+    if let Some(cluster) = &state.cluster {
         socket.join(cluster.node_room().to_owned());
     }
     socket.on_fallback(events::dispatch::<A>);
     socket.on_disconnect(on_disconnect);
-    state.fanout.metrics.sockets.inc();
+    state.metrics.sockets.inc();
     expire_with_token(socket.clone(), &session);
     socket.extensions.insert(session);
     Ok(())
@@ -76,7 +77,7 @@ async fn authenticate<A: Adapter>(
 
 async fn on_connect<A: Adapter>(
     socket: SocketRef<A>,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(session): Extension<Session>,
 ) {
     let user_id = session.principal.user_id.clone();
@@ -106,8 +107,8 @@ fn expire_with_token<A: Adapter>(socket: SocketRef<A>, session: &Session) {
     });
 }
 
-async fn on_disconnect(Extension(session): Extension<Session>, State(state): State<AppState>) {
+async fn on_disconnect(Extension(session): Extension<Session>, State(state): State<Arc<AppState>>) {
     session.left.cancel();
-    state.fanout.presence.leave(&session.principal.user_id);
-    state.fanout.metrics.sockets.dec();
+    state.presence.leave(&session.principal.user_id);
+    state.metrics.sockets.dec();
 }
