@@ -66,6 +66,7 @@ pub const DEFAULT_TYPE: &str = "info";
 /// One notification of one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     /// Time-ordered: a user's later notification compares greater.
@@ -76,16 +77,20 @@ pub struct Notification {
     pub title: String,
     pub message: String,
     #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown> | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, required = true))]
     pub data: Option<Map<String, Value>>,
     pub is_read: bool,
     /// RFC 3339 UTC with milliseconds, e.g. `2026-11-25T17:00:00.000Z`.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, required = true))]
     pub read_at: Option<String>,
 }
 
 /// `{"count": n}`: a user's unread count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnreadCount {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub count: u64,
@@ -143,27 +148,36 @@ impl ServerEvent {
 /// Body of `POST /notifications` (service tokens only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateNotification {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub user_id: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub message: Option<String>,
     #[serde(rename = "type", default)]
     #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub kind: Option<String>,
+    /// A JSON object, at most 8 KiB serialized.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional, type = "Record<string, unknown> | null"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub data: Option<Map<String, Value>>,
 }
 
 /// A page of notifications, newest first. `nextCursor` is null once the end is reached.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Page {
     pub items: Vec<Notification>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -208,6 +222,7 @@ pub struct SubscribeResult {
 /// `{"updated": n}`: how many notifications `read-all` changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Updated {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated: u64,
@@ -216,6 +231,7 @@ pub struct Updated {
 /// Machine-readable error codes, on REST error bodies and failed acks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Unauthorized,
@@ -249,6 +265,7 @@ impl ErrorCode {
 /// `{"code": ..., "message": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
@@ -257,6 +274,7 @@ pub struct ErrorBody {
 /// A REST error response: `{"error": {"code": ..., "message": ...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorResponse {
     pub error: ErrorBody,
 }

@@ -3,25 +3,28 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use notify_bindings::{CreateNotification, Notification};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{ApiJson, Caller};
+use super::openapi::{BodyErrors, CallerErrors};
 use crate::actions;
 use crate::dev::Minter;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validation::invalid;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/dev/token", post(token))
-        .route("/dev/notify", post(notify))
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(token))
+        .routes(routes!(notify))
 }
 
 fn minter(state: &AppState) -> Result<&Minter, ApiError> {
@@ -31,19 +34,28 @@ fn minter(state: &AppState) -> Result<&Minter, ApiError> {
         .ok_or_else(|| ApiError::NotFound("no such route".into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TokenRequest {
+    #[schema(min_length = 1, max_length = 255)]
     user_id: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct TokenResponse {
     user_id: String,
     token: String,
 }
 
+/// Mints a user token (no password: dev mode only).
+#[utoipa::path(
+    post,
+    path = "/dev/token",
+    tag = "dev",
+    request_body = TokenRequest,
+    responses((status = 200, description = "A user token", body = TokenResponse), BodyErrors)
+)]
 async fn token(
     State(state): State<Arc<AppState>>,
     ApiJson(request): ApiJson<TokenRequest>,
@@ -59,17 +71,30 @@ async fn token(
     Ok(Json(TokenResponse { user_id, token }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NotifyRequest {
     title: Option<String>,
     message: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
+    #[schema(value_type = Option<Object>)]
     data: Option<Map<String, Value>>,
 }
 
 /// Sends the caller a notification, as a publisher would.
+#[utoipa::path(
+    post,
+    path = "/dev/notify",
+    tag = "dev",
+    security(("bearer" = [])),
+    request_body = NotifyRequest,
+    responses(
+        (status = 201, description = "Stored and pushed live", body = Notification),
+        BodyErrors,
+        CallerErrors,
+    )
+)]
 async fn notify(
     State(state): State<Arc<AppState>>,
     Caller(caller): Caller,

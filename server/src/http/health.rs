@@ -2,26 +2,50 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
-        .route("/readyz", get(ready))
-        .route("/metrics", get(metrics))
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(live))
+        .routes(routes!(ready))
+        .routes(routes!(metrics))
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "Alive", body = Object,
+               example = json!({"status": "ok"})))
+)]
+async fn live() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
 }
 
 /// 200 `ready` when every dependency answers; 200 `degraded` when only the Redis link is down
 /// (this node still serves its own clients, so a load balancer should keep it); 503 when the
 /// store can't be reached.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "`ready`, or `degraded` when only the Redis link is down", body = Object,
+         example = json!({"status": "ready", "checks": {"store": "ok", "redis": "ok"}})),
+        (status = 503, description = "The store can't be reached", body = Object,
+         example = json!({"status": "unavailable", "checks": {"store": "unavailable"}})),
+    )
+)]
 async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let store_ok = match state.store.ping().await {
         Ok(()) => true,
@@ -47,6 +71,16 @@ async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     (status, Json(json!({"status": text, "checks": checks})))
 }
 
+/// Prometheus metrics (prefix `notify_`), unless `--metrics` turned them off.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String),
+        (status = 404, description = "`not_found`: metrics are disabled", body = notify_bindings::ErrorResponse),
+    )
+)]
 async fn metrics(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse, ApiError> {
     if !state.config.metrics {
         return Err(ApiError::NotFound("metrics are disabled".into()));

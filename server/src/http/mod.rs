@@ -5,6 +5,7 @@ mod dev;
 mod extract;
 mod health;
 mod notifications;
+mod openapi;
 mod sse;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use socketioxide::adapter::Adapter;
 use socketioxide::layer::SocketIoLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
 use crate::metrics::RequestLabels;
@@ -30,12 +32,13 @@ pub fn app<A: Adapter>(state: Arc<AppState>, socket_io: SocketIoLayer<A>) -> Rou
     let dev_routes = if state.dev.is_some() {
         dev::router()
     } else {
-        Router::new()
+        OpenApiRouter::new()
     };
-    Router::new()
+    let routes = OpenApiRouter::new()
         .merge(notifications::router())
         .merge(health::router())
-        .merge(dev_routes)
+        .merge(dev_routes);
+    openapi::with_document(routes)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::NotFound("no such route for this method".into())

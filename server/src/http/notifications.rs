@@ -2,14 +2,19 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use notify_bindings::{CreateNotification, Notification, Page, UnreadCount, Updated};
+use notify_bindings::{
+    CreateNotification, ErrorResponse, Notification, Page, UnreadCount, Updated,
+};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{ApiJson, Caller, Publisher};
+use super::openapi::{BodyErrors, CallerErrors, NotFoundError};
 use super::sse;
 use crate::actions;
 use crate::error::ApiError;
@@ -17,16 +22,32 @@ use crate::state::AppState;
 use crate::store::ListQuery;
 use crate::validation::{self, invalid};
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/notifications", post(create).get(list))
-        .route("/notifications/unread-count", get(unread_count))
-        .route("/notifications/read-all", post(read_all))
-        .route("/notifications/events", get(sse::events))
-        .route("/notifications/{id}/read", post(read_one))
-        .route("/notifications/{id}", axum::routing::delete(remove))
+pub fn router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(unread_count))
+        .routes(routes!(read_all))
+        .routes(routes!(sse::events))
+        .routes(routes!(read_one))
+        .routes(routes!(remove))
 }
 
+/// Creates a notification for any user and pushes it live (service tokens only).
+#[utoipa::path(
+    post,
+    path = "/notifications",
+    tag = "notifications",
+    security(("bearer" = [])),
+    request_body = CreateNotification,
+    responses(
+        (status = 201, description = "Stored and pushed to the user's sockets and streams", body = Notification),
+        (status = 403, description = "`forbidden`: publishing needs a service token \
+                                      (`role: service` or scope `notifications:publish`)",
+         body = ErrorResponse),
+        BodyErrors,
+        CallerErrors,
+    )
+)]
 async fn create(
     State(state): State<Arc<AppState>>,
     _: Publisher,
@@ -37,10 +58,16 @@ async fn create(
 }
 
 /// Query parameters as text, so that a bad value gets a 422 naming it.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
+    /// Page size (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
+    /// The `nextCursor` of the previous page: only notifications older than this id.
     before: Option<String>,
+    /// `true` lists only unread notifications.
+    #[param(value_type = Option<bool>)]
     unread: Option<String>,
 }
 
@@ -62,6 +89,20 @@ impl ListParams {
     }
 }
 
+/// The caller's notifications, newest first, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/notifications",
+    tag = "notifications",
+    security(("bearer" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page; `nextCursor` is null once the end is reached", body = Page),
+        (status = 422, description = "`validation_failed`: a query parameter is out of bounds; the message names it",
+         body = ErrorResponse),
+        CallerErrors,
+    )
+)]
 async fn list(
     State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
@@ -74,6 +115,14 @@ async fn list(
     ))
 }
 
+/// How many of the caller's notifications are unread.
+#[utoipa::path(
+    get,
+    path = "/notifications/unread-count",
+    tag = "notifications",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The unread count", body = UnreadCount), CallerErrors)
+)]
 async fn unread_count(
     State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
@@ -81,6 +130,19 @@ async fn unread_count(
     Ok(Json(actions::unread_count(&state, &caller.user_id).await?))
 }
 
+/// Marks one of the caller's notifications read (idempotent).
+#[utoipa::path(
+    post,
+    path = "/notifications/{id}/read",
+    tag = "notifications",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The notification's id")),
+    responses(
+        (status = 200, description = "The notification, now read", body = Notification),
+        NotFoundError,
+        CallerErrors,
+    )
+)]
 async fn read_one(
     State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
@@ -91,6 +153,14 @@ async fn read_one(
     ))
 }
 
+/// Marks every notification of the caller read.
+#[utoipa::path(
+    post,
+    path = "/notifications/read-all",
+    tag = "notifications",
+    security(("bearer" = [])),
+    responses((status = 200, description = "How many were unread", body = Updated), CallerErrors)
+)]
 async fn read_all(
     State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
@@ -98,6 +168,19 @@ async fn read_all(
     Ok(Json(actions::mark_all_read(&state, &caller.user_id).await?))
 }
 
+/// Deletes one of the caller's notifications.
+#[utoipa::path(
+    delete,
+    path = "/notifications/{id}",
+    tag = "notifications",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The notification's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        NotFoundError,
+        CallerErrors,
+    )
+)]
 async fn remove(
     State(state): State<Arc<AppState>>,
     Caller(caller): Caller,

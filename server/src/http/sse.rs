@@ -18,6 +18,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::extract::{StreamCaller, query_param};
+use super::openapi::CallerErrors;
 use crate::actions;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -46,6 +47,27 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LastEventId {
     }
 }
 
+/// The caller's live events as Server-Sent Events.
+///
+/// First `unread_count`, then (after `Last-Event-ID`) the missed notifications, oldest first, then every change as it happens.
+/// Each `data:` is an envelope `{"type": ..., "data": ...}`; `notification` messages carry
+/// `id:`; `: ping` comments come every 15 s.
+#[utoipa::path(
+    get,
+    path = "/notifications/events",
+    tag = "notifications",
+    security(("bearer" = []), ("access_token" = [])),
+    params(
+        ("Last-Event-ID" = Option<String>, Header,
+         description = "Resume after this notification id"),
+        ("lastEventId" = Option<String>, Query,
+         description = "The same, for clients that can't set the header"),
+    ),
+    responses(
+        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        CallerErrors,
+    )
+)]
 pub async fn events(
     State(state): State<Arc<AppState>>,
     StreamCaller(caller): StreamCaller,
