@@ -163,7 +163,6 @@ pub struct CreateNotification {
     #[cfg_attr(feature = "ts", ts(optional))]
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub kind: Option<String>,
-    /// A JSON object, at most 8 KiB serialized.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional, type = "Record<string, unknown> | null"))]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]

@@ -6,7 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -20,18 +21,71 @@ pub fn router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(metrics))
 }
 
+/// `/healthz`'s answer.
+#[derive(Serialize, ToSchema)]
+struct Liveness {
+    status: Alive,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum Alive {
+    Ok,
+}
+
+/// `/readyz`'s answer: the overall state and each dependency's.
+#[derive(Serialize, ToSchema)]
+struct Readiness {
+    status: ReadyStatus,
+    checks: Checks,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ReadyStatus {
+    Ready,
+    Degraded,
+    Unavailable,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Checks {
+    store: CheckState,
+    /// Only with `--redis-url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redis: Option<CheckState>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum CheckState {
+    Ok,
+    Unavailable,
+}
+
+impl CheckState {
+    fn of(up: bool) -> Self {
+        if up {
+            CheckState::Ok
+        } else {
+            CheckState::Unavailable
+        }
+    }
+}
+
 /// Liveness: the process answers.
 #[utoipa::path(
     get,
     path = "/healthz",
     tag = "operations",
-    responses((status = 200, description = "Alive", body = Object,
-               example = json!({"status": "ok"})))
+    responses((status = 200, description = "Alive", body = Liveness))
 )]
-async fn live() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+async fn live() -> Json<Liveness> {
+    Json(Liveness { status: Alive::Ok })
 }
 
+/// Readiness: the store answers.
+///
 /// 200 `ready` when every dependency answers; 200 `degraded` when only the Redis link is down
 /// (this node still serves its own clients, so a load balancer should keep it); 503 when the
 /// store can't be reached.
@@ -40,13 +94,11 @@ async fn live() -> Json<serde_json::Value> {
     path = "/readyz",
     tag = "operations",
     responses(
-        (status = 200, description = "`ready`, or `degraded` when only the Redis link is down", body = Object,
-         example = json!({"status": "ready", "checks": {"store": "ok", "redis": "ok"}})),
-        (status = 503, description = "The store can't be reached", body = Object,
-         example = json!({"status": "unavailable", "checks": {"store": "unavailable"}})),
+        (status = 200, description = "`ready`, or `degraded` when only the Redis link is down", body = Readiness),
+        (status = 503, description = "`unavailable`: the store can't be reached", body = Readiness),
     )
 )]
-async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Readiness>) {
     let store_ok = match state.store.ping().await {
         Ok(()) => true,
         Err(e) => {
@@ -54,21 +106,17 @@ async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
             false
         }
     };
-    let mut checks = serde_json::Map::new();
-    checks.insert(
-        "store".into(),
-        json!(if store_ok { "ok" } else { "unavailable" }),
-    );
     let redis_ok = state.cluster.as_ref().map(|cluster| cluster.is_up());
-    if let Some(up) = redis_ok {
-        checks.insert("redis".into(), json!(if up { "ok" } else { "unavailable" }));
-    }
-    let (status, text) = match (store_ok, redis_ok) {
-        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-        (true, Some(false)) => (StatusCode::OK, "degraded"),
-        (true, _) => (StatusCode::OK, "ready"),
+    let (code, status) = match (store_ok, redis_ok) {
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, ReadyStatus::Unavailable),
+        (true, Some(false)) => (StatusCode::OK, ReadyStatus::Degraded),
+        (true, _) => (StatusCode::OK, ReadyStatus::Ready),
     };
-    (status, Json(json!({"status": text, "checks": checks})))
+    let checks = Checks {
+        store: CheckState::of(store_ok),
+        redis: redis_ok.map(CheckState::of),
+    };
+    (code, Json(Readiness { status, checks }))
 }
 
 /// Prometheus metrics (prefix `notify_`), unless `--metrics` turned them off.
@@ -77,7 +125,7 @@ async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     path = "/metrics",
     tag = "operations",
     responses(
-        (status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String),
+        (status = 200, description = "OpenMetrics text (Prometheus reads it)", content_type = "application/openmetrics-text", body = String),
         (status = 404, description = "`not_found`: metrics are disabled", body = notify_bindings::ErrorResponse),
     )
 )]

@@ -74,7 +74,7 @@ pub fn with_document(routes: OpenApiRouter<Arc<AppState>>) -> Router<Arc<AppStat
     path = "/openapi.json",
     tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 description of these routes",
-               content_type = "application/json"))
+               body = Object))
 )]
 async fn document(Extension(document): Extension<Arc<Document>>) -> Response {
     Json(&*document).into_response()
