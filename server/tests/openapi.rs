@@ -169,6 +169,7 @@ async fn every_declared_operation_is_routed_and_answers_as_declared() {
         .publish(&server.service_token(), "alice", "Target")
         .await
         .id;
+    let user = server.user_token("alice");
     // Deleting comes last: it removes the notification the others use.
     let (deletes, others): (Vec<_>, Vec<_>) =
         declared.iter().partition(|(method, _)| method == "delete");
@@ -176,6 +177,33 @@ async fn every_declared_operation_is_routed_and_answers_as_declared() {
         let request = request_for(&server, method, path, &id);
         let response = request.send().await.expect("HTTP request");
         check_answer(&document, method, path, response).await;
+        // The failures every such route has: a bad token, and an id that isn't the caller's.
+        let http_method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let operation = &document["paths"][path][method];
+        if operation.get("security").is_some() {
+            let response = server
+                .api()
+                .authed(http_method.clone(), &path.replace("{id}", &id), "not-a-jwt")
+                .send()
+                .await
+                .expect("HTTP request");
+            assert_eq!(
+                response.status(),
+                401,
+                "{method} {path} without a valid token"
+            );
+            check_answer(&document, method, path, response).await;
+        }
+        if path.contains("{id}") {
+            let response = server
+                .api()
+                .authed(http_method, &path.replace("{id}", "missing"), &user)
+                .send()
+                .await
+                .expect("HTTP request");
+            assert_eq!(response.status(), 404, "{method} {path} with an unknown id");
+            check_answer(&document, method, path, response).await;
+        }
     }
 }
 
