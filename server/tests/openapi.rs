@@ -423,6 +423,10 @@ async fn declared_bounds_are_the_contracts_limits() {
         .expect("a limit parameter");
     assert_eq!(limit["schema"]["minimum"], json!(limits::PAGE_LIMIT_MIN));
     assert_eq!(limit["schema"]["maximum"], json!(limits::PAGE_LIMIT_MAX));
+    assert_eq!(
+        limit["schema"]["default"],
+        json!(limits::PAGE_LIMIT_DEFAULT)
+    );
 
     let codes: BTreeSet<String> = document["components"]["schemas"]["ErrorCode"]["enum"]
         .as_array()

@@ -61,8 +61,8 @@ async fn create(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListParams {
-    /// Page size (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
     limit: Option<String>,
     /// The `nextCursor` of the previous page: only notifications older than this id.
     before: Option<String>,
