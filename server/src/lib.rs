@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`config`]: flags and env vars (clap).
 //! - [`server`]: assembles the parts and runs until a shutdown signal.
+//! - `listener`: the listening socket (accept backlog) and the open-file limit check.
 //! - `auth`: JWT verification (algorithm pinned) and minting.
 //! - `store`: the [`store::Store`] trait and its SQLite implementation.
 //! - `actions`: create / list / read / read-all / delete / catch-up, shared by REST and sockets.
@@ -25,6 +26,7 @@ mod error;
 mod fanout;
 mod http;
 mod json;
+mod listener;
 mod metrics;
 mod presence;
 mod rate_limit;
@@ -35,16 +37,13 @@ pub mod store;
 mod turns;
 mod validation;
 
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use config::{JwtAlgorithm, JwtConfig, ServerConfig};
 
 /// Runs the server as configured until SIGTERM / Ctrl-C.
 pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
-    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
-        tracing::warn!(error = %e, "could not raise the open-file limit");
-    }
+    listener::raise_descriptor_limit(config.expected_connections);
     let (secret, generated) = match (
         &jwt.jwt_secret,
         config.dev && jwt.jwt_algorithm == JwtAlgorithm::Hs256,
@@ -65,7 +64,7 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
         Some(url) => Some(cluster::Cluster::connect(url).await?),
         None => None,
     };
-    let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+    let listener = listener::bind(&config.host, config.port, config.listen_backlog).await?;
     let address = listener.local_addr()?;
     let base_url = format!("http://{address}");
     let minter = match (&secret, config.dev) {

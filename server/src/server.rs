@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use axum::extract::{OriginalUri, Request};
+use axum::http::{HeaderMap, HeaderValue, Uri};
 use socketioxide::adapter::Adapter;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::{SocketIo, SocketIoBuilder, TransportType};
@@ -97,7 +99,34 @@ pub async fn serve(
 /// Hands the Socket.IO handle to the fan-out and mounts its layer beside the HTTP routes.
 fn mount<A: Adapter>(state: &AppState, io: SocketIo<A>, layer: SocketIoLayer<A>) -> axum::Router {
     let _ = state.fanout.sockets.set(Arc::new(io));
-    http::app(state.clone(), layer)
+    http::app(state.clone(), layer).layer(axum::middleware::map_request(detach_handshake_head))
+}
+
+/// engineioxide keeps each socket's handshake request head (`req_parts`) for the socket's
+/// whole life. hyper parses the URI and header values as slices of the connection's 8 KiB read
+/// buffer, so keeping them would keep that buffer too (16 KiB per idle socket); copying them
+/// into allocations of their own lets hyper's buffer go when the connection is upgraded.
+async fn detach_handshake_head(mut request: Request) -> Request {
+    if !request.uri().path().starts_with("/socket.io") {
+        return request;
+    }
+    let headers: HeaderMap = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            (name.clone(), value)
+        })
+        .collect();
+    *request.headers_mut() = headers;
+    if let Ok(uri) = request.uri().to_string().parse::<Uri>() {
+        // axum's router keeps the URI it received a second time, as `OriginalUri`.
+        if let Some(original) = request.extensions_mut().get_mut::<OriginalUri>() {
+            original.0 = uri.clone();
+        }
+        *request.uri_mut() = uri;
+    }
+    request
 }
 
 /// Socket.IO settings shared by both adapters.
