@@ -4,7 +4,7 @@
 //! elsewhere), let in-flight requests finish their writes, then return.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{OriginalUri, Request};
@@ -20,9 +20,8 @@ use crate::auth::Authenticator;
 use crate::cluster::{Cluster, ManagedDriver};
 use crate::config::{ServerConfig, Transport};
 use crate::dev::Minter;
-use crate::fanout::Fanout;
-use crate::rate_limit::{FORGET_INTERVAL, RateLimits};
-use crate::state::{AppState, Services};
+use crate::rate_limit::FORGET_INTERVAL;
+use crate::state::AppState;
 use crate::store::Store;
 use crate::{http, socket};
 
@@ -41,24 +40,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let state = AppState {
-        services: Arc::new(Services {
-            store,
-            auth,
-            limits: RateLimits::new(&config),
-            config,
-            dev,
-            shutdown: shutdown.clone(),
-        }),
-        fanout: Fanout {
-            sockets: Arc::new(OnceLock::new()),
-            cluster: cluster.clone(),
-            sse: Arc::default(),
-            presence: Arc::default(),
-            metrics: Arc::default(),
-            turns: Arc::default(),
-        },
-    };
+    let state = AppState::new(config, auth, dev, store, cluster.clone(), shutdown.clone());
     let app = match &cluster {
         None => {
             let (layer, io) = configure(SocketIo::builder(), &state).build_layer();
@@ -78,14 +60,11 @@ pub async fn serve(
     spawn_limit_cleanup(&state);
 
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let stopping = shutdown.clone();
-    let sockets = state.fanout.sockets.clone();
+    let stopping = state.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        stopping.cancelled().await;
+        stopping.shutdown.cancelled().await;
         tracing::info!("shutting down: closing sockets and streams");
-        if let Some(sockets) = sockets.get() {
-            sockets.close().await;
-        }
+        stopping.fanout.close_sockets().await;
     });
     let server = tokio::spawn(server.into_future());
     shutdown.cancelled().await;
@@ -97,8 +76,12 @@ pub async fn serve(
 }
 
 /// Hands the Socket.IO handle to the fan-out and mounts its layer beside the HTTP routes.
-fn mount<A: Adapter>(state: &AppState, io: SocketIo<A>, layer: SocketIoLayer<A>) -> axum::Router {
-    let _ = state.fanout.sockets.set(Arc::new(io));
+fn mount<A: Adapter>(
+    state: &Arc<AppState>,
+    io: SocketIo<A>,
+    layer: SocketIoLayer<A>,
+) -> axum::Router {
+    state.fanout.attach_sockets(Arc::new(io));
     http::app(state.clone(), layer).layer(axum::middleware::map_request(detach_handshake_head))
 }
 
@@ -130,7 +113,7 @@ async fn detach_handshake_head(mut request: Request) -> Request {
 }
 
 /// Socket.IO settings shared by both adapters.
-fn configure<A: Adapter>(builder: SocketIoBuilder<A>, state: &AppState) -> SocketIoBuilder<A> {
+fn configure<A: Adapter>(builder: SocketIoBuilder<A>, state: &Arc<AppState>) -> SocketIoBuilder<A> {
     let config = &state.config;
     let builder = builder
         .with_state(state.clone())
@@ -151,14 +134,14 @@ fn configure<A: Adapter>(builder: SocketIoBuilder<A>, state: &AppState) -> Socke
     }
 }
 
-fn spawn_limit_cleanup(state: &AppState) {
-    let services = state.services.clone();
+fn spawn_limit_cleanup(state: &Arc<AppState>) {
+    let state = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(FORGET_INTERVAL);
         loop {
             tokio::select! {
-                () = services.shutdown.cancelled() => break,
-                _ = every.tick() => services.limits.forget_idle(),
+                () = state.shutdown.cancelled() => break,
+                _ = every.tick() => state.limits.forget_idle(),
             }
         }
     });

@@ -1,17 +1,18 @@
 //! Request extractors: the authenticated, rate-limited caller, and JSON bodies whose errors
 //! have the contract's shape (400 for bad JSON, 422 naming the field, 413 over the limit).
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{self, Principal};
+use crate::caller;
 use crate::error::ApiError;
 use crate::json::parse_json;
-use crate::rate_limit;
 use crate::state::AppState;
 
 /// The caller of a REST route, from `Authorization: Bearer <jwt>`.
@@ -21,9 +22,12 @@ pub struct Caller(pub Principal);
 /// before their body is even read.
 pub struct Publisher;
 
-impl FromRequestParts<AppState> for Publisher {
+impl FromRequestParts<Arc<AppState>> for Publisher {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         let principal = authenticate(parts, state, false)?;
         if !principal.can_publish {
             return Err(ApiError::Forbidden(
@@ -37,51 +41,35 @@ impl FromRequestParts<AppState> for Publisher {
 /// The caller of the SSE stream: the header, or `?access_token=` for EventSource.
 pub struct StreamCaller(pub Principal);
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         authenticate(parts, state, false).map(Caller)
     }
 }
 
-impl FromRequestParts<AppState> for StreamCaller {
+impl FromRequestParts<Arc<AppState>> for StreamCaller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         authenticate(parts, state, true).map(StreamCaller)
     }
 }
 
-/// Verifies the token and charges the caller's rate-limit bucket: publishers their own, users
-/// theirs; failed attempts their IP's.
+/// Verifies the token (see [`caller::authenticate`]) and charges the caller's rate-limit
+/// bucket: publishers their own, users theirs.
 fn authenticate(
     parts: &Parts,
     state: &AppState,
     allow_query_token: bool,
 ) -> Result<Principal, ApiError> {
-    let header_token = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(auth::bearer);
-    let query_token = allow_query_token
-        .then(|| query_param(parts, "access_token"))
-        .flatten();
-    let verified = match header_token.map(str::to_owned).or(query_token) {
-        Some(token) => state
-            .auth
-            .verify(&token)
-            .map_err(|e| ApiError::Unauthorized(e.to_string())),
-        None => Err(ApiError::Unauthorized("missing bearer token".into())),
-    };
-    let principal = match verified {
-        Ok(principal) => principal,
-        Err(e) => {
-            state
-                .limits
-                .ip(rate_limit::client_ip(parts, state.config.trust_proxy))?;
-            return Err(e);
-        }
-    };
+    let query = allow_query_token.then_some("access_token");
+    let principal = caller::authenticate(state, parts, None, query)?;
     if principal.can_publish {
         state.limits.publisher(&principal.user_id)?;
     } else {

@@ -7,6 +7,7 @@ mod health;
 mod notifications;
 mod sse;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -24,7 +25,7 @@ use crate::metrics::RequestLabels;
 use crate::state::AppState;
 
 /// The whole HTTP application.
-pub fn app<A: Adapter>(state: AppState, socket_io: SocketIoLayer<A>) -> Router {
+pub fn app<A: Adapter>(state: Arc<AppState>, socket_io: SocketIoLayer<A>) -> Router {
     let cors = cors(&state.config.cors_origins, state.config.dev);
     let dev_routes = if state.dev.is_some() {
         dev::router()
@@ -69,7 +70,11 @@ fn cors(origins: &[String], dev: bool) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn record_metrics(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
     let route = request
@@ -83,7 +88,6 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
         status: response.status().as_u16(),
     };
     state
-        .fanout
         .metrics
         .request_duration
         .get_or_create(&labels)

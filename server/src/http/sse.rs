@@ -6,6 +6,7 @@
 //! expires or the server shuts down; `: ping` comments keep proxies from closing it.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -19,8 +20,8 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use super::extract::{StreamCaller, query_param};
 use crate::actions;
 use crate::error::ApiError;
-use crate::fanout::SseMessage;
 use crate::metrics::Metrics;
+use crate::sse_hub::SseMessage;
 use crate::state::AppState;
 
 /// How often a `: ping` comment is sent.
@@ -46,7 +47,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LastEventId {
 }
 
 pub async fn events(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     StreamCaller(caller): StreamCaller,
     LastEventId(last_event_id): LastEventId,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
@@ -93,7 +94,7 @@ pub async fn events(
             }
         }
     };
-    let guard = StreamGuard::open(state.fanout.metrics.clone());
+    let guard = StreamGuard::open(state.metrics.clone());
     let events = stream::iter(first)
         .chain(live)
         .take_until(ends)

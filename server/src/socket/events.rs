@@ -4,16 +4,18 @@
 //! One fallback handler per socket dispatches by event name (one boxed handler instead of
 //! one per event keeps idle sockets small), so unknown events get a failed ack too.
 
+use std::sync::Arc;
+
 use notify_bindings::{Ack, ListRequest, NotificationId, SubscribeRequest, events};
 use serde::Serialize;
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, State, TryData};
 
-use super::Session;
 use crate::actions;
 use crate::error::ApiError;
 use crate::json::from_value;
+use crate::rooms::Session;
 use crate::state::AppState;
 use crate::validation;
 
@@ -21,7 +23,7 @@ pub async fn dispatch<A: Adapter>(
     Event(name): Event,
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(session): Extension<Session>,
 ) {
     let data = data.unwrap_or(Value::Null);
@@ -35,7 +37,7 @@ pub async fn dispatch<A: Adapter>(
 }
 
 async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Value {
-    let size = crate::json::encoded_len(&data);
+    let size = validation::encoded_len(&data);
     if size > state.config.body_limit {
         return reply::<()>(Err(ApiError::PayloadTooLarge(
             "event payload is over the size limit".into(),

@@ -4,65 +4,24 @@
 mod events;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use notify_bindings::{NAMESPACE, ServerEvent, UnreadCount};
 use serde::Deserialize;
-use socketioxide::SocketError;
 use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{Extension, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide_core::adapter::DefinedAdapter;
-use tokio_util::sync::CancellationToken;
 
-use crate::auth::{self, Principal};
-use crate::fanout::room;
-use crate::rate_limit;
+use crate::caller;
+use crate::error::ApiError;
+use crate::rooms::{Session, room};
 use crate::state::AppState;
 
 /// Registers the namespace. With the Redis adapter the result is a future that joins the
 /// cluster's channels (and fails when Redis can't be reached).
 pub fn register<A: Adapter + DefinedAdapter>(io: &SocketIo<A>) -> A::InitRes {
     io.ns(NAMESPACE, on_connect::<A>.with(authenticate::<A>))
-}
-
-/// What a connected socket carries: its verified user, a token cancelled when it leaves, and
-/// whether it fell behind (a push could not be queued for it).
-#[derive(Clone)]
-pub struct Session {
-    pub principal: Arc<Principal>,
-    left: CancellationToken,
-    behind: Arc<AtomicBool>,
-}
-
-/// How often a socket that fell behind is asked again to take its disconnect packet.
-const BEHIND_RETRY: Duration = Duration::from_millis(200);
-
-/// Sends a pushed event to one socket of this node. A socket whose send buffer is full (its
-/// client stopped reading) gets nothing more, so it can never see a gap, and is disconnected
-/// as soon as its buffer takes the disconnect packet; its client then reconnects and catches
-/// up with `since`. (If it never reads again, the heartbeat timeout closes it.)
-pub fn deliver<A: Adapter>(socket: SocketRef<A>, event: &ServerEvent) {
-    let Some(session) = socket.extensions.get::<Session>() else {
-        return;
-    };
-    if session.behind.load(Ordering::Relaxed) {
-        return;
-    }
-    if let Err(e) = socket.emit(event.name(), event) {
-        session.behind.store(true, Ordering::Relaxed);
-        tracing::warn!(error = %e, sid = %socket.id, "socket fell behind; disconnecting it");
-        tokio::spawn(async move {
-            while socket.connected() {
-                match socket.clone().disconnect() {
-                    Err(SocketError::InternalChannelFull) => tokio::time::sleep(BEHIND_RETRY).await,
-                    _ => break,
-                }
-            }
-        });
-    }
 }
 
 /// The CONNECT auth payload browsers send: `{"token": "<jwt>"}`.
@@ -86,51 +45,31 @@ enum Refused {
 async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
     TryData(payload): TryData<AuthPayload>,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
 ) -> Result<(), Refused> {
-    let parts = socket.req_parts();
-    let token = payload
-        .ok()
-        .and_then(|p| p.token)
-        .or_else(|| {
-            let header = parts
-                .headers
-                .get(axum::http::header::AUTHORIZATION)?
-                .to_str()
-                .ok()?;
-            auth::bearer(header).map(str::to_owned)
-        })
-        .or_else(|| auth::query_value(parts.uri.query()?, "token"));
-    let Some(principal) = token.and_then(|t| state.auth.verify(&t).ok()) else {
-        // Failed attempts cost the IP, which slows token guessing.
-        let ip = rate_limit::client_ip(parts, state.config.trust_proxy);
-        return Err(match state.limits.ip(ip) {
-            Ok(()) => Refused::Unauthorized,
-            Err(_) => Refused::RateLimited,
-        });
-    };
+    let token = payload.ok().and_then(|p| p.token);
+    let principal = caller::authenticate(&state, socket.req_parts(), token, Some("token"))
+        .map_err(|e| match e {
+            ApiError::RateLimited { .. } => Refused::RateLimited,
+            _ => Refused::Unauthorized,
+        })?;
     if !state
-        .fanout
         .presence
         .try_join(&principal.user_id, state.config.max_sockets_per_user)
     {
         return Err(Refused::RateLimited);
     }
-    let session = Session {
-        principal: Arc::new(principal),
-        left: CancellationToken::new(),
-        behind: Arc::default(),
-    };
+    let session = Session::new(principal);
     // Registered here, not in `on_connect`: socketioxide sends CONNECT after the middleware and
     // then *spawns* the connect handler, so a client's first events (sent right after CONNECT)
     // could be dispatched before an `on_fallback` registered there exists, and be dropped.
     socket.join(room(&session.principal.user_id));
-    if let Some(cluster) = &state.fanout.cluster {
+    if let Some(cluster) = &state.cluster {
         socket.join(cluster.node_room().to_owned());
     }
     socket.on_fallback(events::dispatch::<A>);
     socket.on_disconnect(on_disconnect);
-    state.fanout.metrics.sockets.inc();
+    state.metrics.sockets.inc();
     expire_with_token(socket.clone(), &session);
     socket.extensions.insert(session);
     Ok(())
@@ -138,7 +77,7 @@ async fn authenticate<A: Adapter>(
 
 async fn on_connect<A: Adapter>(
     socket: SocketRef<A>,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(session): Extension<Session>,
 ) {
     let user_id = session.principal.user_id.clone();
@@ -168,8 +107,8 @@ fn expire_with_token<A: Adapter>(socket: SocketRef<A>, session: &Session) {
     });
 }
 
-async fn on_disconnect(Extension(session): Extension<Session>, State(state): State<AppState>) {
+async fn on_disconnect(Extension(session): Extension<Session>, State(state): State<Arc<AppState>>) {
     session.left.cancel();
-    state.fanout.presence.leave(&session.principal.user_id);
-    state.fanout.metrics.sockets.dec();
+    state.presence.leave(&session.principal.user_id);
+    state.metrics.sockets.dec();
 }
