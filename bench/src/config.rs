@@ -26,7 +26,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
 
     /// Phases to run, in this order. `cluster` (≈ 1 min, needs Debian's postgresql and
-    /// redis-server) is not in the default list: `--phases cluster` or `--phases throughput,cluster`.
+    /// redis-server) and `capacity` (≈ 2 min, 19,000 sockets) are not in the default list:
+    /// `--phases cluster`, `--phases capacity`.
     #[arg(
         long,
         value_enum,
@@ -47,6 +48,26 @@ pub struct Config {
     /// Socket connects in flight at once while opening a fleet.
     #[arg(long, default_value_t = 64)]
     pub connect_concurrency: usize,
+
+    /// (capacity) Idle authenticated sockets held at once on one server (the first
+    /// `--burst` of them opened all at once). Each side holds one descriptor per socket, so
+    /// this must stay below both processes' open-file limits (20,000 here).
+    #[arg(long, default_value_t = 19_000)]
+    pub capacity_sockets: usize,
+
+    /// (capacity) Sockets opened simultaneously first, to show the accept backlog holds a
+    /// burst of handshakes.
+    #[arg(long, default_value_t = 1000)]
+    pub burst: usize,
+
+    /// (capacity) How long the sockets are held idle (pings answered) before publishing.
+    #[arg(long, default_value_t = 60)]
+    pub capacity_hold_secs: u64,
+
+    /// (capacity) Users, spread over the held sockets, that each get one notification after
+    /// the hold.
+    #[arg(long, default_value_t = 1000)]
+    pub capacity_targets: usize,
 
     /// (b) Steady publish rate for the latency phase, notifications per second.
     #[arg(long, default_value_t = 2000)]
@@ -118,4 +139,6 @@ pub enum Phase {
     /// Two nodes on PostgreSQL + Redis: latency across nodes, sustained rate; and the
     /// sustained rate of one node on PostgreSQL.
     Cluster,
+    /// As many idle sockets as the open-file limit allows, held a minute, then notified.
+    Capacity,
 }

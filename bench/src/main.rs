@@ -11,9 +11,12 @@
 //! - [`phases`]: limits, (a) memory, (b) latency, (c) throughput.
 //! - [`cluster`]: two nodes on PostgreSQL + Redis (latency across nodes, sustained rate), and
 //!   one node on PostgreSQL; not in the default phases (`--phases cluster`).
+//! - [`capacity`]: 19,000 idle sockets on one server for a minute, a burst of handshakes,
+//!   then one notification to each of 1,000 of them (`--phases capacity`).
 //!
 //! Usage: `cargo build --release -p notify-server -p notify-bench && target/release/notify-bench`.
 
+mod capacity;
 mod cluster;
 mod config;
 mod deliveries;
@@ -43,6 +46,7 @@ async fn main() -> Result<()> {
             Phase::Latency => phases::latency(&config).await?,
             Phase::Throughput => phases::throughput(&config).await?,
             Phase::Cluster => cluster::cluster(&config).await?,
+            Phase::Capacity => capacity::capacity(&config, bench_nofile).await?,
         };
         println!("{section}");
         println!(

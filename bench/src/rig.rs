@@ -61,8 +61,18 @@ impl Rig {
         Rig::on(config, vec![server]).await
     }
 
-    /// Receiving sockets on `servers[0]`, POSTs to the last of `servers`.
+    /// `--receivers` receiving sockets on `servers[0]`, POSTs to the last of `servers`.
     pub async fn on(config: &Config, servers: Vec<Server>) -> Result<Rig> {
+        Rig::with_receivers(config, servers, config.receivers).await
+    }
+
+    /// `receivers` receiving sockets (users `rx-0`, `rx-1`, …) on `servers[0]`, POSTs to the
+    /// last of `servers`.
+    pub async fn with_receivers(
+        config: &Config,
+        servers: Vec<Server>,
+        receivers: usize,
+    ) -> Result<Rig> {
         let Some(server) = servers.first() else {
             bail!("a rig needs a server");
         };
@@ -72,14 +82,12 @@ impl Rig {
         let fleet = fleet::open(
             server.addr(),
             "rx",
-            config.receivers,
+            receivers,
             config.connect_concurrency,
             Some(tx),
         )
         .await?;
-        let users = (0..config.receivers)
-            .map(|i| fleet::user_id("rx", i))
-            .collect();
+        let users = (0..receivers).map(|i| fleet::user_id("rx", i)).collect();
         Ok(Rig {
             servers,
             fleet,
@@ -92,6 +100,11 @@ impl Rig {
             max_in_flight: config.max_in_flight,
             count_services: false,
         })
+    }
+
+    /// From now on, publish round-robin over these receiving users only.
+    pub fn aim_at(&mut self, users: Vec<String>) {
+        self.users = users;
     }
 
     /// Publishes at `rate` for `duration`, then waits up to `drain` for every delivery.

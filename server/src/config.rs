@@ -82,6 +82,14 @@ pub struct ServerConfig {
     /// Port to listen on; 0 picks a free one (the chosen port is printed).
     #[arg(long, env = "PORT", default_value_t = 3001)]
     pub port: u16,
+    /// Connections the kernel queues for accept (`listen(2)` backlog), so a burst of handshakes
+    /// is not slowed by dropped SYNs. Linux caps it at `net.core.somaxconn`.
+    #[arg(long, env = "LISTEN_BACKLOG", default_value_t = 4096)]
+    pub listen_backlog: u32,
+    /// Sockets and SSE streams this node is sized to hold at once; a warning is logged at start
+    /// when the open-file limit (`ulimit -n`, systemd `LimitNOFILE`) is too low for them.
+    #[arg(long, env = "EXPECTED_CONNECTIONS", default_value_t = 10_000)]
+    pub expected_connections: u64,
     /// Where notifications are stored: `sqlite://PATH` (WAL mode; created when missing), or
     /// `postgres://user:password@host:port/db` for several nodes sharing one database.
     #[arg(
@@ -206,6 +214,7 @@ mod tests {
             vec![Transport::Polling, Transport::Websocket]
         );
         assert!(cli.server.cors_origins.is_empty());
+        assert_eq!(cli.server.listen_backlog, 4096);
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //! 7. Foundations: `dev` (`--dev`'s secret, banner and minter), `rate_limit` (token buckets),
 //!    `json` (typed decoding), then `error` (the contract's error shapes), `validation` (input
 //!    rules), [`auth`] (JWT verification and minting) and [`store`] (the [`store::Store`]
-//!    trait, SQLite and PostgreSQL), and [`config`] (flags and env vars) at the bottom.
+//!    trait, SQLite and PostgreSQL), and [`config`] (flags and env vars) and `listener` (the
+//!    listening socket's accept backlog, the open-file limit check) at the bottom.
 
 mod actions;
 pub mod auth;
@@ -32,6 +33,7 @@ mod error;
 mod fanout;
 mod http;
 mod json;
+mod listener;
 mod metrics;
 mod presence;
 mod rate_limit;
@@ -44,16 +46,13 @@ pub mod store;
 mod turns;
 mod validation;
 
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use config::{JwtAlgorithm, JwtConfig, ServerConfig};
 
 /// Runs the server as configured until SIGTERM / Ctrl-C.
 pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
-    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
-        tracing::warn!(error = %e, "could not raise the open-file limit");
-    }
+    listener::raise_descriptor_limit(config.expected_connections);
     let (secret, generated) = match (
         &jwt.jwt_secret,
         config.dev && jwt.jwt_algorithm == JwtAlgorithm::Hs256,
@@ -74,7 +73,7 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
         Some(url) => Some(cluster::Cluster::connect(url).await?),
         None => None,
     };
-    let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+    let listener = listener::bind(&config.host, config.port, config.listen_backlog).await?;
     let address = listener.local_addr()?;
     let base_url = format!("http://{address}");
     let minter = match (&secret, config.dev) {

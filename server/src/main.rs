@@ -7,6 +7,11 @@ use clap::Parser;
 use notify_server::config::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
+/// Threads for blocking work: SQLite reads, each on a pooled connection. A burst of socket
+/// connects (each reads its unread count) would otherwise start dozens of threads, each with
+/// its own stack, allocator arena and SQLite connection, that linger after the burst.
+const BLOCKING_THREADS: usize = 8;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Token(args)) = &cli.command {
@@ -27,7 +32,11 @@ fn main() -> ExitCode {
         };
     }
     init_logging(cli.server.log_format);
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return fail(&e.into()),
     };

@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{OriginalUri, Request};
+use axum::http::{HeaderMap, HeaderValue, Uri};
 use socketioxide::adapter::Adapter;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::{SocketIo, SocketIoBuilder, TransportType};
@@ -80,7 +82,34 @@ fn mount<A: Adapter>(
     layer: SocketIoLayer<A>,
 ) -> axum::Router {
     state.fanout.attach_sockets(Arc::new(io));
-    http::app(state.clone(), layer)
+    http::app(state.clone(), layer).layer(axum::middleware::map_request(detach_handshake_head))
+}
+
+/// engineioxide keeps each socket's handshake request head (`req_parts`) for the socket's
+/// whole life. hyper parses the URI and header values as slices of the connection's 8 KiB read
+/// buffer, so keeping them would keep that buffer too (16 KiB per idle socket); copying them
+/// into allocations of their own lets hyper's buffer go when the connection is upgraded.
+async fn detach_handshake_head(mut request: Request) -> Request {
+    if !request.uri().path().starts_with("/socket.io") {
+        return request;
+    }
+    let headers: HeaderMap = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            (name.clone(), value)
+        })
+        .collect();
+    *request.headers_mut() = headers;
+    if let Ok(uri) = request.uri().to_string().parse::<Uri>() {
+        // axum's router keeps the URI it received a second time, as `OriginalUri`.
+        if let Some(original) = request.extensions_mut().get_mut::<OriginalUri>() {
+            original.0 = uri.clone();
+        }
+        *request.uri_mut() = uri;
+    }
+    request
 }
 
 /// Socket.IO settings shared by both adapters.
@@ -89,8 +118,9 @@ fn configure<A: Adapter>(builder: SocketIoBuilder<A>, state: &Arc<AppState>) -> 
     let builder = builder
         .with_state(state.clone())
         .max_payload(config.body_limit as u64)
-        // Client frames are small; the 4 KiB default costs every idle socket 3 KiB more.
-        .ws_read_buffer_size(1024)
+        // Client frames are small; the 4 KiB default costs every idle socket 3.8 KiB more
+        // (tungstenite reads larger frames in several reads).
+        .ws_read_buffer_size(256)
         // Oversize events get a failed ack (checked per event); this only stops abuse.
         .ws_max_message_size(config.body_limit.max(1 << 20))
         .ws_max_frame_size(config.body_limit.max(1 << 20));

@@ -251,3 +251,25 @@ async fn metrics_can_be_turned_off() {
     assert_ne!(reply.status, 200, "{}", reply.text);
     assert!(!reply.text.contains("notify_"), "{}", reply.text);
 }
+
+#[tokio::test]
+async fn an_open_file_limit_too_low_for_the_expected_connections_is_warned_about_and_serving_goes_on()
+ {
+    // No process here may hold a billion descriptors, whatever its hard limit.
+    let server = TestServer::builder(BIN)
+        .flag("--expected-connections", "1000000000")
+        .flag("--listen-backlog", "16")
+        .start()
+        .await;
+    let output = server.output();
+    assert!(
+        output.contains("open-file limit is below what --expected-connections needs"),
+        "{output}"
+    );
+    assert!(output.contains("LimitNOFILE="), "{output}");
+    let reply = server
+        .api()
+        .get("/notifications/unread-count", &server.user_token("ann"))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}

@@ -302,9 +302,46 @@ async fn the_postgres_store_keeps_the_whole_rest_contract() {
 
     api.mark_read(&ann, &ids[0]).await;
     assert_eq!(api.list(&ann, "unread=true").await.items.len(), 4);
+    assert_eq!(api.unread_count(&ann).await, 4);
+    // Reading it again changes nothing; deleting a read one leaves the count alone.
+    api.mark_read(&ann, &ids[0]).await;
+    assert_eq!(api.unread_count(&ann).await, 4);
     api.delete_notification(&ann, &ids[1]).await;
+    assert_eq!(api.unread_count(&ann).await, 3);
+    api.delete_notification(&ann, &ids[0]).await;
+    assert_eq!(api.unread_count(&ann).await, 3);
     assert_eq!(api.read_all(&ann).await, 3);
     assert_eq!(api.unread_count(&ann).await, 0);
-    assert_eq!(api.list_all(&ann).await.len(), 4);
+    assert_eq!(api.list_all(&ann).await.len(), 3);
     assert_eq!(api.unread_count(&ben).await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_creates_of_one_user_on_two_nodes_get_distinct_ids_and_an_exact_count() {
+    let postgres = Postgres::start();
+    let a = node(&postgres, None).await;
+    let b = node(&postgres, None).await;
+    let service = a.service_token();
+    let (api_a, api_b) = (a.api(), b.api());
+    let creates = (0..40).map(|i| {
+        let (api, service) = (if i % 2 == 0 { &api_a } else { &api_b }, &service);
+        async move { api.publish(service, "ann", &format!("n{i}")).await.id }
+    });
+    let mut ids = futures_util::future::join_all(creates).await;
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40, "every create got its own id");
+    let ann = a.user_token("ann");
+    assert_eq!(api_a.unread_count(&ann).await, 40);
+    let stored: Vec<String> = api_b
+        .list_all(&ann)
+        .await
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(stored.len(), 40);
+    assert!(
+        stored.windows(2).all(|w| w[0] > w[1]),
+        "newest first, no duplicates"
+    );
 }

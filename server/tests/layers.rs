@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     &["validation"],
     &["auth", "store"],
-    &["config"],
+    &["config", "listener"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -2,10 +2,11 @@
 //!
 //! Ids must increase in commit order per user even with several nodes writing, or a client
 //! resuming `since` an id could skip a notification committed later with a smaller id. So each
-//! create locks the user's row in `user_heads` (which holds the newest id handed out), derives
-//! the next id from it, and commits; the next create of that user waits for the lock.
-//! Statements are prepared once per pooled connection (`prepare_cached`), so each one costs a
-//! single round trip. Pool
+//! create locks the user's row in `user_heads` (which holds the newest id handed out and the
+//! unread count), stores its id only when it is above that head, and commits; the next create
+//! of that user waits for the lock. Every operation is one statement (data-modifying CTEs, in
+//! autocommit) prepared once per pooled connection (`prepare_cached`): one round trip each,
+//! and the unread count comes from the head row, never from counting. Pool
 //! timeouts are short, so a request fails fast with 503 while the database is unreachable,
 //! and the pool reconnects by itself when it comes back.
 
@@ -44,7 +45,80 @@ const MIGRATIONS: &[&str] = &[
         user_id TEXT COLLATE "C" PRIMARY KEY,
         last_id TEXT COLLATE "C" NOT NULL
     );"#,
+    // 2: each user's unread count kept beside the head, so no change counts rows.
+    r#"ALTER TABLE user_heads ADD COLUMN unread BIGINT NOT NULL DEFAULT 0;
+    UPDATE user_heads SET unread = (
+        SELECT COUNT(*) FROM notifications n WHERE n.user_id = user_heads.user_id AND NOT n.is_read
+    );"#,
 ];
+
+/// Stores a notification under the proposed id `$2` when it is above the user's newest, in
+/// one statement. The upsert locks the user's head row until the statement commits, so ids
+/// rise in commit order across nodes; a waiting create sees the head its predecessor left.
+/// Returns `(unread, NULL)` when stored, or `(NULL, newest id)` when `$2` is not above it.
+const CREATE: &str = r#"
+WITH head AS (
+    INSERT INTO user_heads AS h (user_id, last_id, unread) VALUES ($1, $2, 1)
+    ON CONFLICT (user_id) DO UPDATE SET last_id = EXCLUDED.last_id, unread = h.unread + 1
+        WHERE h.last_id < EXCLUDED.last_id
+    RETURNING unread
+), stored AS (
+    INSERT INTO notifications (id, user_id, type, title, message, data, is_read, created_at)
+    SELECT $2, $1, $3, $4, $5, $6, FALSE, $7 FROM head
+)
+SELECT (SELECT unread FROM head),
+       CASE WHEN NOT EXISTS (SELECT 1 FROM head)
+            THEN (SELECT last_id FROM user_heads WHERE user_id = $1) END"#;
+
+/// Tries of [`CREATE`] before giving up; a second one is needed only when another node's
+/// clock ran ahead for this user.
+const CREATE_ATTEMPTS: usize = 8;
+
+const UNREAD_COUNT: &str = "SELECT COALESCE((SELECT unread FROM user_heads WHERE user_id = $1), 0)";
+
+/// Marks `$2` read at `$3`: the notification as it is now, whether it changed, and the unread
+/// count; no row when the user has no such notification.
+const MARK_READ: &str = r#"
+WITH updated AS (
+    UPDATE notifications SET is_read = TRUE, read_at = $3
+    WHERE user_id = $1 AND id = $2 AND NOT is_read
+    RETURNING id, user_id, type, title, message, data, is_read, created_at, read_at
+), head AS (
+    UPDATE user_heads SET unread = unread - 1
+    WHERE user_id = $1 AND EXISTS (SELECT 1 FROM updated)
+    RETURNING unread
+)
+SELECT *, TRUE, COALESCE((SELECT unread FROM head), 0) FROM updated
+UNION ALL
+SELECT id, user_id, type, title, message, data, is_read, created_at, read_at, FALSE,
+       COALESCE((SELECT unread FROM user_heads WHERE user_id = $1), 0)
+FROM notifications
+WHERE user_id = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM updated)"#;
+
+/// Marks all of the user's notifications read at `$2`: how many changed, and the unread count
+/// left (creates that committed meanwhile stay unread and counted).
+const MARK_ALL_READ: &str = r#"
+WITH updated AS (
+    UPDATE notifications SET is_read = TRUE, read_at = $2 WHERE user_id = $1 AND NOT is_read
+    RETURNING 1
+), head AS (
+    UPDATE user_heads SET unread = unread - (SELECT COUNT(*) FROM updated)
+    WHERE user_id = $1 AND EXISTS (SELECT 1 FROM updated)
+    RETURNING unread
+)
+SELECT (SELECT COUNT(*) FROM updated),
+       COALESCE((SELECT unread FROM head), (SELECT unread FROM user_heads WHERE user_id = $1), 0)"#;
+
+/// Deletes `$2`: the unread count left, or no row when the user has no such notification.
+const DELETE: &str = r#"
+WITH deleted AS (
+    DELETE FROM notifications WHERE user_id = $1 AND id = $2 RETURNING is_read
+), head AS (
+    UPDATE user_heads SET unread = unread - (SELECT COUNT(*) FROM deleted WHERE NOT is_read)
+    WHERE user_id = $1 AND EXISTS (SELECT 1 FROM deleted)
+    RETURNING unread
+)
+SELECT unread FROM head"#;
 
 /// Connection attempts at startup, a second apart.
 const STARTUP_ATTEMPTS: u32 = 30;
@@ -165,82 +239,44 @@ fn to_notification(row: &Row) -> Notification {
     }
 }
 
-async fn unread_count(
-    client: &impl GenericClient,
-    user_id: &str,
-) -> Result<u64, tokio_postgres::Error> {
-    let row = client
-        .query_one(
-            &client
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND NOT is_read",
-                )
-                .await?,
-            &[&user_id],
-        )
-        .await?;
-    Ok(row.get::<_, i64>(0) as u64)
-}
-
-async fn find(
-    client: &impl GenericClient,
-    user_id: &str,
-    id: &str,
-) -> Result<Option<Notification>, tokio_postgres::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id = $2");
-    Ok(client
-        .query_opt(&client.prepare_cached(&sql).await?, &[&user_id, &id])
-        .await?
-        .as_ref()
-        .map(to_notification))
-}
-
 #[async_trait]
 impl Store for PostgresStore {
     async fn create(&self, new: NewNotification) -> StoreResult<Changed<Notification>> {
-        let mut client = self.client().await?;
-        let work = async {
-            let tx = client.transaction().await?;
-            // Locks the user's head row until commit: creates of one user take turns.
-            let head: String = tx
+        let client = self.client().await?;
+        let statement = client.prepare_cached(CREATE).await?;
+        let mut notification = new.stored(next_id(Uuid::nil()));
+        let data = data_to_text(&notification.data);
+        for _ in 0..CREATE_ATTEMPTS {
+            let row = client
                 .query_one(
-                    &tx.prepare_cached("INSERT INTO user_heads (user_id, last_id) VALUES ($1, '') \
-                     ON CONFLICT (user_id) DO UPDATE SET last_id = user_heads.last_id RETURNING last_id").await?,
-                    &[&new.user_id],
+                    &statement,
+                    &[
+                        &notification.user_id,
+                        &notification.id,
+                        &notification.kind,
+                        &notification.title,
+                        &notification.message,
+                        &data,
+                        &notification.created_at,
+                    ],
                 )
-                .await?
-                .get(0);
-            let last = Uuid::parse_str(&head).unwrap_or(Uuid::nil());
-            let notification = new.stored(next_id(last));
-            let data = data_to_text(&notification.data);
-            tx.execute(
-                &tx.prepare_cached("INSERT INTO notifications (id, user_id, type, title, message, data, is_read, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)").await?,
-                &[
-                    &notification.id,
-                    &notification.user_id,
-                    &notification.kind,
-                    &notification.title,
-                    &notification.message,
-                    &data,
-                    &notification.created_at,
-                ],
-            )
-            .await?;
-            tx.execute(
-                &tx.prepare_cached("UPDATE user_heads SET last_id = $2 WHERE user_id = $1")
-                    .await?,
-                &[&notification.user_id, &notification.id],
-            )
-            .await?;
-            let unread_count = unread_count(&tx, &notification.user_id).await?;
-            tx.commit().await?;
-            Ok(Changed {
-                value: notification,
-                unread_count,
-            })
-        };
-        work.await.map_err(classify)
+                .await?;
+            if let Some(unread) = row.get::<_, Option<i64>>(0) {
+                return Ok(Changed {
+                    value: notification,
+                    unread_count: unread as u64,
+                });
+            }
+            // Another create of this user holds a newer id: go past it and try again.
+            let head: Option<String> = row.get(1);
+            let last = head
+                .and_then(|h| Uuid::parse_str(&h).ok())
+                .unwrap_or_default();
+            notification.id = next_id(last).to_string();
+        }
+        Err(StoreError::Internal(format!(
+            "no id above the user's newest after {CREATE_ATTEMPTS} attempts"
+        )))
     }
 
     async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page> {
@@ -269,74 +305,56 @@ impl Store for PostgresStore {
 
     async fn unread_count(&self, user_id: &str) -> StoreResult<u64> {
         let client = self.client().await?;
-        unread_count(&client, user_id).await.map_err(classify)
+        let row = client
+            .query_one(&client.prepare_cached(UNREAD_COUNT).await?, &[&user_id])
+            .await?;
+        Ok(row.get::<_, i64>(0) as u64)
     }
 
     async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<MarkedRead>>> {
-        let mut client = self.client().await?;
-        let work = async {
-            let tx = client.transaction().await?;
-            let changed = tx
-                .execute(
-                    &tx.prepare_cached("UPDATE notifications SET is_read = TRUE, read_at = $3 WHERE user_id = $1 AND id = $2 AND NOT is_read").await?,
-                    &[&user_id, &id, &now_rfc3339()],
-                )
-                .await?
-                > 0;
-            let Some(notification) = find(&tx, user_id, id).await? else {
-                return Ok(None);
-            };
-            let unread_count = unread_count(&tx, user_id).await?;
-            tx.commit().await?;
-            Ok(Some(Changed {
-                value: MarkedRead {
-                    notification,
-                    changed,
-                },
-                unread_count,
-            }))
-        };
-        work.await.map_err(classify)
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                &client.prepare_cached(MARK_READ).await?,
+                &[&user_id, &id, &now_rfc3339()],
+            )
+            .await?;
+        Ok(row.map(|row| Changed {
+            value: MarkedRead {
+                notification: to_notification(&row),
+                changed: row.get(9),
+            },
+            unread_count: row.get::<_, i64>(10) as u64,
+        }))
     }
 
     async fn mark_all_read(&self, user_id: &str) -> StoreResult<Changed<AllMarkedRead>> {
         let client = self.client().await?;
         let read_at = now_rfc3339();
-        let updated = client
-            .execute(
-                &client.prepare_cached("UPDATE notifications SET is_read = TRUE, read_at = $2 WHERE user_id = $1 AND NOT is_read").await?,
+        let row = client
+            .query_one(
+                &client.prepare_cached(MARK_ALL_READ).await?,
                 &[&user_id, &read_at],
             )
-            .await
-            .map_err(classify)?;
+            .await?;
         Ok(Changed {
-            value: AllMarkedRead { updated, read_at },
-            unread_count: 0,
+            value: AllMarkedRead {
+                updated: row.get::<_, i64>(0) as u64,
+                read_at,
+            },
+            unread_count: row.get::<_, i64>(1) as u64,
         })
     }
 
     async fn delete(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<()>>> {
-        let mut client = self.client().await?;
-        let work = async {
-            let tx = client.transaction().await?;
-            let deleted = tx
-                .execute(
-                    &tx.prepare_cached("DELETE FROM notifications WHERE user_id = $1 AND id = $2")
-                        .await?,
-                    &[&user_id, &id],
-                )
-                .await?;
-            if deleted == 0 {
-                return Ok(None);
-            }
-            let unread_count = unread_count(&tx, user_id).await?;
-            tx.commit().await?;
-            Ok(Some(Changed {
-                value: (),
-                unread_count,
-            }))
-        };
-        work.await.map_err(classify)
+        let client = self.client().await?;
+        let row = client
+            .query_opt(&client.prepare_cached(DELETE).await?, &[&user_id, &id])
+            .await?;
+        Ok(row.map(|row| Changed {
+            value: (),
+            unread_count: row.get::<_, i64>(0) as u64,
+        }))
     }
 
     async fn since(&self, user_id: &str, since: &str, max: usize) -> StoreResult<CatchUp> {
