@@ -118,7 +118,7 @@ pub struct ServerConfig {
     /// Burst size of the per-publisher bucket.
     #[arg(long, env = "PUBLISH_BURST", default_value_t = 100_000)]
     pub publish_burst: u32,
-    /// Live Socket.IO connections allowed per user (tabs, devices).
+    /// Live Socket.IO connections and SSE streams allowed per user, together (tabs, devices).
     #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 32)]
     pub max_sockets_per_user: usize,
     /// Socket.IO transports offered: `polling`, `websocket` or both.

@@ -6,6 +6,8 @@
 //! shared types of `notify-bindings`.
 //!
 //! # Layout
+//! - [`attack`]: what hostile clients do on the wire (half-sent requests, WebSockets reset
+//!   right after CONNECT, Engine.IO handshakes that never authenticate), for the hardening tests.
 //! - [`server`]: [`TestServer`] launches the binary on `127.0.0.1:0` with a SQLite file in a
 //!   temp dir, reads its port, stops it by pid (SIGTERM or SIGKILL) and restarts it on the same
 //!   database.
@@ -32,6 +34,7 @@
 //! # }
 //! ```
 
+pub mod attack;
 pub mod jwt;
 pub mod load;
 pub mod rest;

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Principal};
 use crate::fanout::room;
+use crate::presence::{Kind, Slot};
 use crate::rate_limit;
 use crate::state::AppState;
 
@@ -28,11 +29,12 @@ pub fn register<A: Adapter + DefinedAdapter>(io: &SocketIo<A>) -> A::InitRes {
     io.ns(NAMESPACE, on_connect::<A>.with(authenticate::<A>))
 }
 
-/// What a connected socket carries: its verified user, a token cancelled when it leaves, and
-/// whether it fell behind (a push could not be queued for it).
+/// What a connected socket carries: its verified user, its place in the per-user cap, a token
+/// cancelled when it leaves, and whether it fell behind (a push could not be queued for it).
 #[derive(Clone)]
 pub struct Session {
     pub principal: Arc<Principal>,
+    slot: Arc<Slot>,
     left: CancellationToken,
     behind: Arc<AtomicBool>,
 }
@@ -109,15 +111,19 @@ async fn authenticate<A: Adapter>(
             Err(_) => Refused::RateLimited,
         });
     };
-    if !state
-        .fanout
-        .presence
-        .try_join(&principal.user_id, state.config.max_sockets_per_user)
-    {
+    // The slot lives in the socket's extensions: if the client vanishes before socketioxide
+    // registers the socket, no disconnect handler runs, but the socket (and the slot) is dropped.
+    let Some(slot) = state.fanout.presence.try_join(
+        &principal.user_id,
+        Kind::Socket,
+        state.config.max_sockets_per_user,
+        &state.fanout.metrics.sockets,
+    ) else {
         return Err(Refused::RateLimited);
-    }
+    };
     let session = Session {
         principal: Arc::new(principal),
+        slot: Arc::new(slot),
         left: CancellationToken::new(),
         behind: Arc::default(),
     };
@@ -130,8 +136,6 @@ async fn authenticate<A: Adapter>(
     }
     socket.on_fallback(events::dispatch::<A>);
     socket.on_disconnect(on_disconnect);
-    state.fanout.metrics.sockets.inc();
-    expire_with_token(socket.clone(), &session);
     socket.extensions.insert(session);
     Ok(())
 }
@@ -141,6 +145,9 @@ async fn on_connect<A: Adapter>(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) {
+    // Started here, once the socket is registered: a task holding the socket from the
+    // middleware on would keep a never-registered socket (and its slot) alive until expiry.
+    expire_with_token(socket.clone(), &session);
     let user_id = session.principal.user_id.clone();
 
     match state.store.unread_count(&user_id).await {
@@ -168,8 +175,7 @@ fn expire_with_token<A: Adapter>(socket: SocketRef<A>, session: &Session) {
     });
 }
 
-async fn on_disconnect(Extension(session): Extension<Session>, State(state): State<AppState>) {
+async fn on_disconnect(Extension(session): Extension<Session>) {
     session.left.cancel();
-    state.fanout.presence.leave(&session.principal.user_id);
-    state.fanout.metrics.sockets.dec();
+    session.slot.release();
 }
