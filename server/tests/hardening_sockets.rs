@@ -45,7 +45,6 @@ async fn sockets_reset_right_after_connect_give_their_slots_back() {
 /// Fault 4: a service token (which may publish for anyone) must not read a user's inbox by
 /// naming that user in `sub`.
 #[tokio::test]
-#[ignore = "pending"]
 async fn service_tokens_cannot_read_inboxes() {
     let server = TestServer::start(BIN).await;
     server
@@ -129,7 +128,6 @@ async fn sse_streams_count_against_the_per_user_cap() {
 /// Fault 5, second half: reads are charged to the caller's own bucket, whatever the token,
 /// never to the (huge) publish bucket.
 #[tokio::test]
-#[ignore = "pending"]
 async fn reads_with_a_service_token_are_rate_limited_per_subject() {
     let server = TestServer::builder(BIN)
         .flag("--user-rate", "1")

@@ -14,7 +14,9 @@ use crate::json::parse_json;
 use crate::rate_limit;
 use crate::state::AppState;
 
-/// The caller of a REST route, from `Authorization: Bearer <jwt>`.
+/// The user calling a REST route that reads or changes their own notifications, from
+/// `Authorization: Bearer <jwt>`. Tokens that may publish are refused (403): a service publishes
+/// for anyone, and must not read anyone's inbox by naming them in `sub`.
 pub struct Caller(pub Principal);
 
 /// A caller allowed to publish (`role: service` or scope `notifications:publish`); others get 403
@@ -26,33 +28,49 @@ impl FromRequestParts<AppState> for Publisher {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let principal = authenticate(parts, state, false)?;
         if !principal.can_publish {
+            state.limits.user(&principal.user_id)?;
             return Err(ApiError::Forbidden(
                 "publishing needs a service token".into(),
             ));
         }
+        state.limits.publisher(&principal.user_id)?;
         Ok(Publisher)
     }
 }
 
-/// The caller of the SSE stream: the header, or `?access_token=` for EventSource.
+/// The user of the SSE stream: the header, or `?access_token=` for EventSource. Like [`Caller`].
 pub struct StreamCaller(pub Principal);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authenticate(parts, state, false).map(Caller)
+        reader(parts, state, false).map(Caller)
     }
 }
 
 impl FromRequestParts<AppState> for StreamCaller {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authenticate(parts, state, true).map(StreamCaller)
+        reader(parts, state, true).map(StreamCaller)
     }
 }
 
-/// Verifies the token and charges the caller's rate-limit bucket: publishers their own, users
-/// theirs; failed attempts their IP's.
+/// A user reading their own notifications: charged to the bucket of the token's subject
+/// (whatever the token), and refused when the token may publish.
+fn reader(parts: &Parts, state: &AppState, allow_query_token: bool) -> Result<Principal, ApiError> {
+    let principal = authenticate(parts, state, allow_query_token)?;
+    state.limits.user(&principal.user_id)?;
+    if principal.can_publish {
+        return Err(ApiError::Forbidden(SERVICE_TOKENS_DONT_READ.into()));
+    }
+    Ok(principal)
+}
+
+/// Why a token that may publish can't read.
+const SERVICE_TOKENS_DONT_READ: &str =
+    "service tokens publish; they can't read a user's notifications";
+
+/// Verifies the token; failed attempts are charged to the client IP's bucket.
 fn authenticate(
     parts: &Parts,
     state: &AppState,
@@ -73,21 +91,12 @@ fn authenticate(
             .map_err(|e| ApiError::Unauthorized(e.to_string())),
         None => Err(ApiError::Unauthorized("missing bearer token".into())),
     };
-    let principal = match verified {
-        Ok(principal) => principal,
-        Err(e) => {
-            state
-                .limits
-                .ip(rate_limit::client_ip(parts, state.config.trust_proxy))?;
-            return Err(e);
-        }
-    };
-    if principal.can_publish {
-        state.limits.publisher(&principal.user_id)?;
-    } else {
-        state.limits.user(&principal.user_id)?;
-    }
-    Ok(principal)
+    verified.or_else(|e| {
+        state
+            .limits
+            .ip(rate_limit::client_ip(parts, state.config.trust_proxy))?;
+        Err(e)
+    })
 }
 
 /// A query parameter of the request, percent-decoded.

@@ -81,6 +81,9 @@ enum Refused {
     /// Over the per-user socket cap, or too many failed attempts from one IP.
     #[error("rate_limited")]
     RateLimited,
+    /// A token that may publish: services publish, they don't read as a user.
+    #[error("forbidden")]
+    Forbidden,
 }
 
 /// Connect middleware: the token comes from the auth payload, the handshake's
@@ -111,6 +114,9 @@ async fn authenticate<A: Adapter>(
             Err(_) => Refused::RateLimited,
         });
     };
+    if principal.can_publish {
+        return Err(Refused::Forbidden);
+    }
     // The slot lives in the socket's extensions: if the client vanishes before socketioxide
     // registers the socket, no disconnect handler runs, but the socket (and the slot) is dropped.
     let Some(slot) = state.fanout.presence.try_join(
