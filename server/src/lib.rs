@@ -18,6 +18,7 @@
 
 mod actions;
 pub mod auth;
+mod caller;
 mod cluster;
 pub mod config;
 pub mod dev;

@@ -4,14 +4,13 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{self, Principal};
+use crate::caller;
 use crate::error::ApiError;
 use crate::json::parse_json;
-use crate::rate_limit;
 use crate::state::AppState;
 
 /// The user calling a REST route that reads or changes their own notifications, from
@@ -70,33 +69,14 @@ fn reader(parts: &Parts, state: &AppState, allow_query_token: bool) -> Result<Pr
 const SERVICE_TOKENS_DONT_READ: &str =
     "service tokens publish; they can't read a user's notifications";
 
-/// Verifies the token; failed attempts are charged to the client IP's bucket.
+/// Verifies the token (see [`caller::authenticate`]).
 fn authenticate(
     parts: &Parts,
     state: &AppState,
     allow_query_token: bool,
 ) -> Result<Principal, ApiError> {
-    let header_token = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(auth::bearer);
-    let query_token = allow_query_token
-        .then(|| query_param(parts, "access_token"))
-        .flatten();
-    let verified = match header_token.map(str::to_owned).or(query_token) {
-        Some(token) => state
-            .auth
-            .verify(&token)
-            .map_err(|e| ApiError::Unauthorized(e.to_string())),
-        None => Err(ApiError::Unauthorized("missing bearer token".into())),
-    };
-    verified.or_else(|e| {
-        state
-            .limits
-            .ip(rate_limit::client_ip(parts, state.config.trust_proxy))?;
-        Err(e)
-    })
+    let query = allow_query_token.then_some("access_token");
+    caller::authenticate(state, parts, None, query)
 }
 
 /// A query parameter of the request, percent-decoded.

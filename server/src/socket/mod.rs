@@ -17,10 +17,11 @@ use socketioxide::handler::ConnectHandler;
 use socketioxide_core::adapter::DefinedAdapter;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{self, Principal};
+use crate::auth::Principal;
+use crate::caller;
+use crate::error::ApiError;
 use crate::fanout::room;
 use crate::presence::{Kind, Slot};
-use crate::rate_limit;
 use crate::state::AppState;
 
 /// Registers the namespace. With the Redis adapter the result is a future that joins the
@@ -93,27 +94,12 @@ async fn authenticate<A: Adapter>(
     TryData(payload): TryData<AuthPayload>,
     State(state): State<AppState>,
 ) -> Result<(), Refused> {
-    let parts = socket.req_parts();
-    let token = payload
-        .ok()
-        .and_then(|p| p.token)
-        .or_else(|| {
-            let header = parts
-                .headers
-                .get(axum::http::header::AUTHORIZATION)?
-                .to_str()
-                .ok()?;
-            auth::bearer(header).map(str::to_owned)
-        })
-        .or_else(|| auth::query_value(parts.uri.query()?, "token"));
-    let Some(principal) = token.and_then(|t| state.auth.verify(&t).ok()) else {
-        // Failed attempts cost the IP, which slows token guessing.
-        let ip = rate_limit::client_ip(parts, state.config.trust_proxy);
-        return Err(match state.limits.ip(ip) {
-            Ok(()) => Refused::Unauthorized,
-            Err(_) => Refused::RateLimited,
-        });
-    };
+    let token = payload.ok().and_then(|p| p.token);
+    let principal = caller::authenticate(&state, socket.req_parts(), token, Some("token"))
+        .map_err(|e| match e {
+            ApiError::RateLimited { .. } => Refused::RateLimited,
+            _ => Refused::Unauthorized,
+        })?;
     if principal.can_publish {
         return Err(Refused::Forbidden);
     }
