@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::forwarded::TrustProxy;
+
 /// GhostPay Notifications: real-time in-app notifications over Socket.IO, SSE and REST.
 #[derive(Debug, Parser)]
 #[command(name = "notify-server", version, about)]
@@ -130,9 +132,20 @@ pub struct ServerConfig {
         default_value = "polling,websocket"
     )]
     pub transports: Vec<Transport>,
-    /// Behind a reverse proxy: take the client IP (for per-IP limits) from `X-Forwarded-For`.
-    #[arg(long, env = "TRUST_PROXY")]
-    pub trust_proxy: bool,
+    /// Behind reverse proxies: which ones to trust when reading the client IP (for per-IP
+    /// limits) from `X-Forwarded-For`. A hop count (`--trust-proxy` alone means 1: the entry
+    /// your proxy appended is the client), or trusted proxy ranges such as
+    /// `10.0.0.0/8,127.0.0.1` (the rightmost address outside them is the client). Default: the
+    /// TCP peer, header ignored.
+    #[arg(
+        long,
+        env = "TRUST_PROXY",
+        num_args = 0..=1,
+        default_missing_value = "1",
+        default_value = "0",
+        value_name = "HOPS|CIDRS"
+    )]
+    pub trust_proxy: TrustProxy,
     /// Serve `/metrics` (Prometheus text) to anyone; turn off to keep it private.
     #[arg(long, env = "METRICS", default_value_t = true, action = clap::ArgAction::Set)]
     pub metrics: bool,

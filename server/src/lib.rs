@@ -13,6 +13,7 @@
 //! - `cluster`: several nodes on Redis (socketioxide-redis adapter, SSE relay, link health).
 //! - `socket`: the Socket.IO namespace: auth middleware, event dispatch, token expiry.
 //! - `validation`, `json`, `error`: input rules and the contract's error shapes.
+//! - `forwarded`: the client IP behind trusted proxies (`--trust-proxy`).
 //! - `rate_limit`, `presence`, `metrics`: token buckets, sockets per user, Prometheus.
 //! - `dev`: `--dev` mode's generated secret, banner and token minter.
 
@@ -24,6 +25,7 @@ pub mod config;
 pub mod dev;
 mod error;
 mod fanout;
+mod forwarded;
 mod http;
 mod json;
 mod metrics;
