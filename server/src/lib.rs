@@ -57,6 +57,16 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
         (None, false) => (None, false),
     };
     // Everything that can be misconfigured fails here, before the port is taken.
+    let hs256 = jwt.jwt_algorithm == JwtAlgorithm::Hs256;
+    if let Some(secret) = secret.as_deref().filter(|_| hs256 && !config.dev) {
+        anyhow::ensure!(
+            secret.len() >= auth::MIN_SECRET_BYTES,
+            "JWT_SECRET must be at least {} bytes (it has {}); generate one with \
+             `openssl rand -base64 48` (only --dev accepts a shorter one)",
+            auth::MIN_SECRET_BYTES,
+            secret.len()
+        );
+    }
     let auth = auth::Authenticator::new(&jwt, secret.as_deref())?;
     anyhow::ensure!(
         config.redis_url.is_none() || config.database_url.starts_with("postgres"),
