@@ -6,26 +6,18 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
-use async_trait::async_trait;
-use notify_bindings::{NAMESPACE, ServerEvent};
-use socketioxide::SocketIo;
-use socketioxide::adapter::Adapter;
+use notify_bindings::ServerEvent;
 use tokio::sync::broadcast;
 
 use crate::cluster::Cluster;
 use crate::metrics::Metrics;
 use crate::presence::Presence;
+use crate::rooms::{SocketRooms, room};
 use crate::turns::Turns;
 
 /// Events an SSE stream may fall behind by before it is told to resync.
 const SSE_BUFFER: usize = 256;
-
-/// The Socket.IO room of a user's sockets.
-pub fn room(user_id: &str) -> String {
-    format!("user:{user_id}")
-}
 
 /// One event as an SSE stream sends it.
 #[derive(Debug, Clone)]
@@ -82,45 +74,6 @@ impl SseHub {
                 0
             }
         }
-    }
-}
-
-/// How long a cross-node broadcast may take before giving up on it.
-const BROADCAST_TIMEOUT: Duration = Duration::from_millis(500);
-
-/// Emits to a room of `/notifications`, whichever Socket.IO adapter is in use.
-#[async_trait]
-pub trait SocketRooms: Send + Sync {
-    /// To the room's sockets on this node, and with `other_nodes` (this node's room, which
-    /// every local socket joins) to the room's sockets on every other node too.
-    async fn emit(&self, room: String, event: &ServerEvent, other_nodes: Option<&str>);
-    /// Disconnects every socket (shutdown).
-    async fn close(&self);
-}
-
-#[async_trait]
-impl<A: Adapter> SocketRooms for SocketIo<A> {
-    async fn emit(&self, room: String, event: &ServerEvent, other_nodes: Option<&str>) {
-        let Some(ns) = self.of(NAMESPACE) else { return };
-        // This node's sockets one by one, so one that fell behind is handled (see `deliver`).
-        for socket in ns.clone().local().within(room.clone()).sockets() {
-            crate::socket::deliver(socket, event);
-        }
-        if let Some(this_node) = other_nodes {
-            let elsewhere = ns
-                .to(room)
-                .except(this_node.to_owned())
-                .emit(event.name(), event);
-            match tokio::time::timeout(BROADCAST_TIMEOUT, elsewhere).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "cross-node broadcast failed"),
-                Err(_) => tracing::warn!("cross-node broadcast timed out"),
-            }
-        }
-    }
-
-    async fn close(&self) {
-        SocketIo::close(self).await;
     }
 }
 

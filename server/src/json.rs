@@ -7,22 +7,6 @@ use serde_json::Value;
 use crate::error::ApiError;
 use crate::validation::invalid;
 
-/// How many bytes `value` takes as JSON, counted without building the text.
-pub fn encoded_len(value: &impl serde::Serialize) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    serde_json::to_writer(&mut counter, value).map_or(usize::MAX, |()| counter.0)
-}
-
 /// Parses a request body.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -69,15 +53,6 @@ mod tests {
     use crate::error::ApiError;
     use crate::json::parse_json;
     use notify_bindings::CreateNotification;
-
-    #[test]
-    fn encoded_len_matches_the_text() {
-        let value = serde_json::json!({"a": [1, "é", null], "b": {"c": true}});
-        assert_eq!(
-            crate::json::encoded_len(&value),
-            serde_json::to_vec(&value).unwrap().len()
-        );
-    }
 
     #[test]
     fn json_errors_have_the_right_class_and_field() {

@@ -31,6 +31,7 @@ mod json;
 mod metrics;
 mod presence;
 mod rate_limit;
+mod rooms;
 pub mod server;
 mod socket;
 mod state;

@@ -10,10 +10,10 @@ use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, State, TryData};
 
-use super::Session;
 use crate::actions;
 use crate::error::ApiError;
 use crate::json::from_value;
+use crate::rooms::Session;
 use crate::state::AppState;
 use crate::validation;
 
@@ -35,7 +35,7 @@ pub async fn dispatch<A: Adapter>(
 }
 
 async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Value {
-    let size = crate::json::encoded_len(&data);
+    let size = validation::encoded_len(&data);
     if size > state.config.body_limit {
         return reply::<()>(Err(ApiError::PayloadTooLarge(
             "event payload is over the size limit".into(),

@@ -3,69 +3,24 @@
 
 mod events;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
-
 use notify_bindings::{NAMESPACE, ServerEvent, UnreadCount};
 use serde::Deserialize;
-use socketioxide::SocketError;
 use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{Extension, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide_core::adapter::DefinedAdapter;
-use tokio_util::sync::CancellationToken;
 
-use crate::auth::Principal;
 use crate::caller;
 use crate::error::ApiError;
-use crate::fanout::room;
-use crate::presence::{Kind, Slot};
+use crate::presence::Kind;
+use crate::rooms::{Session, room};
 use crate::state::AppState;
 
 /// Registers the namespace. With the Redis adapter the result is a future that joins the
 /// cluster's channels (and fails when Redis can't be reached).
 pub fn register<A: Adapter + DefinedAdapter>(io: &SocketIo<A>) -> A::InitRes {
     io.ns(NAMESPACE, on_connect::<A>.with(authenticate::<A>))
-}
-
-/// What a connected socket carries: its verified user, its place in the per-user cap, a token
-/// cancelled when it leaves, and whether it fell behind (a push could not be queued for it).
-#[derive(Clone)]
-pub struct Session {
-    pub principal: Arc<Principal>,
-    slot: Arc<Slot>,
-    left: CancellationToken,
-    behind: Arc<AtomicBool>,
-}
-
-/// How often a socket that fell behind is asked again to take its disconnect packet.
-const BEHIND_RETRY: Duration = Duration::from_millis(200);
-
-/// Sends a pushed event to one socket of this node. A socket whose send buffer is full (its
-/// client stopped reading) gets nothing more, so it can never see a gap, and is disconnected
-/// as soon as its buffer takes the disconnect packet; its client then reconnects and catches
-/// up with `since`. (If it never reads again, the heartbeat timeout closes it.)
-pub fn deliver<A: Adapter>(socket: SocketRef<A>, event: &ServerEvent) {
-    let Some(session) = socket.extensions.get::<Session>() else {
-        return;
-    };
-    if session.behind.load(Ordering::Relaxed) {
-        return;
-    }
-    if let Err(e) = socket.emit(event.name(), event) {
-        session.behind.store(true, Ordering::Relaxed);
-        tracing::warn!(error = %e, sid = %socket.id, "socket fell behind; disconnecting it");
-        tokio::spawn(async move {
-            while socket.connected() {
-                match socket.clone().disconnect() {
-                    Err(SocketError::InternalChannelFull) => tokio::time::sleep(BEHIND_RETRY).await,
-                    _ => break,
-                }
-            }
-        });
-    }
 }
 
 /// The CONNECT auth payload browsers send: `{"token": "<jwt>"}`.
@@ -113,12 +68,7 @@ async fn authenticate<A: Adapter>(
     ) else {
         return Err(Refused::RateLimited);
     };
-    let session = Session {
-        principal: Arc::new(principal),
-        slot: Arc::new(slot),
-        left: CancellationToken::new(),
-        behind: Arc::default(),
-    };
+    let session = Session::new(principal, slot);
     // Registered here, not in `on_connect`: socketioxide sends CONNECT after the middleware and
     // then *spawns* the connect handler, so a client's first events (sent right after CONNECT)
     // could be dispatched before an `on_fallback` registered there exists, and be dropped.
