@@ -159,7 +159,6 @@ async fn connections_beyond_the_limit_are_refused() {
 
 /// Fault 8: a path segment that isn't UTF-8 got a `text/plain` answer.
 #[tokio::test]
-#[ignore = "pending"]
 async fn bad_path_segments_get_the_json_error_shape() {
     let server = TestServer::start(BIN).await;
     let token = server.user_token("pathy");
@@ -180,7 +179,6 @@ fn nested(depth: usize) -> String {
 /// Fault 8: over-deep JSON is `validation_failed`, over REST and as a socket event (which
 /// used to be read as `{}` and acked `success: true`).
 #[tokio::test]
-#[ignore = "pending"]
 async fn over_deep_payloads_are_validation_failed() {
     let server = TestServer::start(BIN).await;
     let body = format!(

@@ -2,7 +2,7 @@
 //! have the contract's shape (400 for bad JSON, 422 naming the field, 413 over the limit).
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -77,6 +77,20 @@ fn authenticate(
 ) -> Result<Principal, ApiError> {
     let query = allow_query_token.then_some("access_token");
     caller::authenticate(state, parts, None, query)
+}
+
+/// A notification id from the path. One that can't be decoded (e.g. `%FF`) names no
+/// notification: 404 in the contract's shape, not axum's plain-text rejection.
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| IdPath(id))
+            .map_err(|_| ApiError::not_found())
+    }
 }
 
 /// A query parameter of the request, percent-decoded.

@@ -1,13 +1,13 @@
 //! The REST routes under `/notifications`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use notify_bindings::{CreateNotification, Notification, Page, UnreadCount, Updated};
 use serde::Deserialize;
 
-use super::extract::{ApiJson, Caller, Publisher};
+use super::extract::{ApiJson, Caller, IdPath, Publisher};
 use super::sse;
 use crate::actions;
 use crate::error::ApiError;
@@ -82,7 +82,7 @@ async fn unread_count(
 async fn read_one(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<Notification>, ApiError> {
     Ok(Json(
         actions::mark_read(&state, &caller.user_id, &id).await?,
@@ -99,7 +99,7 @@ async fn read_all(
 async fn remove(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
     actions::delete(&state, &caller.user_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -12,7 +12,7 @@ use socketioxide::extract::{AckSender, Event, Extension, State, TryData};
 
 use crate::actions;
 use crate::error::ApiError;
-use crate::json::from_value;
+use crate::json::{self, from_value};
 use crate::rooms::Session;
 use crate::state::AppState;
 use crate::validation;
@@ -24,10 +24,10 @@ pub async fn dispatch<A: Adapter>(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) {
-    let data = data.unwrap_or(Value::Null);
-    let reply = match state.limits.user(&session.principal.user_id) {
-        Ok(()) => handle(&state, &session.principal.user_id, &name, data).await,
-        Err(e) => reply::<()>(Err(e)),
+    let reply = match (state.limits.user(&session.principal.user_id), data) {
+        (Err(e), _) => reply::<()>(Err(e)),
+        (Ok(()), Err(e)) => reply::<()>(Err(json::unreadable(&e))),
+        (Ok(()), Ok(data)) => handle(&state, &session.principal.user_id, &name, data).await,
     };
     if let Err(e) = ack.send(&reply) {
         tracing::debug!(error = %e, event = name, "could not send ack");
