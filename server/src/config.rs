@@ -123,6 +123,25 @@ pub struct ServerConfig {
     /// Live Socket.IO connections and SSE streams allowed per user, together (tabs, devices).
     #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 32)]
     pub max_sockets_per_user: usize,
+    /// Open connections at most (HTTP, SSE and WebSocket together); past it, new connections
+    /// are closed at once.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 50_000)]
+    pub max_connections: usize,
+    /// A request head must arrive within this (`10s`, `1m`); it also bounds how long a
+    /// keep-alive connection waits for its next request.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+    /// A request body must arrive in full within this, counted from its head (408 otherwise).
+    #[arg(long, env = "BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub body_read_timeout: Duration,
+    /// A connection on which nothing moves either way for this long is closed (SSE and
+    /// Socket.IO heartbeats keep live streams and polling well within it).
+    #[arg(long, env = "IDLE_TIMEOUT", default_value = "2m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+    /// Socket.IO handshakes per client IP that have not authenticated (yet, or ever); more
+    /// are refused with 429. Authenticated sockets don't count.
+    #[arg(long, env = "MAX_PENDING_HANDSHAKES_PER_IP", default_value_t = 256)]
+    pub max_pending_handshakes_per_ip: usize,
     /// Socket.IO transports offered: `polling`, `websocket` or both.
     #[arg(
         long,

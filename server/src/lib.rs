@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - [`config`]: flags and env vars (clap).
-//! - [`server`]: assembles the parts and runs until a shutdown signal.
+//! - [`server`]: assembles the parts and runs until a shutdown signal; `listen`: the accept
+//!   loop (connection limit, header and idle timeouts).
 //! - `auth`: JWT verification (algorithm pinned) and minting.
 //! - `store`: the [`store::Store`] trait and its SQLite implementation.
 //! - `actions`: create / list / read / read-all / delete / catch-up, shared by REST and sockets.
@@ -28,6 +29,7 @@ mod fanout;
 mod forwarded;
 mod http;
 mod json;
+mod listen;
 mod metrics;
 mod presence;
 mod rate_limit;

@@ -3,7 +3,6 @@
 //! Shutdown order: stop accepting, end SSE streams and disconnect sockets (clients reconnect
 //! elsewhere), let in-flight requests finish their writes, then return.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ use crate::fanout::Fanout;
 use crate::rate_limit::{FORGET_INTERVAL, RateLimits};
 use crate::state::{AppState, Services};
 use crate::store::Store;
-use crate::{http, socket};
+use crate::{http, listen, socket};
 
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -75,20 +74,19 @@ pub async fn serve(
     };
     spawn_limit_cleanup(&state);
 
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let stopping = shutdown.clone();
     let sockets = state.fanout.sockets.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        stopping.cancelled().await;
+    let closing = async move {
         tracing::info!("shutting down: closing sockets and streams");
         if let Some(sockets) = sockets.get() {
             sockets.close().await;
         }
-    });
-    let server = tokio::spawn(server.into_future());
+    };
+    let limits = listen::Limits::new(&state.config);
+    let server = listen::serve(listener, app, limits, shutdown.clone(), closing);
+    let server = tokio::spawn(server);
     shutdown.cancelled().await;
     match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
-        Ok(result) => result??,
+        Ok(result) => result?,
         Err(_) => tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them"),
     }
     Ok(())

@@ -38,7 +38,6 @@ async fn made_up_methods_do_not_grow_the_metrics() {
 
 /// Fault 6: connections that never finish their headers are closed by the header timeout.
 #[tokio::test]
-#[ignore = "pending"]
 async fn connections_that_never_finish_their_headers_are_closed() {
     let server = TestServer::builder(BIN)
         .flag("--header-read-timeout", "1s")
@@ -65,10 +64,10 @@ async fn connections_that_never_finish_their_headers_are_closed() {
 
 /// Fault 6: a body that announces more than it sends is cut off by the body timeout.
 #[tokio::test]
-#[ignore = "pending"]
 async fn bodies_that_never_arrive_are_cut_off() {
     let server = TestServer::builder(BIN)
         .flag("--body-read-timeout", "1s")
+        .flag("--body-limit", "200000")
         .start()
         .await;
     let mut connection = RawConnection::open(server.port()).await.expect("connect");
@@ -95,7 +94,6 @@ async fn bodies_that_never_arrive_are_cut_off() {
 
 /// Fault 6: a keep-alive connection left idle is closed.
 #[tokio::test]
-#[ignore = "pending"]
 async fn idle_keep_alive_connections_are_closed() {
     let server = TestServer::builder(BIN)
         .flag("--idle-timeout", "1s")
@@ -115,7 +113,6 @@ async fn idle_keep_alive_connections_are_closed() {
 /// Fault 6: past the connection limit, new connections are closed at once; a freed place
 /// is taken again.
 #[tokio::test]
-#[ignore = "pending"]
 async fn connections_beyond_the_limit_are_refused() {
     let server = TestServer::builder(BIN)
         .flag("--max-connections", "8")
@@ -212,10 +209,10 @@ async fn over_deep_payloads_are_validation_failed() {
 /// Fault 8: after answering 413 the server reads the rest of the body (up to a bound) before
 /// closing, so a client still writing reads the 413 instead of a reset.
 #[tokio::test]
-#[ignore = "pending"]
 async fn an_oversize_body_gets_a_readable_413() {
     let server = TestServer::start(BIN).await;
-    let size = 600 * 1024;
+    let chunk = vec![b' '; 16 * 1024];
+    let size = 40 * chunk.len();
     for _ in 0..3 {
         let mut connection = RawConnection::open(server.port()).await.expect("connect");
         let head = format!(
@@ -227,7 +224,6 @@ async fn an_oversize_body_gets_a_readable_413() {
         // Let the server see the head and answer before the body follows, as a slow
         // uploader would.
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let chunk = vec![b' '; 16 * 1024];
         for _ in 0..size / chunk.len() {
             connection
                 .send(&chunk)

@@ -1,12 +1,11 @@
 //! Request extractors: the authenticated, rate-limited caller, and JSON bodies whose errors
 //! have the contract's shape (400 for bad JSON, 422 naming the field, 413 over the limit).
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use super::body;
 use crate::auth::{self, Principal};
 use crate::caller;
 use crate::error::ApiError;
@@ -102,16 +101,10 @@ pub fn query_param(parts: &Parts, name: &str) -> Option<String> {
 /// contract's shape.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge("request body is over the size limit".into())
-            } else {
-                ApiError::InvalidJson(rejection.body_text())
-            }
-        })?;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let bytes = body::read_limited(req, state.config.body_limit).await?;
         parse_json(&bytes).map(ApiJson)
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP side: REST routes, SSE, health and metrics, with CORS, body limits, tracing and
 //! request metrics around them. Socket.IO is mounted as a layer beside the routes.
 
+mod body;
 mod dev;
 mod extract;
 mod health;
@@ -10,7 +11,7 @@ mod sse;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -43,9 +44,9 @@ pub fn app<A: Adapter>(state: AppState, socket_io: SocketIoLayer<A>) -> Router {
             state.clone(),
             record_metrics,
         ))
-        .layer(DefaultBodyLimit::max(state.config.body_limit))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(socket_io)
+        .layer(middleware::from_fn_with_state(state, body::deadline))
         .layer(TraceLayer::new_for_http())
         .layer(cors)
 }
