@@ -20,9 +20,9 @@ fn unread(count: u64) -> ServerEvent {
 /// to publish (checked where the request arrives).
 pub async fn create(state: &AppState, body: CreateNotification) -> Result<Notification, ApiError> {
     let new = validation::new_notification(body)?;
-    let _turn = state.fanout.turns.take(&new.user_id).await;
+    let _turn = state.turns.take(&new.user_id).await;
     let created = state.store.create(new).await?;
-    state.fanout.metrics.notifications_created.inc();
+    state.metrics.notifications_created.inc();
     let notification = created.value;
     state
         .fanout
@@ -53,7 +53,7 @@ pub async fn mark_read(
     id: &str,
 ) -> Result<Notification, ApiError> {
     validation::notification_id("id", id)?;
-    let _turn = state.fanout.turns.take(user_id).await;
+    let _turn = state.turns.take(user_id).await;
     let marked = state
         .store
         .mark_read(user_id, id)
@@ -71,7 +71,7 @@ pub async fn mark_read(
 }
 
 pub async fn mark_all_read(state: &AppState, user_id: &str) -> Result<Updated, ApiError> {
-    let _turn = state.fanout.turns.take(user_id).await;
+    let _turn = state.turns.take(user_id).await;
     let all = state.store.mark_all_read(user_id).await?;
     if all.value.updated > 0 {
         let events = [
@@ -89,7 +89,7 @@ pub async fn mark_all_read(state: &AppState, user_id: &str) -> Result<Updated, A
 
 pub async fn delete(state: &AppState, user_id: &str, id: &str) -> Result<(), ApiError> {
     validation::notification_id("id", id)?;
-    let _turn = state.fanout.turns.take(user_id).await;
+    let _turn = state.turns.take(user_id).await;
     let deleted = state
         .store
         .delete(user_id, id)

@@ -1,97 +1,57 @@
 //! Delivers server events to every live socket and SSE stream of a user.
 //!
-//! Sockets of a user share the Socket.IO room `user:<id>`; SSE streams subscribe to a
-//! per-user broadcast channel here. An event is serialised once per push and shared by all
-//! streams of that user.
+//! Sockets of a user share the Socket.IO room `user:<id>` (see `rooms`); SSE streams
+//! subscribe to a per-user channel of the `sse_hub`; with a cluster, both reach the other
+//! nodes too.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use notify_bindings::ServerEvent;
-use tokio::sync::broadcast;
 
 use crate::cluster::Cluster;
 use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::rooms::{SocketRooms, room};
-use crate::turns::Turns;
+use crate::sse_hub::{SseHub, SseMessage};
 
-/// Events an SSE stream may fall behind by before it is told to resync.
-const SSE_BUFFER: usize = 256;
-
-/// One event as an SSE stream sends it.
-#[derive(Debug, Clone)]
-pub struct SseMessage {
-    /// The notification id, on `notification` events (the SSE `id:` line).
-    pub id: Option<String>,
-    /// The envelope as JSON.
-    pub json: Arc<str>,
-}
-
-impl SseMessage {
-    pub fn new(event: &ServerEvent) -> Self {
-        let id = match event {
-            ServerEvent::Notification(n) => Some(n.id.clone()),
-            _ => None,
-        };
-        // Serialising our own types to a string cannot fail.
-        let json = serde_json::to_string(event).unwrap_or_default().into();
-        Self { id, json }
-    }
-}
-
-/// Per-user channels feeding the SSE streams of this node.
-#[derive(Default)]
-pub struct SseHub {
-    channels: Mutex<HashMap<String, broadcast::Sender<SseMessage>>>,
-}
-
-impl SseHub {
-    pub fn subscribe(&self, user_id: &str) -> broadcast::Receiver<SseMessage> {
-        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        channels
-            .entry(user_id.to_owned())
-            .or_insert_with(|| broadcast::channel(SSE_BUFFER).0)
-            .subscribe()
-    }
-
-    /// Sends to the user's streams on this node; returns how many received it.
-    pub fn send(&self, user_id: &str, message: SseMessage) -> usize {
-        self.send_with(user_id, || message)
-    }
-
-    /// Like [`SseHub::send`], but builds (serialises) the message only if the user has streams.
-    pub fn send_with(&self, user_id: &str, message: impl FnOnce() -> SseMessage) -> usize {
-        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(sender) = channels.get(user_id) else {
-            return 0;
-        };
-        match sender.send(message()) {
-            Ok(receivers) => receivers,
-            Err(_) => {
-                // Every stream of this user has closed.
-                channels.remove(user_id);
-                0
-            }
-        }
-    }
-}
-
-/// Everything a push needs.
-#[derive(Clone)]
+/// Everything a push needs: the Socket.IO rooms, the SSE hub, the cluster link, and the socket
+/// counts and metrics it records deliveries in.
 pub struct Fanout {
     /// Set once the Socket.IO layer is built (which itself needs the state holding this).
-    pub sockets: Arc<OnceLock<Arc<dyn SocketRooms>>>,
-    /// Other nodes, when running as a cluster.
-    pub cluster: Option<Arc<Cluster>>,
+    sockets: OnceLock<Arc<dyn SocketRooms>>,
+    cluster: Option<Arc<Cluster>>,
     pub sse: Arc<SseHub>,
-    pub presence: Arc<Presence>,
-    pub metrics: Arc<Metrics>,
-    /// Orders each user's changes, so pushes follow commit order.
-    pub turns: Arc<Turns>,
+    presence: Arc<Presence>,
+    metrics: Arc<Metrics>,
 }
 
 impl Fanout {
+    pub fn new(
+        cluster: Option<Arc<Cluster>>,
+        presence: Arc<Presence>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            sockets: OnceLock::new(),
+            cluster,
+            sse: Arc::default(),
+            presence,
+            metrics,
+        }
+    }
+
+    /// Hands over the Socket.IO handle, once it is built.
+    pub fn attach_sockets(&self, sockets: Arc<dyn SocketRooms>) {
+        let _ = self.sockets.set(sockets);
+    }
+
+    /// Disconnects every socket (shutdown).
+    pub async fn close_sockets(&self) {
+        if let Some(sockets) = self.sockets.get() {
+            sockets.close().await;
+        }
+    }
+
     /// Pushes `events`, in order, to all of the user's sockets and SSE streams.
     pub async fn push(&self, user_id: &str, events: &[ServerEvent]) {
         let started = std::time::Instant::now();

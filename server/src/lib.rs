@@ -36,6 +36,7 @@ mod rate_limit;
 mod rooms;
 pub mod server;
 mod socket;
+mod sse_hub;
 mod state;
 pub mod store;
 mod turns;

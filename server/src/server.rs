@@ -3,7 +3,7 @@
 //! Shutdown order: stop accepting, end SSE streams and disconnect sockets (clients reconnect
 //! elsewhere), let in-flight requests finish their writes, then return.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use socketioxide::adapter::Adapter;
@@ -17,9 +17,8 @@ use crate::auth::Authenticator;
 use crate::cluster::{Cluster, ManagedDriver};
 use crate::config::{ServerConfig, Transport};
 use crate::dev::Minter;
-use crate::fanout::Fanout;
-use crate::rate_limit::{FORGET_INTERVAL, RateLimits};
-use crate::state::{AppState, Services};
+use crate::rate_limit::FORGET_INTERVAL;
+use crate::state::AppState;
 use crate::store::Store;
 use crate::{http, listen, socket};
 
@@ -38,24 +37,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let state = AppState {
-        services: Arc::new(Services {
-            store,
-            auth,
-            limits: RateLimits::new(&config),
-            config,
-            dev,
-            shutdown: shutdown.clone(),
-        }),
-        fanout: Fanout {
-            sockets: Arc::new(OnceLock::new()),
-            cluster: cluster.clone(),
-            sse: Arc::default(),
-            presence: Arc::default(),
-            metrics: Arc::default(),
-            turns: Arc::default(),
-        },
-    };
+    let state = AppState::new(config, auth, dev, store, cluster.clone(), shutdown.clone());
     let app = match &cluster {
         None => {
             let (layer, io) = configure(SocketIo::builder(), &state).build_layer();
@@ -74,12 +56,10 @@ pub async fn serve(
     };
     spawn_limit_cleanup(&state);
 
-    let sockets = state.fanout.sockets.clone();
+    let stopping = state.clone();
     let closing = async move {
         tracing::info!("shutting down: closing sockets and streams");
-        if let Some(sockets) = sockets.get() {
-            sockets.close().await;
-        }
+        stopping.fanout.close_sockets().await;
     };
     let limits = listen::Limits::new(&state.config);
     let server = listen::serve(listener, app, limits, shutdown.clone(), closing);
@@ -93,13 +73,17 @@ pub async fn serve(
 }
 
 /// Hands the Socket.IO handle to the fan-out and mounts its layer beside the HTTP routes.
-fn mount<A: Adapter>(state: &AppState, io: SocketIo<A>, layer: SocketIoLayer<A>) -> axum::Router {
-    let _ = state.fanout.sockets.set(Arc::new(io));
+fn mount<A: Adapter>(
+    state: &Arc<AppState>,
+    io: SocketIo<A>,
+    layer: SocketIoLayer<A>,
+) -> axum::Router {
+    state.fanout.attach_sockets(Arc::new(io));
     http::app(state.clone(), layer)
 }
 
 /// Socket.IO settings shared by both adapters.
-fn configure<A: Adapter>(builder: SocketIoBuilder<A>, state: &AppState) -> SocketIoBuilder<A> {
+fn configure<A: Adapter>(builder: SocketIoBuilder<A>, state: &Arc<AppState>) -> SocketIoBuilder<A> {
     let config = &state.config;
     let builder = builder
         .with_state(state.clone())
@@ -119,14 +103,14 @@ fn configure<A: Adapter>(builder: SocketIoBuilder<A>, state: &AppState) -> Socke
     }
 }
 
-fn spawn_limit_cleanup(state: &AppState) {
-    let services = state.services.clone();
+fn spawn_limit_cleanup(state: &Arc<AppState>) {
+    let state = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(FORGET_INTERVAL);
         loop {
             tokio::select! {
-                () = services.shutdown.cancelled() => break,
-                _ = every.tick() => services.limits.forget_idle(),
+                () = state.shutdown.cancelled() => break,
+                _ = every.tick() => state.limits.forget_idle(),
             }
         }
     });

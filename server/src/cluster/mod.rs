@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 pub use driver::ManagedDriver;
 
-use crate::fanout::{SseHub, SseMessage};
+use crate::sse_hub::{SseHub, SseMessage};
 
 /// The Redis channel carrying SSE messages between nodes.
 const SSE_CHANNEL: &str = "ghostpay-notify:sse";

@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,7 +26,11 @@ use crate::state::AppState;
 pub const LINGER_BYTES: usize = 1 << 20;
 
 /// Middleware: every request body must arrive in full before the body-read timeout.
-pub async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn deadline(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let timeout = state.config.body_read_timeout;
     next.run(request.map(|body| Body::new(DeadlineBody::new(body, timeout))))
         .await

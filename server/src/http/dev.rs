@@ -1,6 +1,8 @@
 //! Dev-mode-only routes, for demos and the example apps' login box: mint a user token, and
 //! send yourself a test notification. They are not mounted outside `--dev`.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -16,7 +18,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validation::invalid;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/dev/token", post(token))
         .route("/dev/notify", post(notify))
@@ -43,7 +45,7 @@ struct TokenResponse {
 }
 
 async fn token(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let minter = minter(&state)?;
@@ -69,7 +71,7 @@ struct NotifyRequest {
 
 /// Sends the caller a notification, as a publisher would.
 async fn notify(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
     ApiJson(request): ApiJson<NotifyRequest>,
 ) -> Result<(StatusCode, Json<Notification>), ApiError> {

@@ -1,6 +1,8 @@
 //! Request extractors: the authenticated, rate-limited caller, and JSON bodies whose errors
 //! have the contract's shape (400 for bad JSON, 422 naming the field, 413 over the limit).
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -21,9 +23,12 @@ pub struct Caller(pub Principal);
 /// before their body is even read.
 pub struct Publisher;
 
-impl FromRequestParts<AppState> for Publisher {
+impl FromRequestParts<Arc<AppState>> for Publisher {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         let principal = authenticate(parts, state, false)?;
         if !principal.can_publish {
             state.limits.user(&principal.user_id)?;
@@ -39,16 +44,22 @@ impl FromRequestParts<AppState> for Publisher {
 /// The user of the SSE stream: the header, or `?access_token=` for EventSource. Like [`Caller`].
 pub struct StreamCaller(pub Principal);
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         reader(parts, state, false).map(Caller)
     }
 }
 
-impl FromRequestParts<AppState> for StreamCaller {
+impl FromRequestParts<Arc<AppState>> for StreamCaller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         reader(parts, state, true).map(StreamCaller)
     }
 }
@@ -101,9 +112,9 @@ pub fn query_param(parts: &Parts, name: &str) -> Option<String> {
 /// contract's shape.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
     type Rejection = ApiError;
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
         let bytes = body::read_limited(req, state.config.body_limit).await?;
         parse_json(&bytes).map(ApiJson)
     }

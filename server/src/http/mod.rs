@@ -8,6 +8,7 @@ mod health;
 mod notifications;
 mod sse;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -25,7 +26,7 @@ use crate::metrics::RequestLabels;
 use crate::state::AppState;
 
 /// The whole HTTP application.
-pub fn app<A: Adapter>(state: AppState, socket_io: SocketIoLayer<A>) -> Router {
+pub fn app<A: Adapter>(state: Arc<AppState>, socket_io: SocketIoLayer<A>) -> Router {
     let cors = cors(&state.config.cors_origins, state.config.dev);
     let dev_routes = if state.dev.is_some() {
         dev::router()
@@ -90,7 +91,11 @@ fn method_label(method: &Method) -> &'static str {
         .map_or("other", Method::as_str)
 }
 
-async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn record_metrics(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = method_label(request.method()).to_owned();
     let route = request
@@ -104,7 +109,6 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
         status: response.status().as_u16(),
     };
     state
-        .fanout
         .metrics
         .request_duration
         .get_or_create(&labels)

@@ -1,5 +1,7 @@
 //! The REST routes under `/notifications`.
 
+use std::sync::Arc;
+
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -15,7 +17,7 @@ use crate::state::AppState;
 use crate::store::ListQuery;
 use crate::validation::{self, invalid};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/notifications", post(create).get(list))
         .route("/notifications/unread-count", get(unread_count))
@@ -26,7 +28,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     _: Publisher,
     ApiJson(body): ApiJson<CreateNotification>,
 ) -> Result<(StatusCode, Json<Notification>), ApiError> {
@@ -61,7 +63,7 @@ impl ListParams {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Page>, ApiError> {
@@ -73,14 +75,14 @@ async fn list(
 }
 
 async fn unread_count(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
 ) -> Result<Json<UnreadCount>, ApiError> {
     Ok(Json(actions::unread_count(&state, &caller.user_id).await?))
 }
 
 async fn read_one(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> Result<Json<Notification>, ApiError> {
@@ -90,14 +92,14 @@ async fn read_one(
 }
 
 async fn read_all(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
 ) -> Result<Json<Updated>, ApiError> {
     Ok(Json(actions::mark_all_read(&state, &caller.user_id).await?))
 }
 
 async fn remove(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {

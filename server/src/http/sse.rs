@@ -7,6 +7,7 @@
 //! streams count with sockets against `--max-sockets-per-user`.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -20,8 +21,8 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use super::extract::{StreamCaller, query_param};
 use crate::actions;
 use crate::error::ApiError;
-use crate::fanout::SseMessage;
 use crate::presence::Kind;
+use crate::sse_hub::SseMessage;
 use crate::state::AppState;
 
 /// The `Retry-After` of a stream refused by the per-user cap.
@@ -50,19 +51,18 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LastEventId {
 }
 
 pub async fn events(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     StreamCaller(caller): StreamCaller,
     LastEventId(last_event_id): LastEventId,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     // Streams share the per-user cap with sockets; the place is held while the stream is.
     let slot = state
-        .fanout
         .presence
         .try_join(
             &caller.user_id,
             Kind::Stream,
             state.config.max_sockets_per_user,
-            &state.fanout.metrics.sse_streams,
+            &state.metrics.sse_streams,
         )
         .ok_or(ApiError::RateLimited {
             retry_after: CAP_RETRY,

@@ -4,6 +4,8 @@
 //! One fallback handler per socket dispatches by event name (one boxed handler instead of
 //! one per event keeps idle sockets small), so unknown events get a failed ack too.
 
+use std::sync::Arc;
+
 use notify_bindings::{Ack, ListRequest, NotificationId, SubscribeRequest, events};
 use serde::Serialize;
 use serde_json::Value;
@@ -21,7 +23,7 @@ pub async fn dispatch<A: Adapter>(
     Event(name): Event,
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(session): Extension<Session>,
 ) {
     let reply = match (state.limits.user(&session.principal.user_id), data) {

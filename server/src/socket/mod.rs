@@ -3,6 +3,8 @@
 
 mod events;
 
+use std::sync::Arc;
+
 use notify_bindings::{NAMESPACE, ServerEvent, UnreadCount};
 use serde::Deserialize;
 use socketioxide::SocketIo;
@@ -47,7 +49,7 @@ enum Refused {
 async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
     TryData(payload): TryData<AuthPayload>,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
 ) -> Result<(), Refused> {
     let token = payload.ok().and_then(|p| p.token);
     let principal = caller::authenticate(&state, socket.req_parts(), token, Some("token"))
@@ -60,11 +62,11 @@ async fn authenticate<A: Adapter>(
     }
     // The slot lives in the socket's extensions: if the client vanishes before socketioxide
     // registers the socket, no disconnect handler runs, but the socket (and the slot) is dropped.
-    let Some(slot) = state.fanout.presence.try_join(
+    let Some(slot) = state.presence.try_join(
         &principal.user_id,
         Kind::Socket,
         state.config.max_sockets_per_user,
-        &state.fanout.metrics.sockets,
+        &state.metrics.sockets,
     ) else {
         return Err(Refused::RateLimited);
     };
@@ -73,7 +75,7 @@ async fn authenticate<A: Adapter>(
     // then *spawns* the connect handler, so a client's first events (sent right after CONNECT)
     // could be dispatched before an `on_fallback` registered there exists, and be dropped.
     socket.join(room(&session.principal.user_id));
-    if let Some(cluster) = &state.fanout.cluster {
+    if let Some(cluster) = &state.cluster {
         socket.join(cluster.node_room().to_owned());
     }
     socket.on_fallback(events::dispatch::<A>);
@@ -84,7 +86,7 @@ async fn authenticate<A: Adapter>(
 
 async fn on_connect<A: Adapter>(
     socket: SocketRef<A>,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Extension(session): Extension<Session>,
 ) {
     // Started here, once the socket is registered: a task holding the socket from the
