@@ -14,7 +14,8 @@
 //! - `cluster`: several nodes on Redis (socketioxide-redis adapter, SSE relay, link health).
 //! - `socket`: the Socket.IO namespace: auth middleware, event dispatch, token expiry.
 //! - `validation`, `json`, `error`: input rules and the contract's error shapes.
-//! - `forwarded`: the client IP behind trusted proxies (`--trust-proxy`).
+//! - `forwarded`: the client IP behind trusted proxies (`--trust-proxy`); `handshakes`: the
+//!   per-IP cap on Socket.IO handshakes that don't authenticate.
 //! - `rate_limit`, `presence`, `metrics`: token buckets, sockets per user, Prometheus.
 //! - `dev`: `--dev` mode's generated secret, banner and token minter.
 
@@ -27,6 +28,7 @@ pub mod dev;
 mod error;
 mod fanout;
 mod forwarded;
+mod handshakes;
 mod http;
 mod json;
 mod listen;

@@ -159,7 +159,6 @@ async fn reads_with_a_service_token_are_rate_limited_per_subject() {
 
 /// Fault 7: Engine.IO handshakes that never authenticate were not limited per IP.
 #[tokio::test]
-#[ignore = "pending"]
 async fn unauthenticated_handshakes_are_limited_per_ip() {
     let server = TestServer::builder(BIN)
         .flag("--max-pending-handshakes-per-ip", "20")
@@ -184,7 +183,6 @@ async fn unauthenticated_handshakes_are_limited_per_ip() {
 /// Fault 7: sockets that authenticate don't hold a pending-handshake place, so many users
 /// behind one address (an office NAT) connect freely.
 #[tokio::test]
-#[ignore = "pending"]
 async fn authenticated_sockets_do_not_count_as_pending_handshakes() {
     let server = TestServer::builder(BIN)
         .flag("--max-pending-handshakes-per-ip", "5")

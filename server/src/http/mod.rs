@@ -47,6 +47,10 @@ pub fn app<A: Adapter>(state: Arc<AppState>, socket_io: SocketIoLayer<A>) -> Rou
         ))
         .with_state(state.clone())
         .layer(socket_io)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::handshakes::limit,
+        ))
         .layer(middleware::from_fn_with_state(state, body::deadline))
         .layer(TraceLayer::new_for_http())
         .layer(cors)

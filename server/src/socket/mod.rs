@@ -15,6 +15,7 @@ use socketioxide_core::adapter::DefinedAdapter;
 
 use crate::caller;
 use crate::error::ApiError;
+use crate::handshakes::Pending;
 use crate::presence::Kind;
 use crate::rooms::{Session, room};
 use crate::state::AppState;
@@ -70,6 +71,9 @@ async fn authenticate<A: Adapter>(
     ) else {
         return Err(Refused::RateLimited);
     };
+    if let Some(pending) = socket.req_parts().extensions.get::<Pending>() {
+        pending.authenticated();
+    }
     let session = Session::new(principal, slot);
     // Registered here, not in `on_connect`: socketioxide sends CONNECT after the middleware and
     // then *spawns* the connect handler, so a client's first events (sent right after CONNECT)
