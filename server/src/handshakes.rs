@@ -6,24 +6,13 @@
 //!
 //! A place is a [`Pending`] put in the handshake request's extensions, which Engine.IO keeps
 //! with the session: it is given back when the namespace middleware authenticates the
-//! socket, or when the session (or a refused request) is dropped.
+//! socket, or when the session (or a refused request) is dropped. The middleware that takes
+//! places is `http::handshake_limit`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use crate::error::ApiError;
-use crate::forwarded;
-use crate::state::AppState;
-
-/// The `Retry-After` of a refused handshake.
-const RETRY: Duration = Duration::from_secs(1);
 
 /// Unauthenticated handshakes per IP.
 pub struct PendingHandshakes {
@@ -94,26 +83,6 @@ impl Drop for Place {
     fn drop(&mut self) {
         self.release();
     }
-}
-
-/// Middleware around the Socket.IO layer: an Engine.IO handshake (a `/socket.io/` request
-/// without `sid`) takes a place of its IP, or is refused.
-pub async fn limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let handshake = request.uri().path().starts_with("/socket.io")
-        && !request
-            .uri()
-            .query()
-            .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("sid=")));
-    if !handshake {
-        return next.run(request).await;
-    }
-    let (mut parts, body) = request.into_parts();
-    let ip = forwarded::client_ip(&parts, &state.config.trust_proxy);
-    let Some(place) = state.handshakes.try_take(ip) else {
-        return ApiError::RateLimited { retry_after: RETRY }.into_response();
-    };
-    parts.extensions.insert(place);
-    next.run(Request::from_parts(parts, body)).await
 }
 
 #[cfg(test)]

@@ -2,22 +2,29 @@
 //! Socket.IO (namespace `/notifications`) and Server-Sent Events, with a REST API beside.
 //!
 //! # Layout
-//! - [`config`]: flags and env vars (clap).
-//! - [`server`]: assembles the parts and runs until a shutdown signal; `listen`: the accept
-//!   loop (connection limit, header and idle timeouts).
-//! - `auth`: JWT verification (algorithm pinned) and minting.
-//! - `store`: the [`store::Store`] trait and its SQLite implementation.
-//! - `actions`: create / list / read / read-all / delete / catch-up, shared by REST and sockets.
-//! - `fanout`: pushes events to a user's sockets (rooms) and SSE streams; `turns` keeps
-//!   each user's pushes in commit order.
-//! - `http`: REST routes, SSE, health, metrics, CORS and body limits.
-//! - `cluster`: several nodes on Redis (socketioxide-redis adapter, SSE relay, link health).
-//! - `socket`: the Socket.IO namespace: auth middleware, event dispatch, token expiry.
-//! - `validation`, `json`, `error`: input rules and the contract's error shapes.
-//! - `forwarded`: the client IP behind trusted proxies (`--trust-proxy`); `handshakes`: the
-//!   per-IP cap on Socket.IO handshakes that don't authenticate.
-//! - `rate_limit`, `presence`, `metrics`: token buckets, sockets per user, Prometheus.
-//! - `dev`: `--dev` mode's generated secret, banner and token minter.
+//! Dependencies run one way, from the handlers down to the contract's types
+//! (`notify-bindings`); a module uses only the layers below its own (checked by
+//! `tests/layers.rs`):
+//!
+//! 1. [`server`]: assembles the parts and runs until a shutdown signal (with [`run`] here).
+//! 2. Handlers: `http` (REST routes, SSE, health, metrics, CORS, body limits and timeouts, the
+//!    per-IP cap on pending Socket.IO handshakes) and `socket` (the Socket.IO namespace:
+//!    connect, event dispatch, token expiry); `listen`, the accept loop (connection limit,
+//!    header and idle timeouts).
+//! 3. `actions`: create / list / read / read-all / delete / catch-up, shared by both handlers;
+//!    `caller`: the one token extraction for REST, SSE and Socket.IO.
+//! 4. `state`: the one `AppState` every handler shares (as `Arc<AppState>`).
+//! 5. `fanout`: pushes a change to every socket and SSE stream of a user, on every node.
+//! 6. What a push uses: `rooms` (Socket.IO rooms and the per-socket session), `cluster`
+//!    (several nodes on Redis: socketioxide-redis adapter, SSE relay, link health), then
+//!    `sse_hub` (per-user SSE channels), `presence` (sockets and SSE streams per user),
+//!    `handshakes` (unauthenticated Socket.IO handshakes per IP), `metrics` (Prometheus),
+//!    `turns` (each user's changes in commit order).
+//! 7. Foundations: `dev` (`--dev`'s secret, banner and minter), `rate_limit` (token buckets),
+//!    `json` (typed decoding), then `error` (the contract's error shapes), `validation` (input
+//!    rules), [`auth`] (JWT verification and minting) and [`store`] (the [`store::Store`]
+//!    trait, SQLite and PostgreSQL), [`config`] (flags and env vars), and at the bottom
+//!    `forwarded` (the client IP behind trusted proxies, `--trust-proxy`).
 
 mod actions;
 pub mod auth;

@@ -6,7 +6,7 @@
 //!   arrive within it;
 //! - `--idle-timeout`: a connection on which no byte moves either way for this long is
 //!   closed (SSE and Socket.IO heartbeat well within the default);
-//! - the body-read timeout is applied per request, in [`crate::http`].
+//! - the body-read timeout is applied per request, by the `http` layer.
 //!
 //! Each request carries the peer address as `ConnectInfo<SocketAddr>`. On shutdown the loop
 //! stops accepting, runs `on_shutdown` (closing sockets and streams) and waits for the

@@ -1,13 +1,13 @@
 //! `GET /notifications/events`: the first count, live envelopes with ids, catch-up with
-//! `Last-Event-ID`, keep-alive comments, isolation, and the end of the stream at token expiry.
+//! `Last-Event-ID`, and isolation. (The keep-alive comment and the end of the stream at token
+//! expiry are in `expiry.rs`, on paused time.)
 
+use notify_testkit::TestServer;
 use notify_testkit::bindings::{
     Ack, AllRead, Notification, NotificationId, ServerEvent, UnreadCount, events,
 };
-use notify_testkit::sse::{SseClient, SseItem};
-use notify_testkit::{TestServer, Token, within_for};
+use notify_testkit::sse::SseClient;
 use serde_json::json;
-use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-server");
 
@@ -251,40 +251,4 @@ async fn more_than_500_missed_ends_the_catch_up_with_resync() {
     }
     let after = server.api().publish(&service, "behind", "after").await;
     assert_eq!(sse.next_event().await.1, ServerEvent::Notification(after));
-}
-
-#[tokio::test]
-async fn a_ping_comment_comes_within_15_seconds() {
-    let server = TestServer::start(BIN).await;
-    let (mut sse, _) = server.sse_user("quiet").await;
-    // The stream is idle: the next thing on it must be the keep-alive comment.
-    match sse.next_item_within(Duration::from_secs(25)).await {
-        Some(SseItem::Comment(text)) => assert_eq!(text.trim(), "ping"),
-        other => panic!("expected a `: ping` comment on an idle stream, got {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn the_stream_ends_when_the_token_expires() {
-    let server = TestServer::start(BIN).await;
-    let token = Token::user("short-lived")
-        .expires_in(5)
-        .hs256(server.secret());
-    let request = server
-        .sse_request("/notifications/events")
-        .bearer_auth(token);
-    let mut sse = SseClient::open(request).await.expect("stream opens");
-    assert_eq!(sse.next_event().await.1, count(0));
-    within_for(
-        Duration::from_secs(20),
-        "the stream to end at expiry",
-        async {
-            while let Some(item) = sse.next_item_within(Duration::from_secs(20)).await {
-                if let SseItem::Message(m) = item {
-                    panic!("unexpected message before the end: {m:?}");
-                }
-            }
-        },
-    )
-    .await;
 }

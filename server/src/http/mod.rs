@@ -4,6 +4,7 @@
 mod body;
 mod dev;
 mod extract;
+mod handshake_limit;
 mod health;
 mod notifications;
 mod sse;
@@ -49,7 +50,7 @@ pub fn app<A: Adapter>(state: Arc<AppState>, socket_io: SocketIoLayer<A>) -> Rou
         .layer(socket_io)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::handshakes::limit,
+            handshake_limit::limit,
         ))
         .layer(middleware::from_fn_with_state(state, body::deadline))
         .layer(TraceLayer::new_for_http())
