@@ -6,7 +6,8 @@
 //! (`notify-bindings`); a module uses only the layers below its own (checked by
 //! `tests/layers.rs`):
 //!
-//! 1. [`server`]: assembles the parts and runs until a shutdown signal (with [`run`] here).
+//! 1. [`server`]: assembles the parts and runs until a shutdown signal (with [`run`] here);
+//!    `fuzzing`: entry points for the fuzz targets in `fuzz/` (hidden; not an API).
 //! 2. Handlers: `http` (REST routes, SSE, health, metrics, CORS, body limits and timeouts, the
 //!    per-IP cap on pending Socket.IO handshakes) and `socket` (the Socket.IO namespace:
 //!    connect, event dispatch, token expiry); `listen`, the accept loop (connection limit,
@@ -35,6 +36,8 @@ pub mod dev;
 mod error;
 mod fanout;
 mod forwarded;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handshakes;
 mod http;
 mod json;

@@ -8,7 +8,7 @@ use std::path::Path;
 /// Top-level modules, highest layer first. A module may use the modules of the layers below
 /// its own, never of its own layer or above.
 const LAYERS: &[&[&str]] = &[
-    &["server"],
+    &["server", "fuzzing"],
     &["http", "socket", "listen"],
     &["actions", "caller"],
     &["state"],

@@ -1,7 +1,7 @@
 //! The Socket.IO namespace `/notifications`: authentication at connect, one room per user,
 //! the client events with their acks, and disconnection when the token expires.
 
-mod events;
+pub(crate) mod events;
 
 use std::sync::Arc;
 
