@@ -142,6 +142,13 @@ pub struct ServerConfig {
     /// are refused with 429. Authenticated sockets don't count.
     #[arg(long, env = "MAX_PENDING_HANDSHAKES_PER_IP", default_value_t = 256)]
     pub max_pending_handshakes_per_ip: usize,
+    /// Serve TLS directly (https and wss on the same port): PEM certificate chain, leaf first.
+    /// Needs `--tls-key`. Unset (the default): plain http, TLS terminated by a proxy in front.
+    #[arg(long, env = "TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     /// Socket.IO transports offered: `polling`, `websocket` or both.
     #[arg(
         long,

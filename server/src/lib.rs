@@ -11,7 +11,7 @@
 //! 2. Handlers: `http` (REST routes, SSE, health, metrics, CORS, body limits and timeouts, the
 //!    per-IP cap on pending Socket.IO handshakes) and `socket` (the Socket.IO namespace:
 //!    connect, event dispatch, token expiry); `listen`, the accept loop (connection limit,
-//!    header and idle timeouts).
+//!    header and idle timeouts), and below it `tls` (`--tls-cert` / `--tls-key`).
 //! 3. `actions`: create / list / read / read-all / delete / catch-up, shared by both handlers;
 //!    `caller`: the one token extraction for REST, SSE and Socket.IO.
 //! 4. `state`: the one `AppState` every handler shares (as `Arc<AppState>`).
@@ -51,6 +51,7 @@ mod socket;
 mod sse_hub;
 mod state;
 pub mod store;
+pub mod tls;
 mod turns;
 mod validation;
 
@@ -94,9 +95,14 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
         Some(url) => Some(cluster::Cluster::connect(url).await?),
         None => None,
     };
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::Tls::load(cert, key)?),
+        _ => None,
+    };
     let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
     let address = listener.local_addr()?;
-    let base_url = format!("http://{address}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{address}");
     let minter = match (&secret, config.dev) {
         (Some(secret), true) => Some(dev::Minter::new(jwt.clone(), secret.clone())),
         _ => None,
@@ -113,7 +119,10 @@ pub async fn run(jwt: JwtConfig, config: ServerConfig) -> anyhow::Result<()> {
     println!("listening on {base_url}");
     tracing::info!(%address, "listening");
 
-    server::serve(config, auth, minter, store, cluster, listener, shutdown).await?;
+    server::serve(
+        config, auth, minter, store, cluster, listener, tls, shutdown,
+    )
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

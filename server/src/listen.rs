@@ -8,6 +8,7 @@
 //!   closed (SSE and Socket.IO heartbeat well within the default);
 //! - the body-read timeout is applied per request, by the `http` layer.
 //!
+//! With `--tls-cert`/`--tls-key` each connection first completes a TLS handshake (see `tls`).
 //! Each request carries the peer address as `ConnectInfo<SocketAddr>`. On shutdown the loop
 //! stops accepting, runs `on_shutdown` (closing sockets and streams) and waits for the
 //! connections it serves to finish.
@@ -31,6 +32,7 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::config::ServerConfig;
+use crate::tls::Tls;
 
 /// Connection limits, from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +57,7 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<Tls>,
     shutdown: CancellationToken,
     on_shutdown: impl Future<Output = ()>,
 ) {
@@ -82,10 +85,18 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let (app, http, shutdown) = (app.clone(), http.clone(), shutdown.clone());
+        let (app, http, shutdown, tls) = (app.clone(), http.clone(), shutdown.clone(), tls.clone());
         connections.spawn(async move {
             let _place = place;
-            serve_connection(stream, peer, app, &http, limits, shutdown).await;
+            match tls {
+                None => serve_connection(stream, peer, app, &http, limits, shutdown).await,
+                // The handshake is bounded like a request head.
+                Some(tls) => {
+                    if let Some(stream) = tls.accept(stream, limits.header_read_timeout).await {
+                        serve_connection(stream, peer, app, &http, limits, shutdown).await;
+                    }
+                }
+            }
         });
     }
     drop(listener);

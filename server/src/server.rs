@@ -20,12 +20,13 @@ use crate::dev::Minter;
 use crate::rate_limit::FORGET_INTERVAL;
 use crate::state::AppState;
 use crate::store::Store;
+use crate::tls::Tls;
 use crate::{http, listen, socket};
 
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves on `listener` until `shutdown` is cancelled. With a `cluster`, Socket.IO uses the
+/// Serves on `listener` (over TLS with `tls`) until `shutdown` is cancelled. With a `cluster`, Socket.IO uses the
 /// Redis adapter and SSE messages are relayed between nodes.
 #[allow(clippy::too_many_arguments)]
 pub async fn serve(
@@ -35,6 +36,7 @@ pub async fn serve(
     store: Arc<dyn Store>,
     cluster: Option<Arc<Cluster>>,
     listener: TcpListener,
+    tls: Option<Tls>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let state = AppState::new(config, auth, dev, store, cluster.clone(), shutdown.clone());
@@ -62,7 +64,7 @@ pub async fn serve(
         stopping.fanout.close_sockets().await;
     };
     let limits = listen::Limits::new(&state.config);
-    let server = listen::serve(listener, app, limits, shutdown.clone(), closing);
+    let server = listen::serve(listener, app, limits, tls, shutdown.clone(), closing);
     let server = tokio::spawn(server);
     shutdown.cancelled().await;
     match tokio::time::timeout(SHUTDOWN_GRACE, server).await {

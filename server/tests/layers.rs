@@ -10,6 +10,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["server", "fuzzing"],
     &["http", "socket", "listen"],
+    &["tls"],
     &["actions", "caller"],
     &["state"],
     &["fanout"],

@@ -19,6 +19,7 @@
 //!   expired, bad signature), and the test key pairs.
 //! - [`services`]: real PostgreSQL and Redis servers on free ports, stoppable and resumable
 //!   (for the cluster tests).
+//! - [`tls`]: a self-signed certificate made on the spot and a client trusting it (https, wss).
 //! - [`load`]: [`load::LoadSocket`], a leaner socket for load tests and the benchmark (no acks,
 //!   no event queue; counts and optionally timestamps `notification` events).
 //!
@@ -42,6 +43,7 @@ pub mod server;
 pub mod services;
 pub mod sio;
 pub mod sse;
+pub mod tls;
 
 pub use jwt::Token;
 pub use notify_bindings as bindings;
