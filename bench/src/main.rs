@@ -11,6 +11,8 @@
 //! - [`phases`]: limits, (a) memory, (b) latency, (c) throughput.
 //! - [`cluster`]: two nodes on PostgreSQL + Redis (latency across nodes, sustained rate), and
 //!   one node on PostgreSQL; not in the default phases (`--phases cluster`).
+//! - [`soak`]: a bounded soak (default 10 min, `--soak-secs`): connection churn, expiring
+//!   tokens and steady publishing; resources back at baseline, nothing lost (`--phases soak`).
 //!
 //! Usage: `cargo build --release -p notify-server -p notify-bench && target/release/notify-bench`.
 
@@ -23,6 +25,7 @@ mod procfs;
 mod publisher;
 mod rig;
 mod server;
+mod soak;
 
 use anyhow::Result;
 use clap::Parser;
@@ -43,6 +46,7 @@ async fn main() -> Result<()> {
             Phase::Latency => phases::latency(&config).await?,
             Phase::Throughput => phases::throughput(&config).await?,
             Phase::Cluster => cluster::cluster(&config).await?,
+            Phase::Soak => soak::soak(&config).await?,
         };
         println!("{section}");
         println!(
