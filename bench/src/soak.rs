@@ -169,6 +169,7 @@ pub async fn soak(config: &Config) -> Result<String> {
     settle(&server, &api).await?;
     let baseline = snapshot(&server, &api).await?;
 
+    let publisher = Api::new(server.base_url());
     let mut published = [0usize; USERS];
     let started = Instant::now();
     let mut second = 0u64;
@@ -177,7 +178,8 @@ pub async fn soak(config: &Config) -> Result<String> {
         let round = Instant::now();
         for i in 0..PUBLISH_PER_SECOND {
             let target = (second as usize * PUBLISH_PER_SECOND + i) % USERS;
-            api.publish(&service, &user(target), &format!("soak {second}/{i}"))
+            publisher
+                .publish(&service, &user(target), &format!("soak {second}/{i}"))
                 .await;
             published[target] += 1;
         }
@@ -197,6 +199,8 @@ pub async fn soak(config: &Config) -> Result<String> {
     }
     let elapsed = started.elapsed();
     churn.retire(true).await;
+    // The publisher's idle keep-alive connections are the client's, not the server's leak.
+    drop(publisher);
     settle(&server, &api).await?;
     let after = snapshot(&server, &api).await?;
 
