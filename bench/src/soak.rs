@@ -203,6 +203,7 @@ pub async fn soak(config: &Config) -> Result<String> {
     drop(publisher);
     settle(&server, &api).await?;
     let after = snapshot(&server, &api).await?;
+    let open_files = describe_fds(server.pid());
 
     // Nothing lost: every inbox holds what was published to it (+ the warm-up's nothing), and
     // the witnesses received every notification of their users.
@@ -287,10 +288,33 @@ pub async fn soak(config: &Config) -> Result<String> {
         "- delivered to the witnesses: {received} of {expected}: {}",
         verdict(delivered_ok)
     )?;
+    if !fds_ok {
+        writeln!(
+            out,
+            "- the server's open files after the soak: {open_files}"
+        )?;
+    }
     if !(rss_ok && fds_ok && gauges_ok && stored_ok && delivered_ok) {
         bail!("soak failed:\n{out}");
     }
     Ok(out)
+}
+
+/// The server's open files by kind (`socket`, `anon_inode:[eventpoll]`, a path), with counts.
+fn describe_fds(pid: u32) -> String {
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    if let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
+        for entry in entries.flatten() {
+            let target = std::fs::read_link(entry.path())
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            let kind = target.split(':').next().unwrap_or_default().to_owned();
+            let kind = if kind.starts_with('/') { target } else { kind };
+            *kinds.entry(kind).or_default() += 1;
+        }
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} × {n}")).collect();
+    kinds.join(", ")
 }
 
 /// Waits until the gauges stop moving for a moment (the server handles closes asynchronously).
