@@ -25,7 +25,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -87,13 +87,12 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let (app, http, shutdown, tls) = (app.clone(), http.clone(), shutdown.clone(), tls.clone());
         connections.spawn(async move {
-            let _place = place;
             match tls {
-                None => serve_connection(stream, peer, app, &http, limits, shutdown).await,
+                None => serve_connection(stream, place, peer, app, &http, limits, shutdown).await,
                 // The handshake is bounded like a request head.
                 Some(tls) => {
                     if let Some(stream) = tls.accept(stream, limits.header_read_timeout).await {
-                        serve_connection(stream, peer, app, &http, limits, shutdown).await;
+                        serve_connection(stream, place, peer, app, &http, limits, shutdown).await;
                     }
                 }
             }
@@ -108,6 +107,7 @@ pub async fn serve(
 /// Serves one connection until it ends, its idle timeout passes, or shutdown.
 async fn serve_connection<IO>(
     io: IO,
+    place: OwnedSemaphorePermit,
     peer: SocketAddr,
     app: Router,
     http: &hyper::server::conn::http1::Builder,
@@ -116,7 +116,7 @@ async fn serve_connection<IO>(
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let io = Watched::new(io);
+    let io = Watched::new(io, place);
     let activity = io.activity.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
@@ -169,19 +169,26 @@ impl Activity {
     }
 }
 
-/// A connection's I/O that records when bytes last moved.
+/// A connection's I/O that records when bytes last moved. It holds the connection's place
+/// under `--max-connections`, so an upgraded WebSocket (which leaves hyper with this I/O)
+/// keeps counting until it closes.
 struct Watched<IO> {
     inner: IO,
     activity: Arc<Activity>,
+    _place: OwnedSemaphorePermit,
 }
 
 impl<IO> Watched<IO> {
-    fn new(inner: IO) -> Self {
+    fn new(inner: IO, place: OwnedSemaphorePermit) -> Self {
         let activity = Arc::new(Activity {
             started: Instant::now(),
             last_ms: AtomicU64::new(0),
         });
-        Self { inner, activity }
+        Self {
+            inner,
+            activity,
+            _place: place,
+        }
     }
 }
 

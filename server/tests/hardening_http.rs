@@ -236,3 +236,26 @@ async fn an_oversize_body_gets_a_readable_413() {
         assert_eq!(error["error"]["code"], "payload_too_large");
     }
 }
+
+/// Fault 6: WebSockets count against the connection limit for as long as they are open (they
+/// leave the HTTP server when upgraded).
+#[tokio::test]
+async fn websockets_count_against_the_connection_limit() {
+    let server = TestServer::builder(BIN)
+        .flag("--max-connections", "4")
+        .start()
+        .await;
+    let mut sockets = Vec::new();
+    for i in 0..4 {
+        sockets.push(server.connect_user(&format!("ws-{i}")).await);
+    }
+    let mut extra = RawConnection::open(server.port()).await.expect("connect");
+    let _ = extra
+        .send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    assert_eq!(
+        extra.wait_for_close(WAIT).await,
+        Ending::Closed(Vec::new()),
+        "a fifth connection was served while four WebSockets were open (limit 4)"
+    );
+}
