@@ -106,6 +106,10 @@ pub struct Config {
     #[arg(long, default_value_t = 256)]
     pub max_in_flight: usize,
 
+    /// (soak) How long the soak phase runs, in seconds (`--phases soak`).
+    #[arg(long, default_value_t = 600)]
+    pub soak_secs: u64,
+
     /// (b, c) After the last POST, how long to wait for outstanding deliveries, in seconds.
     #[arg(long, default_value_t = 3)]
     pub drain_secs: u64,
@@ -141,4 +145,7 @@ pub enum Phase {
     Cluster,
     /// As many idle sockets as the open-file limit allows, held a minute, then notified.
     Capacity,
+    /// A bounded soak (`--soak-secs`): churn of sockets, streams and expiring tokens under
+    /// steady publishing; RSS, fds and gauges back at baseline, nothing lost.
+    Soak,
 }

@@ -13,6 +13,8 @@
 //!   one node on PostgreSQL; not in the default phases (`--phases cluster`).
 //! - [`capacity`]: 19,000 idle sockets on one server for a minute, a burst of handshakes,
 //!   then one notification to each of 1,000 of them (`--phases capacity`).
+//! - [`soak`]: a bounded soak (default 10 min, `--soak-secs`): connection churn, expiring
+//!   tokens and steady publishing; resources back at baseline, nothing lost (`--phases soak`).
 //!
 //! Usage: `cargo build --release -p notify-server -p notify-bench && target/release/notify-bench`.
 
@@ -26,6 +28,7 @@ mod procfs;
 mod publisher;
 mod rig;
 mod server;
+mod soak;
 
 use anyhow::Result;
 use clap::Parser;
@@ -47,6 +50,7 @@ async fn main() -> Result<()> {
             Phase::Throughput => phases::throughput(&config).await?,
             Phase::Cluster => cluster::cluster(&config).await?,
             Phase::Capacity => capacity::capacity(&config, bench_nofile).await?,
+            Phase::Soak => soak::soak(&config).await?,
         };
         println!("{section}");
         println!(

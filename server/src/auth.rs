@@ -12,7 +12,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use notify_bindings::limits::USER_ID_MAX_CHARS;
+
 use crate::config::{JwtAlgorithm, JwtConfig, TokenArgs};
+
+/// The shortest HS256 secret accepted outside `--dev` (RFC 7518 §3.2: at least the hash size).
+pub const MIN_SECRET_BYTES: usize = 32;
 
 /// The scope that lets a token publish notifications for any user.
 pub const PUBLISH_SCOPE: &str = "notifications:publish";
@@ -129,15 +134,22 @@ impl Authenticator {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map_err(|e| AuthError::Invalid(describe(e.kind())))?;
         let claims = data.claims;
-        let user_id = [claims.sub, claims.user_id]
-            .into_iter()
-            .flatten()
-            .find_map(|value| match value {
-                Value::String(s) if !s.is_empty() => Some(s),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-            .ok_or_else(|| AuthError::Invalid("no `sub` or `userId` claim".into()))?;
+        // `userId` only stands in for a missing `sub`: an empty or malformed `sub` is refused.
+        let user_id = match claims.sub.or(claims.user_id) {
+            Some(Value::String(s)) if !s.is_empty() => s,
+            Some(Value::Number(n)) => n.to_string(),
+            Some(_) => {
+                return Err(AuthError::Invalid(
+                    "`sub` must be a non-empty string or a number".into(),
+                ));
+            }
+            None => return Err(AuthError::Invalid("no `sub` or `userId` claim".into())),
+        };
+        if user_id.chars().count() > USER_ID_MAX_CHARS {
+            return Err(AuthError::Invalid(format!(
+                "`sub` is longer than {USER_ID_MAX_CHARS} characters"
+            )));
+        }
         let can_publish = claims.role.as_deref() == Some("service")
             || claims
                 .scope

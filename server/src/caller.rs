@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 
 use crate::auth::{self, Principal};
 use crate::error::ApiError;
-use crate::rate_limit;
+use crate::forwarded;
 use crate::state::AppState;
 
 /// Verifies the token of a request. `given` is a token handed over outside the request head
@@ -36,7 +36,7 @@ pub fn authenticate(
     verified.or_else(|e| {
         state
             .limits
-            .ip(rate_limit::client_ip(parts, state.config.trust_proxy))?;
+            .ip(forwarded::client_ip(parts, &state.config.trust_proxy))?;
         Err(e)
     })
 }

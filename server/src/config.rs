@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::forwarded::TrustProxy;
+
 /// GhostPay Notifications: real-time in-app notifications over Socket.IO, SSE and REST.
 #[derive(Debug, Parser)]
 #[command(name = "notify-server", version, about)]
@@ -126,9 +128,35 @@ pub struct ServerConfig {
     /// Burst size of the per-publisher bucket.
     #[arg(long, env = "PUBLISH_BURST", default_value_t = 100_000)]
     pub publish_burst: u32,
-    /// Live Socket.IO connections allowed per user (tabs, devices).
+    /// Live Socket.IO connections and SSE streams allowed per user, together (tabs, devices).
     #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 32)]
     pub max_sockets_per_user: usize,
+    /// Open connections at most (HTTP, SSE and WebSocket together); past it, new connections
+    /// are closed at once.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 50_000)]
+    pub max_connections: usize,
+    /// A request head must arrive within this (`10s`, `1m`); it also bounds how long a
+    /// keep-alive connection waits for its next request.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+    /// A request body must arrive in full within this, counted from its head (408 otherwise).
+    #[arg(long, env = "BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub body_read_timeout: Duration,
+    /// A connection on which nothing moves either way for this long is closed (SSE and
+    /// Socket.IO heartbeats keep live streams and polling well within it).
+    #[arg(long, env = "IDLE_TIMEOUT", default_value = "2m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+    /// Socket.IO handshakes per client IP that have not authenticated (yet, or ever); more
+    /// are refused with 429. Authenticated sockets don't count.
+    #[arg(long, env = "MAX_PENDING_HANDSHAKES_PER_IP", default_value_t = 256)]
+    pub max_pending_handshakes_per_ip: usize,
+    /// Serve TLS directly (https and wss on the same port): PEM certificate chain, leaf first.
+    /// Needs `--tls-key`. Unset (the default): plain http, TLS terminated by a proxy in front.
+    #[arg(long, env = "TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     /// Socket.IO transports offered: `polling`, `websocket` or both.
     #[arg(
         long,
@@ -138,9 +166,20 @@ pub struct ServerConfig {
         default_value = "polling,websocket"
     )]
     pub transports: Vec<Transport>,
-    /// Behind a reverse proxy: take the client IP (for per-IP limits) from `X-Forwarded-For`.
-    #[arg(long, env = "TRUST_PROXY")]
-    pub trust_proxy: bool,
+    /// Behind reverse proxies: which ones to trust when reading the client IP (for per-IP
+    /// limits) from `X-Forwarded-For`. A hop count (`--trust-proxy` alone means 1: the entry
+    /// your proxy appended is the client), or trusted proxy ranges such as
+    /// `10.0.0.0/8,127.0.0.1` (the rightmost address outside them is the client). Default: the
+    /// TCP peer, header ignored.
+    #[arg(
+        long,
+        env = "TRUST_PROXY",
+        num_args = 0..=1,
+        default_missing_value = "1",
+        default_value = "0",
+        value_name = "HOPS|CIDRS"
+    )]
+    pub trust_proxy: TrustProxy,
     /// Serve `/metrics` (Prometheus text) to anyone; turn off to keep it private.
     #[arg(long, env = "METRICS", default_value_t = true, action = clap::ArgAction::Set)]
     pub metrics: bool,

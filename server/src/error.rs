@@ -24,6 +24,9 @@ pub enum ApiError {
     Validation(#[from] Invalid),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The request body did not arrive in time (408; code `invalid_json`: no readable body).
+    #[error("{0}")]
+    BodyTimeout(String),
     #[error("too many requests; retry in {} ms", retry_after.as_millis())]
     RateLimited { retry_after: Duration },
     #[error("service unavailable; try again shortly")]
@@ -41,6 +44,7 @@ impl ApiError {
             ApiError::InvalidJson(_) => ErrorCode::InvalidJson,
             ApiError::Validation(_) => ErrorCode::ValidationFailed,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::BodyTimeout(_) => ErrorCode::InvalidJson,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
@@ -55,6 +59,7 @@ impl ApiError {
             ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -11,13 +11,30 @@ use crate::validation::invalid;
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(into_api_error)?;
-    deserializer.end().map_err(|e| syntax_error(&e))?;
+    deserializer.end().map_err(|e| unreadable(&e))?;
     Ok(value)
 }
 
 /// Decodes an already-parsed payload (a Socket.IO event's data).
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(into_api_error)
+}
+
+/// What serde_json reports past its nesting limit (128 levels).
+const TOO_DEEP: &str = "recursion limit exceeded";
+
+/// A payload that could not be read: nested beyond the limit is `validation_failed` (the JSON
+/// may be well-formed; it is refused as a shape), anything else `invalid_json`.
+pub fn unreadable(error: &impl std::fmt::Display) -> ApiError {
+    let message = error.to_string();
+    if message.contains(TOO_DEEP) {
+        ApiError::Validation(invalid("body", "nested too deeply (at most 128 levels)"))
+    } else {
+        ApiError::InvalidJson(format!(
+            "body is not valid JSON: {}",
+            strip_position(&message)
+        ))
+    }
 }
 
 fn into_api_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
@@ -28,15 +45,8 @@ fn into_api_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError 
             let field = if path == "." { "body" } else { path.as_str() };
             ApiError::Validation(invalid(field, strip_position(&inner.to_string())))
         }
-        _ => syntax_error(&inner),
+        _ => unreadable(&inner),
     }
-}
-
-fn syntax_error(e: &serde_json::Error) -> ApiError {
-    ApiError::InvalidJson(format!(
-        "body is not valid JSON: {}",
-        strip_position(&e.to_string())
-    ))
 }
 
 /// serde_json appends " at line L column C"; the field name is more useful to callers.
@@ -74,6 +84,13 @@ mod tests {
             err.to_string().starts_with("data: invalid type: sequence"),
             "{err}"
         );
+        let deep = format!(
+            r#"{{"userId": "5", "title": "t", "data": {{"x": {}{}}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let err = parse_json::<CreateNotification>(deep.as_bytes()).unwrap_err();
+        assert!(matches!(err, ApiError::Validation(_)), "{err:?}");
         let err = parse_json::<CreateNotification>(br#"{"userId": "5", "title": "t"} trailing"#)
             .unwrap_err();
         assert!(matches!(err, ApiError::InvalidJson(_)), "{err:?}");

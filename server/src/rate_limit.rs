@@ -7,12 +7,10 @@
 //! since one backend publishes for everyone.
 
 use std::hash::Hash;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use axum::extract::ConnectInfo;
-use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -73,33 +71,6 @@ impl RateLimits {
         forget_idle(&self.per_publisher);
         forget_idle(&self.per_ip);
     }
-}
-
-/// The client's address: the socket peer, or with `--trust-proxy` the first
-/// `X-Forwarded-For` hop that the proxy in front of us recorded.
-pub fn client_ip(parts: &Parts, trust_proxy: bool) -> IpAddr {
-    let forwarded = trust_proxy
-        .then(|| {
-            parts
-                .headers
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .split(',')
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .flatten();
-    forwarded
-        .or_else(|| {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip())
-        })
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
 /// How often idle buckets are forgotten.

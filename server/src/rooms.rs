@@ -13,25 +13,28 @@ use socketioxide::{SocketError, SocketIo};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Principal;
+use crate::presence::Slot;
 
 /// The Socket.IO room of a user's sockets.
 pub fn room(user_id: &str) -> String {
     format!("user:{user_id}")
 }
 
-/// What a connected socket carries: its verified user, a token cancelled when it leaves, and
-/// whether it fell behind (a push could not be queued for it).
+/// What a connected socket carries: its verified user, its place in the per-user cap, a token
+/// cancelled when it leaves, and whether it fell behind (a push could not be queued for it).
 #[derive(Clone)]
 pub struct Session {
     pub principal: Arc<Principal>,
+    pub slot: Arc<Slot>,
     pub left: CancellationToken,
     behind: Arc<AtomicBool>,
 }
 
 impl Session {
-    pub fn new(principal: Principal) -> Self {
+    pub fn new(principal: Principal, slot: Slot) -> Self {
         Self {
             principal: Arc::new(principal),
+            slot: Arc::new(slot),
             left: CancellationToken::new(),
             behind: Arc::default(),
         }

@@ -3,7 +3,6 @@
 //! Shutdown order: stop accepting, end SSE streams and disconnect sockets (clients reconnect
 //! elsewhere), let in-flight requests finish their writes, then return.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,12 +22,13 @@ use crate::dev::Minter;
 use crate::rate_limit::FORGET_INTERVAL;
 use crate::state::AppState;
 use crate::store::Store;
-use crate::{http, socket};
+use crate::tls::Tls;
+use crate::{http, listen, socket};
 
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves on `listener` until `shutdown` is cancelled. With a `cluster`, Socket.IO uses the
+/// Serves on `listener` (over TLS with `tls`) until `shutdown` is cancelled. With a `cluster`, Socket.IO uses the
 /// Redis adapter and SSE messages are relayed between nodes.
 #[allow(clippy::too_many_arguments)]
 pub async fn serve(
@@ -38,6 +38,7 @@ pub async fn serve(
     store: Arc<dyn Store>,
     cluster: Option<Arc<Cluster>>,
     listener: TcpListener,
+    tls: Option<Tls>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let state = AppState::new(config, auth, dev, store, cluster.clone(), shutdown.clone());
@@ -59,17 +60,17 @@ pub async fn serve(
     };
     spawn_limit_cleanup(&state);
 
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let stopping = state.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        stopping.shutdown.cancelled().await;
+    let closing = async move {
         tracing::info!("shutting down: closing sockets and streams");
         stopping.fanout.close_sockets().await;
-    });
-    let server = tokio::spawn(server.into_future());
+    };
+    let limits = listen::Limits::new(&state.config);
+    let server = listen::serve(listener, app, limits, tls, shutdown.clone(), closing);
+    let server = tokio::spawn(server);
     shutdown.cancelled().await;
     match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
-        Ok(result) => result??,
+        Ok(result) => result?,
         Err(_) => tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them"),
     }
     Ok(())

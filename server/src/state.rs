@@ -11,6 +11,7 @@ use crate::cluster::Cluster;
 use crate::config::ServerConfig;
 use crate::dev::Minter;
 use crate::fanout::Fanout;
+use crate::handshakes::PendingHandshakes;
 use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::rate_limit::RateLimits;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub auth: Authenticator,
     pub limits: RateLimits,
+    /// Socket.IO handshakes not (yet) authenticated, per client IP.
+    pub handshakes: Arc<PendingHandshakes>,
     /// Dev mode's token minter; `None` outside `--dev` (and the dev routes answer 404).
     pub dev: Option<Minter>,
     /// Cancelled when the server shuts down: SSE streams end, background tasks stop.
@@ -50,6 +53,7 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         Arc::new(Self {
             limits: RateLimits::new(&config),
+            handshakes: PendingHandshakes::new(config.max_pending_handshakes_per_ip),
             fanout: Fanout::new(cluster.clone(), presence.clone(), metrics.clone()),
             config,
             store,

@@ -55,6 +55,7 @@ impl InProcess {
             store,
             None,
             listener,
+            None,
             shutdown.clone(),
         );
         let task = tokio::spawn(async move { serve.await.expect("server") });

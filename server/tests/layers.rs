@@ -8,18 +8,20 @@ use std::path::Path;
 /// Top-level modules, highest layer first. A module may use the modules of the layers below
 /// its own, never of its own layer or above.
 const LAYERS: &[&[&str]] = &[
-    &["server"],
-    &["http", "socket"],
+    &["server", "fuzzing"],
+    &["http", "socket", "listen"],
+    &["tls"],
     &["actions", "caller"],
     &["state"],
     &["fanout"],
     &["rooms", "cluster"],
-    &["sse_hub", "presence", "metrics", "turns"],
+    &["sse_hub", "presence", "handshakes", "metrics", "turns"],
     &["dev", "rate_limit", "json"],
     &["error"],
     &["validation"],
     &["auth", "store"],
     &["config", "listener"],
+    &["forwarded"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

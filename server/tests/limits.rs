@@ -124,8 +124,9 @@ async fn failed_socket_handshakes_beyond_the_ip_burst_are_rate_limited() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_ip_is_limited() {
+    // Two proxies: 198.51.100.1 forwarded to the one on loopback.
     let server = TestServer::builder(BIN)
-        .arg("--trust-proxy")
+        .flag("--trust-proxy", "2")
         .flag("--ip-rate", "1")
         .flag("--ip-burst", "3")
         .start()

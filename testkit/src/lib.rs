@@ -6,6 +6,8 @@
 //! shared types of `notify-bindings`.
 //!
 //! # Layout
+//! - [`attack`]: what hostile clients do on the wire (half-sent requests, WebSockets reset
+//!   right after CONNECT, Engine.IO handshakes that never authenticate), for the hardening tests.
 //! - [`server`]: [`TestServer`] launches the binary on `127.0.0.1:0` with a SQLite file in a
 //!   temp dir, reads its port, stops it by pid (SIGTERM or SIGKILL) and restarts it on the same
 //!   database.
@@ -17,6 +19,7 @@
 //!   expired, bad signature), and the test key pairs.
 //! - [`services`]: real PostgreSQL and Redis servers on free ports, stoppable and resumable
 //!   (for the cluster tests).
+//! - [`tls`]: a self-signed certificate made on the spot and a client trusting it (https, wss).
 //! - [`load`]: [`load::LoadSocket`], a leaner socket for load tests and the benchmark (no acks,
 //!   no event queue; counts and optionally timestamps `notification` events).
 //!
@@ -32,6 +35,7 @@
 //! # }
 //! ```
 
+pub mod attack;
 pub mod jwt;
 pub mod load;
 pub mod rest;
@@ -39,6 +43,7 @@ pub mod server;
 pub mod services;
 pub mod sio;
 pub mod sse;
+pub mod tls;
 
 pub use jwt::Token;
 pub use notify_bindings as bindings;

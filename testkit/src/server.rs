@@ -460,7 +460,9 @@ fn drain(
 
 /// The port in a `listening on http://127.0.0.1:<port>` line.
 pub fn listening_port(line: &str) -> Option<u16> {
-    let (_, rest) = line.split_once("listening on http://")?;
+    let (_, rest) = line
+        .split_once("listening on http://")
+        .or_else(|| line.split_once("listening on https://"))?;
     let authority = rest.split(['/', ' ']).next()?;
     let (_, port) = authority.rsplit_once(':')?;
     port.trim().parse().ok()
@@ -479,6 +481,10 @@ mod tests {
         assert_eq!(
             listening_port("INFO notify: listening on http://127.0.0.1:5/ (dev)"),
             Some(5)
+        );
+        assert_eq!(
+            listening_port("listening on https://127.0.0.1:443"),
+            Some(443)
         );
         assert_eq!(listening_port("dev token: eyJ..."), None);
     }

@@ -1,8 +1,10 @@
 //! The HTTP side: REST routes, SSE, health and metrics, with CORS, body limits, tracing and
 //! request metrics around them. Socket.IO is mounted as a layer beside the routes.
 
+mod body;
 mod dev;
 mod extract;
+mod handshake_limit;
 mod health;
 mod notifications;
 mod openapi;
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -47,9 +49,13 @@ pub fn app<A: Adapter>(state: Arc<AppState>, socket_io: SocketIoLayer<A>) -> Rou
             state.clone(),
             record_metrics,
         ))
-        .layer(DefaultBodyLimit::max(state.config.body_limit))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(socket_io)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            handshake_limit::limit,
+        ))
+        .layer(middleware::from_fn_with_state(state, body::deadline))
         .layer(TraceLayer::new_for_http())
         .layer(cors)
 }
@@ -73,13 +79,33 @@ fn cors(origins: &[String], dev: bool) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
+/// The `method` label: the standard methods by name, anything else as `other`, so that made-up
+/// methods can't grow `/metrics` without bound.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    KNOWN
+        .iter()
+        .find(|known| *known == method)
+        .map_or("other", Method::as_str)
+}
+
 async fn record_metrics(
     State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use notify_bindings::{
     CreateNotification, ErrorResponse, Notification, Page, UnreadCount, Updated,
@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{ApiJson, Caller, Publisher};
+use super::extract::{ApiJson, Caller, IdPath, Publisher};
 use super::openapi::{BodyErrors, CallerErrors, NotFoundError};
 use super::sse;
 use crate::actions;
@@ -146,7 +146,7 @@ async fn unread_count(
 async fn read_one(
     State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<Notification>, ApiError> {
     Ok(Json(
         actions::mark_read(&state, &caller.user_id, &id).await?,
@@ -184,7 +184,7 @@ async fn read_all(
 async fn remove(
     State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
     actions::delete(&state, &caller.user_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)

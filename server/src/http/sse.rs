@@ -3,7 +3,8 @@
 //! The stream subscribes to the user's live channel first, then reads the unread count and
 //! (with `Last-Event-ID`) the missed notifications, so nothing published in between is lost;
 //! live notifications already sent by the catch-up are skipped. It ends when the token
-//! expires or the server shuts down; `: ping` comments keep proxies from closing it.
+//! expires or the server shuts down; `: ping` comments keep proxies from closing it. Open
+//! streams count with sockets against `--max-sockets-per-user`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -21,9 +22,12 @@ use super::extract::{StreamCaller, query_param};
 use super::openapi::CallerErrors;
 use crate::actions;
 use crate::error::ApiError;
-use crate::metrics::Metrics;
+use crate::presence::Kind;
 use crate::sse_hub::SseMessage;
 use crate::state::AppState;
+
+/// The `Retry-After` of a stream refused by the per-user cap.
+const CAP_RETRY: Duration = Duration::from_secs(1);
 
 /// How often a `: ping` comment is sent.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -73,6 +77,18 @@ pub async fn events(
     StreamCaller(caller): StreamCaller,
     LastEventId(last_event_id): LastEventId,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    // Streams share the per-user cap with sockets; the place is held while the stream is.
+    let slot = state
+        .presence
+        .try_join(
+            &caller.user_id,
+            Kind::Stream,
+            state.config.max_sockets_per_user,
+            &state.metrics.sse_streams,
+        )
+        .ok_or(ApiError::RateLimited {
+            retry_after: CAP_RETRY,
+        })?;
     let live = state.fanout.sse.subscribe(&caller.user_id);
     let catch_up = actions::catch_up(&state, &caller.user_id, last_event_id.as_deref()).await?;
 
@@ -116,12 +132,11 @@ pub async fn events(
             }
         }
     };
-    let guard = StreamGuard::open(state.metrics.clone());
     let events = stream::iter(first)
         .chain(live)
         .take_until(ends)
         .map(move |message| {
-            let _open = &guard;
+            let _held = &slot;
             let event = Event::default().data(&*message.json);
             Ok(match message.id {
                 Some(id) => event.id(id),
@@ -129,20 +144,4 @@ pub async fn events(
             })
         });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("ping")))
-}
-
-/// Counts the stream in `notify_sse_streams` while it is open.
-struct StreamGuard(std::sync::Arc<Metrics>);
-
-impl StreamGuard {
-    fn open(metrics: std::sync::Arc<Metrics>) -> Self {
-        metrics.sse_streams.inc();
-        Self(metrics)
-    }
-}
-
-impl Drop for StreamGuard {
-    fn drop(&mut self) {
-        self.0.sse_streams.dec();
-    }
 }

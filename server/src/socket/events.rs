@@ -14,9 +14,10 @@ use socketioxide::extract::{AckSender, Event, Extension, State, TryData};
 
 use crate::actions;
 use crate::error::ApiError;
-use crate::json::from_value;
+use crate::json::{self, from_value};
 use crate::rooms::Session;
 use crate::state::AppState;
+use crate::store::ListQuery;
 use crate::validation;
 
 pub async fn dispatch<A: Adapter>(
@@ -26,22 +27,31 @@ pub async fn dispatch<A: Adapter>(
     State(state): State<Arc<AppState>>,
     Extension(session): Extension<Session>,
 ) {
-    let data = data.unwrap_or(Value::Null);
-    let reply = match state.limits.user(&session.principal.user_id) {
-        Ok(()) => handle(&state, &session.principal.user_id, &name, data).await,
-        Err(e) => reply::<()>(Err(e)),
+    let reply = match (state.limits.user(&session.principal.user_id), data) {
+        (Err(e), _) => reply::<()>(Err(e)),
+        (Ok(()), Err(e)) => reply::<()>(Err(json::unreadable(&e))),
+        (Ok(()), Ok(data)) => handle(&state, &session.principal.user_id, &name, data).await,
     };
     if let Err(e) = ack.send(&reply) {
         tracing::debug!(error = %e, event = name, "could not send ack");
     }
 }
 
-async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Value {
-    let size = validation::encoded_len(&data);
-    if size > state.config.body_limit {
-        return reply::<()>(Err(ApiError::PayloadTooLarge(
+/// A client event, decoded and validated (no I/O yet).
+pub enum Request {
+    Subscribe { since: Option<String> },
+    MarkRead { id: String },
+    MarkAllRead,
+    List(ListQuery),
+}
+
+/// Decodes the event `name` with its payload: size, shape and bounds. Pure, so the fuzz
+/// targets drive it directly.
+pub fn decode(name: &str, data: Value, body_limit: usize) -> Result<Request, ApiError> {
+    if validation::encoded_len(&data) > body_limit {
+        return Err(ApiError::PayloadTooLarge(
             "event payload is over the size limit".into(),
-        )));
+        ));
     }
     // `{}` and no payload at all mean the same.
     let data = if data.is_null() {
@@ -49,35 +59,42 @@ async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Val
     } else {
         data
     };
-    match name {
-        events::SUBSCRIBE_NOTIFICATIONS => reply(
-            async {
-                let request: SubscribeRequest = from_value(data)?;
-                actions::catch_up(state, user_id, request.since.as_deref()).await
+    Ok(match name {
+        events::SUBSCRIBE_NOTIFICATIONS => {
+            let request: SubscribeRequest = from_value(data)?;
+            Request::Subscribe {
+                since: request.since,
             }
-            .await,
-        ),
-        events::MARK_READ => reply(
-            async {
-                let NotificationId { id } = from_value(data)?;
-                actions::mark_read(state, user_id, &id).await
-            }
-            .await,
-        ),
-        events::MARK_ALL_READ => reply(actions::mark_all_read(state, user_id).await),
-        events::LIST_NOTIFICATIONS => reply(
-            async {
-                let request: ListRequest = from_value(data)?;
-                let query = validation::list_query(
-                    request.limit,
-                    request.before,
-                    request.unread_only.unwrap_or(false),
-                )?;
-                actions::list(state, user_id, query).await
-            }
-            .await,
-        ),
-        other => reply::<()>(Err(ApiError::NotFound(format!("unknown event {other:?}")))),
+        }
+        events::MARK_READ => {
+            let NotificationId { id } = from_value(data)?;
+            Request::MarkRead { id }
+        }
+        events::MARK_ALL_READ => Request::MarkAllRead,
+        events::LIST_NOTIFICATIONS => {
+            let request: ListRequest = from_value(data)?;
+            Request::List(validation::list_query(
+                request.limit,
+                request.before,
+                request.unread_only.unwrap_or(false),
+            )?)
+        }
+        other => return Err(ApiError::NotFound(format!("unknown event {other:?}"))),
+    })
+}
+
+async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Value {
+    let request = match decode(name, data, state.config.body_limit) {
+        Ok(request) => request,
+        Err(e) => return reply::<()>(Err(e)),
+    };
+    match request {
+        Request::Subscribe { since } => {
+            reply(actions::catch_up(state, user_id, since.as_deref()).await)
+        }
+        Request::MarkRead { id } => reply(actions::mark_read(state, user_id, &id).await),
+        Request::MarkAllRead => reply(actions::mark_all_read(state, user_id).await),
+        Request::List(query) => reply(actions::list(state, user_id, query).await),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The Socket.IO namespace `/notifications`: authentication at connect, one room per user,
 //! the client events with their acks, and disconnection when the token expires.
 
-mod events;
+pub(crate) mod events;
 
 use std::sync::Arc;
 
@@ -15,6 +15,8 @@ use socketioxide_core::adapter::DefinedAdapter;
 
 use crate::caller;
 use crate::error::ApiError;
+use crate::handshakes::Pending;
+use crate::presence::Kind;
 use crate::rooms::{Session, room};
 use crate::state::AppState;
 
@@ -38,6 +40,9 @@ enum Refused {
     /// Over the per-user socket cap, or too many failed attempts from one IP.
     #[error("rate_limited")]
     RateLimited,
+    /// A token that may publish: services publish, they don't read as a user.
+    #[error("forbidden")]
+    Forbidden,
 }
 
 /// Connect middleware: the token comes from the auth payload, the handshake's
@@ -53,13 +58,23 @@ async fn authenticate<A: Adapter>(
             ApiError::RateLimited { .. } => Refused::RateLimited,
             _ => Refused::Unauthorized,
         })?;
-    if !state
-        .presence
-        .try_join(&principal.user_id, state.config.max_sockets_per_user)
-    {
-        return Err(Refused::RateLimited);
+    if principal.can_publish {
+        return Err(Refused::Forbidden);
     }
-    let session = Session::new(principal);
+    // The slot lives in the socket's extensions: if the client vanishes before socketioxide
+    // registers the socket, no disconnect handler runs, but the socket (and the slot) is dropped.
+    let Some(slot) = state.presence.try_join(
+        &principal.user_id,
+        Kind::Socket,
+        state.config.max_sockets_per_user,
+        &state.metrics.sockets,
+    ) else {
+        return Err(Refused::RateLimited);
+    };
+    if let Some(pending) = socket.req_parts().extensions.get::<Pending>() {
+        pending.authenticated();
+    }
+    let session = Session::new(principal, slot);
     // Registered here, not in `on_connect`: socketioxide sends CONNECT after the middleware and
     // then *spawns* the connect handler, so a client's first events (sent right after CONNECT)
     // could be dispatched before an `on_fallback` registered there exists, and be dropped.
@@ -69,8 +84,6 @@ async fn authenticate<A: Adapter>(
     }
     socket.on_fallback(events::dispatch::<A>);
     socket.on_disconnect(on_disconnect);
-    state.metrics.sockets.inc();
-    expire_with_token(socket.clone(), &session);
     socket.extensions.insert(session);
     Ok(())
 }
@@ -80,6 +93,9 @@ async fn on_connect<A: Adapter>(
     State(state): State<Arc<AppState>>,
     Extension(session): Extension<Session>,
 ) {
+    // Started here, once the socket is registered: a task holding the socket from the
+    // middleware on would keep a never-registered socket (and its slot) alive until expiry.
+    expire_with_token(socket.clone(), &session);
     let user_id = session.principal.user_id.clone();
 
     match state.store.unread_count(&user_id).await {
@@ -107,8 +123,7 @@ fn expire_with_token<A: Adapter>(socket: SocketRef<A>, session: &Session) {
     });
 }
 
-async fn on_disconnect(Extension(session): Extension<Session>, State(state): State<Arc<AppState>>) {
+async fn on_disconnect(Extension(session): Extension<Session>) {
     session.left.cancel();
-    state.presence.leave(&session.principal.user_id);
-    state.metrics.sockets.dec();
+    session.slot.release();
 }

@@ -1,0 +1,236 @@
+//! The accept loop: each TCP connection is served by hyper (HTTP/1.1 with upgrades, for
+//! WebSocket) within the configured limits, so slow or idle clients can't hold the server:
+//!
+//! - `--max-connections`: past it, a new connection is closed at once;
+//! - `--header-read-timeout`: a request head (and a keep-alive connection's next one) must
+//!   arrive within it;
+//! - `--idle-timeout`: a connection on which no byte moves either way for this long is
+//!   closed (SSE and Socket.IO heartbeat well within the default);
+//! - the body-read timeout is applied per request, by the `http` layer.
+//!
+//! With `--tls-cert`/`--tls-key` each connection first completes a TLS handshake (see `tls`).
+//! Each request carries the peer address as `ConnectInfo<SocketAddr>`. On shutdown the loop
+//! stops accepting, runs `on_shutdown` (closing sockets and streams) and waits for the
+//! connections it serves to finish.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
+
+use crate::config::ServerConfig;
+use crate::tls::Tls;
+
+/// Connection limits, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+}
+
+impl Limits {
+    pub fn new(config: &ServerConfig) -> Self {
+        Self {
+            max_connections: config.max_connections,
+            header_read_timeout: config.header_read_timeout,
+            idle_timeout: config.idle_timeout,
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` is cancelled; see the module docs.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<Tls>,
+    shutdown: CancellationToken,
+    on_shutdown: impl Future<Output = ()>,
+) {
+    let places = Arc::new(Semaphore::new(limits.max_connections));
+    let connections = TaskTracker::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let http = Arc::new(http);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, or the peer left before accept: keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            tracing::debug!(%peer, "connection limit reached; closing a new connection");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let (app, http, shutdown, tls) = (app.clone(), http.clone(), shutdown.clone(), tls.clone());
+        connections.spawn(async move {
+            match tls {
+                None => serve_connection(stream, place, peer, app, &http, limits, shutdown).await,
+                // The handshake is bounded like a request head.
+                Some(tls) => {
+                    if let Some(stream) = tls.accept(stream, limits.header_read_timeout).await {
+                        serve_connection(stream, place, peer, app, &http, limits, shutdown).await;
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    connections.close();
+    on_shutdown.await;
+    connections.wait().await;
+}
+
+/// Serves one connection until it ends, its idle timeout passes, or shutdown.
+async fn serve_connection<IO>(
+    io: IO,
+    place: OwnedSemaphorePermit,
+    peer: SocketAddr,
+    app: Router,
+    http: &hyper::server::conn::http1::Builder,
+    limits: Limits,
+    shutdown: CancellationToken,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = Watched::new(io, place);
+    let activity = io.activity.clone();
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().oneshot(request)
+    });
+    let connection = http
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::pin!(connection);
+    let idle = limits.idle_timeout;
+    let mut finishing = false;
+    loop {
+        let deadline = activity.last() + idle;
+        tokio::select! {
+            () = shutdown.cancelled(), if !finishing => {
+                // Finish the request in flight, then close (upgraded sockets have left hyper).
+                connection.as_mut().graceful_shutdown();
+                finishing = true;
+            }
+            result = &mut connection => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, %peer, "connection ended with an error");
+                }
+                return;
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                if activity.last() + idle <= Instant::now() {
+                    tracing::debug!(%peer, "idle timeout; closing the connection");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// When bytes last moved on a connection.
+struct Activity {
+    started: Instant,
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn last(&self) -> Instant {
+        self.started + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// A connection's I/O that records when bytes last moved. It holds the connection's place
+/// under `--max-connections`, so an upgraded WebSocket (which leaves hyper with this I/O)
+/// keeps counting until it closes.
+struct Watched<IO> {
+    inner: IO,
+    activity: Arc<Activity>,
+    _place: OwnedSemaphorePermit,
+}
+
+impl<IO> Watched<IO> {
+    fn new(inner: IO, place: OwnedSemaphorePermit) -> Self {
+        let activity = Arc::new(Activity {
+            started: Instant::now(),
+            last_ms: AtomicU64::new(0),
+        });
+        Self {
+            inner,
+            activity,
+            _place: place,
+        }
+    }
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
