@@ -3,8 +3,34 @@
 
 export const GUARD_MS = 30_000;
 
+/**
+ * Runs in the page before the app: counts synchronous compiles (`new WebAssembly.Module`, which
+ * blocks the main thread) and the asynchronous ways of loading a module, so a test can tell
+ * the app loaded its wasm and never compiled it synchronously.
+ */
+function countWasmCompiles() {
+  const counts = { sync: 0, async: 0 };
+  Object.defineProperty(window, "__wasmCompiles", { value: counts });
+  WebAssembly.Module = new Proxy(WebAssembly.Module, {
+    construct(target, args, newTarget) {
+      counts.sync++;
+      return Reflect.construct(target, args, newTarget);
+    },
+  });
+  for (const name of ["compile", "compileStreaming", "instantiate", "instantiateStreaming"]) {
+    const original = WebAssembly[name];
+    if (typeof original !== "function") continue;
+    WebAssembly[name] = function (...args) {
+      counts.async++;
+      return original.apply(this, args);
+    };
+  }
+}
+
+/** Opens the app (with `query` in its address) in a new tab of `context`. */
 export async function openApp(context, origin, query) {
   const page = await context.newPage();
+  await page.addInitScript(countWasmCompiles);
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   // Socket.IO frames and REST calls, shown when a test fails.
@@ -20,6 +46,9 @@ export async function openApp(context, origin, query) {
   await page.goto(`${origin}/?${new URLSearchParams(query)}`);
   return Object.assign(page, { errors, wire });
 }
+
+/** `{ sync, async }`: how the page has compiled WebAssembly so far. */
+export const wasmCompiles = (page) => page.evaluate(() => ({ ...window.__wasmCompiles }));
 
 /** Text of the (first) element with this data-testid, or null. */
 export function text(page, testid) {
