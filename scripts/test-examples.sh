@@ -7,7 +7,9 @@
 #   4. adapters       typecheck + vitest: React, Vue and Angular adapters against the real core
 #                     store and the real server (jsdom)
 #   5. examples       examples/{react,vue,angular}: npm ci and build, each only when stale
-#   6. e2e            the three built apps in Chromium (playwright-core) against the real server
+#   6. e2e            the three built apps in Chromium (playwright-core) against the real server,
+#                     served statically, behind a same-origin proxy (relative url) and, for
+#                     React and Vue, by `vite preview` with the examples' own proxy config
 #
 #   scripts/test-examples.sh
 #
