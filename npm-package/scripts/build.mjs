@@ -1,8 +1,8 @@
 // Package build, run by scripts/build-wasm.sh after wasm-bindgen and wasm-opt:
-//   1. copies the wasm-bindgen JS glue (and its types) into src/generated, with the default
-//      `new URL("…_bg.wasm", import.meta.url)` fetch path removed: the module is inlined, so no
-//      bundler needs to find a .wasm asset;
-//   2. writes the wasm as a base64 module (src/generated/notify_client_wasm.js);
+//   1. copies the wasm-bindgen JS glue (and its types) into src/generated, with its default
+//      `new URL("…_bg.wasm", import.meta.url)` removed: src/wasm.ts holds the one such URL the
+//      bundlers see, so the asset is emitted once;
+//   2. copies the .wasm next to it (a separate asset, compiled by streaming in the browser);
 //   3. copies the wire types generated from the Rust contract (bindings/typescript/index.d.ts);
 //   4. compiles the TypeScript (tsc) into dist/ and copies src/generated next to it.
 import { execFileSync } from "node:child_process";
@@ -25,19 +25,11 @@ if (!glue.includes(defaultFetch)) {
 }
 writeFileSync(
   join(generated, "notify_client.js"),
-  glue.replace(defaultFetch, "undefined /* inlined: use initSync */"),
+  glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */"),
 );
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 
-const wasm = readFileSync(join(wasmOut, "notify_client_bg.wasm"));
-writeFileSync(
-  join(generated, "notify_client_wasm.js"),
-  `// The WebAssembly core (${wasm.length} bytes), base64.\nexport default "${wasm.toString("base64")}";\n`,
-);
-writeFileSync(
-  join(generated, "notify_client_wasm.d.ts"),
-  "/** The WebAssembly core, base64. */\ndeclare const wasm: string;\nexport default wasm;\n",
-);
+cpSync(join(wasmOut, "notify_client_bg.wasm"), join(generated, "notify_client_bg.wasm"));
 
 cpSync(join(pkg, "..", "bindings", "typescript", "index.d.ts"), join(generated, "wire.d.ts"));
 

@@ -1,27 +1,40 @@
 /**
- * Loads the WebAssembly core on first use. The module is inlined in the package (base64), so
- * no bundler plugin, asset rule or server route is needed, and nothing happens at import time
- * (server-side rendering can import the package safely).
+ * Loads the WebAssembly core: compiled asynchronously (streaming when the server sends
+ * `application/wasm`), once per page, shared by every client. The `.wasm` is a separate file
+ * found with `new URL(…, import.meta.url)`, the pattern Vite, webpack 5 and browsers resolve
+ * by themselves. Nothing happens at import time (server-side rendering can import the
+ * package), and no failure throws: it rejects the promise, which the client turns into its
+ * `wasm_unavailable` state.
  */
-import { initSync, NotificationCore } from "./generated/notify_client.js";
-import wasmBase64 from "./generated/notify_client_wasm.js";
+import init, { NotificationCore } from "./generated/notify_client.js";
 
-let loaded = false;
+let loading: Promise<typeof NotificationCore> | undefined;
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+/** Node's file reader, imported only when the module sits on disk (tests, SSR). */
+const NODE_FS = "node:fs/promises";
+
+async function source(url: URL): Promise<URL | BufferSource> {
+  if (url.protocol !== "file:") return url;
+  const fs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS)) as {
+    readFile(path: URL): Promise<Uint8Array<ArrayBuffer>>;
+  };
+  return fs.readFile(url);
 }
 
-/** The core class, instantiating the module the first time. */
-export function loadCore(): typeof NotificationCore {
-  if (!loaded) {
-    initSync({ module: decodeBase64(wasmBase64) });
-    loaded = true;
+async function instantiate(): Promise<typeof NotificationCore> {
+  if (typeof WebAssembly !== "object" || WebAssembly === null) {
+    throw new Error("WebAssembly is not available in this environment");
   }
+  await init({
+    module_or_path: await source(new URL("./generated/notify_client_bg.wasm", import.meta.url)),
+  });
   return NotificationCore;
+}
+
+/** The core class, once the module is instantiated (the first call starts loading it). */
+export function loadCore(): Promise<typeof NotificationCore> {
+  loading ??= instantiate();
+  return loading;
 }
 
 export type { NotificationCore };

@@ -16,8 +16,10 @@ pub struct NotificationCore {
 #[wasm_bindgen]
 impl NotificationCore {
     /// `options`: see `options.rs`; `get_token`: `() => string | Promise<string>`;
-    /// `on_event`: `(kind, value) => void` with kinds `notification`, `unreadCount`, `status`,
-    /// `error` and `change`.
+    /// `on_event`: `(kind, value) => void` with kinds `notification`, `notificationUpdated`,
+    /// `notificationDeleted`, `allRead`, `unreadCount`, `status`, `error`, `change`, and
+    /// `resolved` (value: the action id) / `rejected` (value: the error with its `action`) for
+    /// the actions, whose last argument is the caller's action id.
     #[wasm_bindgen(constructor)]
     pub fn new(
         options: JsValue,
@@ -44,26 +46,32 @@ impl NotificationCore {
     }
 
     #[wasm_bindgen(js_name = markRead)]
-    pub fn mark_read(&self, id: String) {
-        self.driver.drive(Input::MarkRead(id));
+    pub fn mark_read(&self, id: String, action: u32) {
+        self.driver.drive(Input::MarkRead { id, action });
     }
 
     #[wasm_bindgen(js_name = markAllRead)]
-    pub fn mark_all_read(&self) {
-        self.driver.drive(Input::MarkAllRead);
+    pub fn mark_all_read(&self, action: u32) {
+        self.driver.drive(Input::MarkAllRead { action });
     }
 
-    pub fn remove(&self, id: String) {
-        self.driver.drive(Input::Remove(id));
+    pub fn remove(&self, id: String, action: u32) {
+        self.driver.drive(Input::Remove { id, action });
     }
 
     #[wasm_bindgen(js_name = loadMore)]
-    pub fn load_more(&self) {
-        self.driver.drive(Input::LoadMore);
+    pub fn load_more(&self, action: u32) {
+        self.driver.drive(Input::LoadMore { action });
     }
 
-    pub fn refresh(&self) {
-        self.driver.drive(Input::Refresh);
+    pub fn refresh(&self, action: u32) {
+        self.driver.drive(Input::Refresh { action });
+    }
+
+    /// Forgets the current user's notifications; `restart` reconnects a live connection.
+    #[wasm_bindgen(js_name = clearUser)]
+    pub fn clear_user(&self, restart: bool) {
+        self.driver.drive(Input::ClearUser { restart });
     }
 
     pub fn status(&self) -> String {
@@ -81,6 +89,15 @@ impl NotificationCore {
     #[wasm_bindgen(js_name = unreadCount)]
     pub fn unread_count(&self) -> f64 {
         self.driver.machine().unread_count() as f64
+    }
+
+    /// When the next reconnect attempt is due (ms since the epoch), or -1.
+    #[wasm_bindgen(js_name = reconnectAt)]
+    pub fn reconnect_at(&self) -> f64 {
+        self.driver
+            .machine()
+            .reconnect_at()
+            .map_or(-1.0, |at| at as f64)
     }
 
     #[wasm_bindgen(js_name = hasMore)]

@@ -134,6 +134,26 @@ impl Driver {
             Effect::Notification(value) => self.emit("notification", &value),
             Effect::UnreadCount(n) => self.emit("unreadCount", &JsValue::from_f64(n as f64)),
             Effect::Status(status) => self.emit("status", &JsValue::from_str(status.as_str())),
+            Effect::Updated(value) => self.emit("notificationUpdated", &value),
+            Effect::Deleted(id) => {
+                let value = js::object();
+                js::set(&value, "id", &JsValue::from_str(&id));
+                self.emit("notificationDeleted", &value);
+            }
+            Effect::AllRead(at) => {
+                let value = js::object();
+                let at = at.map_or(JsValue::NULL, |at| JsValue::from_str(&at));
+                js::set(&value, "readAt", &at);
+                self.emit("allRead", &value);
+            }
+            Effect::Settled { action, error } => match error {
+                None => self.emit("resolved", &JsValue::from_f64(action.into())),
+                Some(error) => {
+                    let value = js::error_object(&error);
+                    js::set(&value, "action", &JsValue::from_f64(action.into()));
+                    self.emit("rejected", &value);
+                }
+            },
             Effect::Error(error) => self.emit("error", &js::error_object(&error)),
             Effect::Changed => self.emit("change", &JsValue::UNDEFINED),
         }

@@ -96,15 +96,31 @@ pub fn request(req: u32, method: Method, url: String, token: &str, driver: Weak<
     let init = request_init(method.as_str(), token, "application/json");
     spawn_local(async move {
         let input = match send(&url, &init).await {
-            Ok((status, body)) => Input::HttpDone { req, status, body },
+            Ok((status, body, retry_after)) => Input::HttpDone {
+                req,
+                status,
+                body,
+                retry_after,
+            },
             Err(_) => Input::HttpFailed { req },
         };
         feed(&driver, input);
     });
 }
 
-async fn send(url: &str, init: &RequestInit) -> Result<(u16, String), JsValue> {
+/// Status, body text and `Retry-After` seconds (readable when the server exposes the header).
+async fn send(url: &str, init: &RequestInit) -> Result<(u16, String, Option<u32>), JsValue> {
     let response: Response = JsFuture::from(js::fetch(url, init)).await?.unchecked_into();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|s| s.trim().parse().ok());
     let body = JsFuture::from(response.text()?).await?;
-    Ok((response.status(), body.as_string().unwrap_or_default()))
+    Ok((
+        response.status(),
+        body.as_string().unwrap_or_default(),
+        retry_after,
+    ))
 }

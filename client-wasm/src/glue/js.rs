@@ -68,11 +68,17 @@ pub fn object() -> JsValue {
     js_sys::Object::new().into()
 }
 
-/// `{code, message}` for JS listeners.
+/// `{code, message, status?, retryAfter?}` for JS listeners.
 pub fn error_object(error: &ClientError) -> JsValue {
     let out = object();
     set(&out, "code", &JsValue::from_str(&error.code));
     set(&out, "message", &JsValue::from_str(&error.message));
+    if let Some(status) = error.status {
+        set(&out, "status", &JsValue::from_f64(status.into()));
+    }
+    if let Some(seconds) = error.retry_after {
+        set(&out, "retryAfter", &JsValue::from_f64(seconds.into()));
+    }
     out
 }
 
