@@ -59,9 +59,10 @@ find_lld() {
 }
 
 # Rebuilding std for the wasm (`-Z build-std`, with panics that abort without formatting their
-# message) takes ~8 KB gz off the module; it needs the std sources. rustup's `rust-src` works
-# on the normal path; without it the prebuilt std is used as is.
-SIZE_FLAGS="-Zunstable-options -Cpanic=immediate-abort"
+# message, no panic locations and no Debug formatting) takes ~8 KB gz off the module; it needs
+# the std sources. rustup's `rust-src` works on the normal path; without it the prebuilt std is
+# used as is.
+SIZE_FLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 rustup_has_rust_src() {
   local src
   src="$(rustc --print sysroot)/lib/rustlib/src/rust/library"

@@ -7,6 +7,7 @@
  * it is ready (`connect`, actions) run as soon as it is.
  */
 import { NotificationError } from "./errors.js";
+import { Io } from "./io.js";
 import { toCoreOptions, type CoreOptions } from "./options.js";
 import type {
   ClientError,
@@ -70,6 +71,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   /** Resolves once the WebAssembly module is instantiated; rejects with `wasm_unavailable`. */
   readonly ready: Promise<void>;
   #core: NotificationCore | null = null;
+  readonly #io: Io;
   readonly #options: NotificationClientOptions;
   readonly #coreOptions: CoreOptions;
   readonly #log: (level: LogLevel, message: string, detail?: unknown) => void;
@@ -101,6 +103,10 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.#options = options;
     this.#userKey = options.userKey;
     this.#log = toLog(options.logger);
+    this.#io = new Io(
+      () => this.#token(),
+      (kind, value) => this.#onCoreEvent(kind, value),
+    );
     this.ready = loadCore().then(
       (Core) => this.#start(Core),
       (cause: unknown) => {
@@ -116,19 +122,21 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   connect(): void {
     this.#assertAlive();
     this.#wantConnected = true;
-    this.#core?.connect();
+    if (this.#core !== null) this.#connectCore(this.#core);
   }
 
   /** Closes the connection and stops reconnecting; `connect()` starts again. */
   disconnect(): void {
     this.#wantConnected = false;
-    if (!this.#destroyed) this.#core?.disconnect();
+    this.#core?.disconnect();
+    this.#io.unlisten();
   }
 
   /** Disconnects and releases the WebAssembly memory; the client can't be used afterwards. */
   destroy(): void {
     if (this.#destroyed) return;
     this.#core?.disconnect();
+    this.#io.close();
     this.#destroyed = true;
     this.#snapshot = null;
     this.#core?.free();
@@ -220,12 +228,14 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
 
   #start(Core: typeof NotificationCore): void {
     if (this.#destroyed) return;
-    this.#core = new Core(
-      this.#coreOptions,
-      () => this.#token(),
-      (kind: string, value: unknown) => this.#onCoreEvent(kind, value),
-    );
-    if (this.#wantConnected) this.#core.connect();
+    const core = new Core(this.#coreOptions, this.#io, Math.random() * 2 ** 53);
+    this.#core = this.#io.core = core;
+    if (this.#wantConnected) this.#connectCore(core);
+  }
+
+  #connectCore(core: NotificationCore): void {
+    this.#io.listen();
+    core.connect();
   }
 
   #unavailable(cause: unknown): void {
