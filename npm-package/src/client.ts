@@ -107,7 +107,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
       () => this.#token(),
       (kind, value) => this.#onCoreEvent(kind, value),
     );
-    this.ready = loadCore().then(
+    this.ready = loadCore(options.wasmUrl).then(
       (Core) => this.#start(Core),
       (cause: unknown) => {
         this.#unavailable(cause);

@@ -110,6 +110,13 @@ export interface NotificationClientOptions {
   /** Logs transport choices, reconnect delays and errors. Off by default. */
   readonly logger?: Logger;
   /**
+   * Where to fetch the WebAssembly module from, for bundlers that don't emit
+   * `new URL("./generated/notify_client_bg.wasm", import.meta.url)` as an asset (the Angular
+   * CLI's esbuild builder: copy the file with an `assets` entry and point here). Default: next
+   * to the package's module. The first client of the page decides; the module loads once.
+   */
+  readonly wasmUrl?: string | URL;
+  /**
    * Returns the user's JWT, or a Promise of it. Called before every connect and reconnect
    * (and when a request answers 401), so an expired token is replaced, never reused.
    */

@@ -10,30 +10,39 @@ import init, { NotificationCore } from "./generated/notify_client.js";
 
 let loading: Promise<typeof NotificationCore> | undefined;
 
-/** Node's file reader, imported only when the module sits on disk (tests, SSR). */
-const NODE_FS = "node:fs/promises";
+type NodeProcess = { getBuiltinModule?(id: "fs/promises"): { readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> } };
 
+/**
+ * The module's bytes or URL. On disk (Node: tests, server rendering) it is read with Node's own
+ * `fs`, reached through `process.getBuiltinModule` (Node >= 20.16) rather than an import, so no
+ * bundler sees a Node module.
+ */
 async function source(url: URL): Promise<URL | BufferSource> {
   if (url.protocol !== "file:") return url;
-  const fs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS)) as {
-    readFile(path: URL): Promise<Uint8Array<ArrayBuffer>>;
-  };
+  const fs = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.("fs/promises");
+  if (fs === undefined) throw new Error("reading the module from disk needs Node >= 20.16");
   return fs.readFile(url);
 }
 
-async function instantiate(): Promise<typeof NotificationCore> {
+async function instantiate(wasmUrl: string | URL | undefined): Promise<typeof NotificationCore> {
   if (typeof WebAssembly !== "object" || WebAssembly === null) {
     throw new Error("WebAssembly is not available in this environment");
   }
-  await init({
-    module_or_path: await source(new URL("./generated/notify_client_bg.wasm", import.meta.url)),
-  });
+  const url =
+    wasmUrl === undefined
+      ? new URL("./generated/notify_client_bg.wasm", import.meta.url)
+      : new URL(wasmUrl, typeof location === "object" ? location.href : undefined);
+  await init({ module_or_path: await source(url) });
   return NotificationCore;
 }
 
-/** The core class, once the module is instantiated (the first call starts loading it). */
-export function loadCore(): Promise<typeof NotificationCore> {
-  loading ??= instantiate();
+/**
+ * The core class, once the module is instantiated. The first call starts loading it, from
+ * `wasmUrl` when given (for bundlers that don't emit `new URL(…, import.meta.url)` assets);
+ * later calls share that one load.
+ */
+export function loadCore(wasmUrl?: string | URL): Promise<typeof NotificationCore> {
+  loading ??= instantiate(wasmUrl);
   return loading;
 }
 
