@@ -6,8 +6,10 @@
 #      is available); when the prebuilt std can't be downloaded, Debian's rustc-web 1.96 builds
 #      std from source (`-Z build-std`), installed on demand.
 #   2. wasm-bindgen CLI at exactly the version Cargo.lock pins (installed on demand).
-#   3. wasm-opt -Oz (npm `binaryen`, a devDependency of the package).
-#   4. The package's own build (npm-package/scripts/build.mjs): inline the wasm, compile TS.
+#   3. wasm-opt -Oz (npm `binaryen`, a devDependency of the package), then the module's import
+#      and export names minified.
+#   4. The package's own build (npm-package/scripts/build.mjs): the glue renamed to match,
+#      TypeScript compiled, the "." entry bundled and minified, the .wasm next to it.
 #
 # Usage: scripts/build-wasm.sh [--skip-npm-install]
 # Env: CARGO_TARGET_DIR (default target/wasm); BUILD_WASM_FALLBACK=1 forces the Debian path.
@@ -59,9 +61,10 @@ find_lld() {
 }
 
 # Rebuilding std for the wasm (`-Z build-std`, with panics that abort without formatting their
-# message) takes ~8 KB gz off the module; it needs the std sources. rustup's `rust-src` works
-# on the normal path; without it the prebuilt std is used as is.
-SIZE_FLAGS="-Zunstable-options -Cpanic=immediate-abort"
+# message, no panic locations and no Debug formatting) takes ~8 KB gz off the module; it needs
+# the std sources. rustup's `rust-src` works on the normal path; without it the prebuilt std is
+# used as is.
+SIZE_FLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 rustup_has_rust_src() {
   local src
   src="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
@@ -117,6 +120,12 @@ log "wasm-opt -Oz"
 node_modules/.bin/wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$OUT/notify_client_bg.wasm" -o "$OUT/notify_client_bg.wasm"
-log "package build (inline wasm, TypeScript)"
+# Import/export names shortened to one or two letters (wasm-bindgen's are hashed and long); the
+# printed old → new map is applied to the JS glue by the package build.
+node_modules/.bin/wasm-opt --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  --minify-imports-and-exports-and-modules --strip-producers --strip-target-features \
+  "$OUT/notify_client_bg.wasm" -o "$OUT/notify_client_bg.wasm" > "$OUT/abi-map.json"
+log "package build (glue renamed, TypeScript, bundle)"
 node scripts/build.mjs
 log "done: $PKG/dist"

@@ -1,0 +1,137 @@
+/**
+ * The core's I/O in the browser: WebSockets, the SSE stream and REST requests over `fetch`,
+ * one timer, `getToken`, and `online`/`offline`. The WebAssembly core decides what to do
+ * (`client-wasm/src/glue/host.rs` calls the methods below); this module only does it and
+ * reports back. After `close()` nothing reaches the core any more.
+ */
+import type { NotificationCore } from "./wasm.js";
+
+type Emit = (kind: string, value: unknown) => void;
+
+const messageOf = (error: unknown): string =>
+  typeof error === "string" ? error : String((error as Error | null)?.message ?? "getToken failed");
+
+export class Io {
+  core: NotificationCore | null = null;
+  readonly #getToken: () => unknown;
+  readonly emit: Emit;
+  readonly #sockets = new Map<number, WebSocket>();
+  readonly #streams = new Map<number, AbortController>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #network: EventTarget | null = null;
+  readonly #online = (): void => this.core?.online();
+  readonly #offline = (): void => this.core?.offline();
+
+  constructor(getToken: () => unknown, emit: Emit) {
+    this.#getToken = getToken;
+    this.emit = emit;
+  }
+
+  getToken(seq: number): void {
+    new Promise((resolve) => resolve(this.#getToken())).then(
+      (token) =>
+        typeof token === "string"
+          ? this.core?.token(seq, token)
+          : this.core?.tokenFailed(seq, "getToken must return a string"),
+      (error: unknown) => this.core?.tokenFailed(seq, messageOf(error)),
+    );
+  }
+
+  openWs(conn: number, url: string): void {
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url);
+    } catch {
+      queueMicrotask(() => this.core?.wsClosed(conn));
+      return;
+    }
+    socket.onmessage = (event) => {
+      if (typeof event.data === "string") this.core?.wsText(conn, event.data);
+    };
+    socket.onclose = () => this.core?.wsClosed(conn);
+    this.#sockets.set(conn, socket);
+  }
+
+  sendWs(conn: number, text: string): void {
+    // A send on a closing socket is dropped; its close event reports the loss.
+    try {
+      this.#sockets.get(conn)?.send(text);
+    } catch {}
+  }
+
+  closeWs(conn: number): void {
+    const socket = this.#sockets.get(conn);
+    if (socket === undefined) return;
+    this.#sockets.delete(conn);
+    socket.onmessage = socket.onclose = null;
+    socket.close(1000);
+  }
+
+  /** `GET url` with the token in the `Authorization` header, read chunk by chunk. */
+  openSse(conn: number, url: string, token: string, lastEventId?: string): void {
+    const abort = new AbortController();
+    this.#streams.set(conn, abort);
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "text/event-stream" };
+    if (lastEventId !== undefined) headers["Last-Event-ID"] = lastEventId;
+    const read = async (): Promise<void> => {
+      const response = await fetch(url, { headers, signal: abort.signal });
+      this.core?.sseResponse(conn, response.status);
+      if (!response.ok || response.body === null) return;
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        if (!this.#streams.has(conn)) return void reader.cancel().catch(() => {});
+        this.core?.sseChunk(conn, decoder.decode(value, { stream: true }));
+      }
+    };
+    read()
+      .catch(() => {})
+      .then(() => this.core?.sseEnded(conn));
+  }
+
+  closeSse(conn: number): void {
+    this.#streams.get(conn)?.abort();
+    this.#streams.delete(conn);
+  }
+
+  /** A REST request; the answer's status, body and `Retry-After` go back to the core. */
+  request(req: number, method: string, url: string, token: string): void {
+    fetch(url, { method, headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } })
+      .then(async (response) => [response.status, await response.text(), Number(response.headers.get("retry-after")) || 0] as const)
+      .then(
+        ([status, body, retryAfter]) => this.core?.httpDone(req, status, body, retryAfter),
+        () => this.core?.httpFailed(req),
+      );
+  }
+
+  setTimer(at: number): void {
+    clearTimeout(this.#timer);
+    if (at >= 0) this.#timer = setTimeout(() => this.core?.tick(), Math.max(0, at - Date.now()));
+  }
+
+  /** Listens to `online`/`offline` on `globalThis`, where it is an event target. */
+  listen(): void {
+    const target = globalThis as Partial<EventTarget>;
+    if (this.#network !== null || typeof target.addEventListener !== "function") return;
+    this.#network = target as EventTarget;
+    this.#network.addEventListener("online", this.#online);
+    this.#network.addEventListener("offline", this.#offline);
+  }
+
+  unlisten(): void {
+    this.#network?.removeEventListener("online", this.#online);
+    this.#network?.removeEventListener("offline", this.#offline);
+    this.#network = null;
+  }
+
+  /** Stops everything: sockets, streams, the timer, the listeners; the core hears nothing more. */
+  close(): void {
+    this.core = null;
+    for (const conn of [...this.#sockets.keys()]) this.closeWs(conn);
+    for (const conn of [...this.#streams.keys()]) this.closeSse(conn);
+    clearTimeout(this.#timer);
+    this.unlisten();
+  }
+}
