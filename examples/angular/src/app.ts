@@ -14,6 +14,7 @@ import { devLogin, devNotify, serverUrl, token } from "./config";
       <h1>GhostPay</h1>
       <span [class]="'status status-' + svc.status()" data-testid="connection-status" [attr.data-transport]="svc.transport() ?? ''">{{ svc.status() }}</span>
       @if (svc.transport(); as transport) { <span class="transport">via {{ transport }}</span> }
+      @if (svc.lastError(); as error) { <span class="error" data-testid="last-error">{{ error.message }}</span> }
       <button (click)="sendTest()">Send me a test notification</button>
       <button data-testid="mark-all-read" [disabled]="svc.unreadCount() === 0" (click)="run(svc.markAllRead())">Mark all as read</button>
       @if (actionError(); as e) { <span class="error" role="alert">{{ e }}</span> }

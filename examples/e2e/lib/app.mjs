@@ -62,6 +62,9 @@ export function items(page) {
   );
 }
 
+/** Thrown by a check that knows waiting longer can't help. */
+class Final extends Error {}
+
 /** Resolves once `check()` returns something truthy (polled); fails after the guard with `what`. */
 export async function until(what, check) {
   const deadline = Date.now() + GUARD_MS;
@@ -71,6 +74,7 @@ export async function until(what, check) {
       last = await check();
       if (last) return last;
     } catch (e) {
+      if (e instanceof Final) throw new Error(`waiting for ${what}: ${e.message}`);
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} (last: ${String(last)})`);
@@ -80,8 +84,15 @@ export async function until(what, check) {
 
 export const badgeIs = (page, n) => until(`unread badge = ${n}`, async () => (await text(page, "unread-count")) === String(n));
 
+/** Waits for a status; "disconnected" is final (until the app connects again), so it fails at once. */
 export const statusIs = (page, status) =>
-  until(`connection status "${status}"`, async () => (await text(page, "connection-status")) === status);
+  until(`connection status "${status}"`, async () => {
+    const shown = await text(page, "connection-status");
+    if (shown === "disconnected" && status !== shown) {
+      throw new Final(`the app stopped ("disconnected"): ${await text(page, "last-error")}`);
+    }
+    return shown === status;
+  });
 
 export const transportOf = (page) =>
   page.getAttribute('[data-testid="connection-status"]', "data-transport");

@@ -40,7 +40,7 @@ function useActionError(): [string | null, (action: Promise<unknown>) => void] {
 }
 
 function Header({ session, onSignIn }: { session: Session; onSignIn: SignIn }) {
-  const { unreadCount, status, transport, markAllRead } = useNotifications();
+  const { unreadCount, status, transport, lastError, markAllRead } = useNotifications();
   const [error, run] = useActionError();
   return (
     <header>
@@ -51,6 +51,7 @@ function Header({ session, onSignIn }: { session: Session; onSignIn: SignIn }) {
         {status}
       </span>
       {transport && <span className="transport">via {transport}</span>}
+      {lastError && <span className="error" data-testid="last-error">{lastError.message}</span>}
       <button onClick={() => devNotify(session.token, "Payment received")}>Send me a test notification</button>
       <button data-testid="mark-all-read" onClick={() => run(markAllRead())} disabled={unreadCount === 0}>
         Mark all as read
