@@ -76,7 +76,7 @@ if normal_toolchain_has_wasm; then
   if rustup_has_rust_src; then
     log "cargo build --profile $PROFILE --target $TARGET -Z build-std (rustup toolchain + rust-src)"
     RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$SIZE_FLAGS" \
-      cargo build --profile "$PROFILE" --target "$TARGET" -Z build-std=std,panic_abort -p "$CRATE"
+      cargo build --profile "$PROFILE" --target "$TARGET" -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size -p "$CRATE"
   else
     log "cargo build --profile $PROFILE --target $TARGET (rustup toolchain, prebuilt std)"
     cargo build --profile "$PROFILE" --target "$TARGET" -p "$CRATE"
@@ -90,7 +90,7 @@ else
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LLD" \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$SIZE_FLAGS" \
     /usr/bin/cargo build --profile "$PROFILE" --target "$TARGET" \
-      -Z build-std=std,panic_abort -p "$CRATE"
+      -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size -p "$CRATE"
 fi
 WASM="$CARGO_TARGET_DIR/$TARGET/$PROFILE/notify_client_wasm.wasm"
 [ -f "$WASM" ] || { echo "expected $WASM" >&2; exit 1; }
@@ -106,7 +106,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; t
 fi
 rm -rf "$OUT" && mkdir -p "$OUT"
 log "wasm-bindgen $WB_VERSION --target web"
-wasm-bindgen --target web --out-dir "$OUT" --out-name notify_client "$WASM"
+wasm-bindgen --target web --encode-into always --out-dir "$OUT" --out-name notify_client "$WASM"
 
 # --- 3. + 4. wasm-opt and the package build ---------------------------------------------------
 cd "$PKG"
