@@ -48,9 +48,7 @@ const INITIAL_STATE: NotificationState<never> = Object.freeze({
   hasMore: true,
 });
 
-const WASM_UNAVAILABLE =
-  "WebAssembly could not be loaded; if a Content-Security-Policy is set, its script-src needs " +
-  "'wasm-unsafe-eval' (and connect-src the notification server)";
+const WASM_UNAVAILABLE = "WebAssembly unavailable (a Content-Security-Policy needs script-src 'wasm-unsafe-eval')";
 
 /**
  * Calls a listener without letting its exception break the client or the other listeners; the

@@ -26,13 +26,41 @@ export const CLEAR_USER = 12;
 const TOKEN = 13;
 const TOKEN_FAILED = 14;
 const WS_TEXT = 15;
-const SSE_CHUNK = 16;
+const SSE_DATA = 16;
 const HTTP_DONE = 17;
 export const MARK_READ = 18;
 export const REMOVE = 19;
 
 const messageOf = (error: unknown): string =>
   typeof error === "string" ? error : String((error as Error | null)?.message ?? "getToken failed");
+
+/**
+ * A `text/event-stream` reader (the WHATWG "event stream interpretation", data field only: the
+ * server's events carry their type inside the data). Feed it decoded text as it arrives — a
+ * chunk may end anywhere, even between `\r` and `\n` — and it returns the data of the events
+ * the chunk completed.
+ */
+export function eventStream(): (chunk: string) => string[] {
+  let pending = "";
+  let data: string[] | null = null;
+  return (chunk) => {
+    const text = pending + chunk;
+    // A trailing `\r` may be the first half of `\r\n`: keep it for the next chunk.
+    const end = text.endsWith("\r") ? text.length - 1 : text.length;
+    const lines = text.slice(0, end).split(/\r\n|\r|\n/);
+    pending = lines.pop()! + text.slice(end);
+    const out: string[] = [];
+    for (const line of lines) {
+      if (line === "") {
+        if (data !== null) out.push(data.join("\n"));
+        data = null;
+      } else if (line === "data" || line.startsWith("data:")) {
+        (data ??= []).push(line.slice(5).replace(/^ /, ""));
+      }
+    }
+    return out;
+  };
+}
 
 export class Io {
   core: NotificationCore | null = null;
@@ -102,11 +130,14 @@ export class Io {
       if (!response.ok || response.body === null) return;
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
+      const events = eventStream();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
         if (!this.#streams.has(conn)) return void reader.cancel().catch(() => {});
-        this.core?.inputText(SSE_CHUNK, conn, decoder.decode(value, { stream: true }), 0, 0);
+        // Each event's data; a chunk that completes none (a ping) still shows the stream is alive.
+        const data = events(decoder.decode(value, { stream: true }));
+        for (const one of data.length > 0 ? data : [""]) this.core?.inputText(SSE_DATA, conn, one, 0, 0);
       }
     };
     read()

@@ -30,7 +30,7 @@ impl Event {
     const TOKEN: u32 = 13;
     const TOKEN_FAILED: u32 = 14;
     const WS_TEXT: u32 = 15;
-    const SSE_CHUNK: u32 = 16;
+    const SSE_DATA: u32 = 16;
     const HTTP_DONE: u32 = 17;
     const MARK_READ: u32 = 18;
     const REMOVE: u32 = 19;
@@ -113,7 +113,10 @@ impl NotificationCore {
                 token: Err(text),
             },
             Event::WS_TEXT => Input::WsText { conn: a, text },
-            Event::SSE_CHUNK => Input::SseChunk { conn: a, text },
+            Event::SSE_DATA => Input::SseData {
+                conn: a,
+                data: text,
+            },
             Event::HTTP_DONE => Input::HttpDone {
                 req: a,
                 status: b as u16,
