@@ -43,12 +43,14 @@ const messageOf = (error: unknown): string =>
 export function eventStream(): (chunk: string) => string[] {
   let pending = "";
   let data: string[] | null = null;
+  let afterCr = false;
   return (chunk) => {
-    const text = pending + chunk;
-    // A trailing `\r` may be the first half of `\r\n`: keep it for the next chunk.
-    const end = text.endsWith("\r") ? text.length - 1 : text.length;
-    const lines = text.slice(0, end).split(/\r\n|\r|\n/);
-    pending = lines.pop()! + text.slice(end);
+    if (chunk === "") return [];
+    // A chunk that ended with `\r` ended its line; a `\n` starting the next one belongs to it.
+    if (afterCr && chunk.startsWith("\n")) chunk = chunk.slice(1);
+    afterCr = chunk.endsWith("\r");
+    const lines = (pending + chunk).split(/\r\n|\r|\n/);
+    pending = lines.pop()!;
     const out: string[] = [];
     for (const line of lines) {
       if (line === "") {
