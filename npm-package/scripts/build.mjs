@@ -43,6 +43,19 @@ function renameAbi(code) {
   return code;
 }
 
+/** The glue's two long console warnings, shortened (the bytes count: see scripts/size.mjs). */
+function shortenWarnings(code) {
+  const warnings = [
+    [/"`WebAssembly\.instantiateStreaming` failed because[^"]*"/, '"@ghostpay/notifications: the .wasm is not served as application/wasm; compiling it from bytes:"'],
+    [/'using deprecated parameters for the initialization function; pass a single object instead'/, "'deprecated init parameters'"],
+  ];
+  for (const [pattern, by] of warnings) {
+    if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
+    code = code.replace(pattern, by);
+  }
+  return code;
+}
+
 rmSync(generated, { recursive: true, force: true });
 mkdirSync(generated, { recursive: true });
 
@@ -53,7 +66,7 @@ if (!glue.includes(defaultFetch)) {
 }
 writeFileSync(
   join(generated, "notify_client.js"),
-  renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */")),
+  shortenWarnings(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */"))),
 );
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 

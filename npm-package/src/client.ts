@@ -7,7 +7,17 @@
  * it is ready (`connect`, actions) run as soon as it is.
  */
 import { NotificationError } from "./errors.js";
-import { Io } from "./io.js";
+import {
+  CLEAR_USER,
+  CONNECT,
+  DISCONNECT,
+  Io,
+  LOAD_MORE,
+  MARK_ALL_READ,
+  MARK_READ,
+  REFRESH,
+  REMOVE,
+} from "./io.js";
 import { toCoreOptions, type CoreOptions } from "./options.js";
 import type {
   ClientError,
@@ -38,9 +48,7 @@ const INITIAL_STATE: NotificationState<never> = Object.freeze({
   hasMore: true,
 });
 
-const WASM_UNAVAILABLE =
-  "WebAssembly could not be loaded; if a Content-Security-Policy is set, its script-src needs " +
-  "'wasm-unsafe-eval' (and connect-src the notification server)";
+const WASM_UNAVAILABLE = "WebAssembly unavailable (a Content-Security-Policy needs script-src 'wasm-unsafe-eval')";
 
 /**
  * Calls a listener without letting its exception break the client or the other listeners; the
@@ -128,14 +136,14 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   /** Closes the connection and stops reconnecting; `connect()` starts again. */
   disconnect(): void {
     this.#wantConnected = false;
-    this.#core?.disconnect();
+    this.#core?.input(DISCONNECT, 0, 0);
     this.#io.unlisten();
   }
 
   /** Disconnects and releases the WebAssembly memory; the client can't be used afterwards. */
   destroy(): void {
     if (this.#destroyed) return;
-    this.#core?.disconnect();
+    this.#core?.input(DISCONNECT, 0, 0);
     this.#io.close();
     this.#destroyed = true;
     this.#snapshot = null;
@@ -160,32 +168,32 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.#userKey = userKey;
     this.#subject = undefined;
     this.#log("info", "user switched: clearing notifications");
-    this.#core?.clearUser(true);
+    this.#core?.input(CLEAR_USER, 1, 0);
   }
 
   /** Marks one notification read (at once; rolled back if the server refuses). */
   markRead(id: string): Promise<void> {
-    return this.#act((core, action) => core.markRead(String(id), action));
+    return this.#act((core, action) => core.inputText(MARK_READ, action, String(id), 0, 0));
   }
 
   /** Marks every notification read (at once; rolled back if the server refuses). */
   markAllRead(): Promise<void> {
-    return this.#act((core, action) => core.markAllRead(action));
+    return this.#act((core, action) => core.input(MARK_ALL_READ, action, 0));
   }
 
   /** Deletes one notification (at once; restored if the server refuses, e.g. `not_found`). */
   remove(id: string): Promise<void> {
-    return this.#act((core, action) => core.remove(String(id), action));
+    return this.#act((core, action) => core.inputText(REMOVE, action, String(id), 0, 0));
   }
 
   /** Loads the next page of older notifications (resolves at once while one loads or at the end). */
   loadMore(): Promise<void> {
-    return this.#act((core, action) => core.loadMore(action));
+    return this.#act((core, action) => core.input(LOAD_MORE, action, 0));
   }
 
   /** Reloads the first page and the unread count; resolves when the page is in. */
   refresh(): Promise<void> {
-    return this.#act((core, action) => core.refresh(action));
+    return this.#act((core, action) => core.input(REFRESH, action, 0));
   }
 
   /** Calls `listener` after every state change; returns the function that unsubscribes it. */
@@ -235,7 +243,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
 
   #connectCore(core: NotificationCore): void {
     this.#io.listen();
-    core.connect();
+    core.input(CONNECT, 0, 0);
   }
 
   #unavailable(cause: unknown): void {
@@ -260,7 +268,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
       this.#subject = subject;
       if (previous !== undefined && previous !== subject) {
         this.#log("info", "the token names another user: clearing notifications");
-        this.#core?.clearUser(true);
+        this.#core?.input(CLEAR_USER, 1, 0);
       }
     }
     return token;

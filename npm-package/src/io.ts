@@ -8,8 +8,61 @@ import type { NotificationCore } from "./wasm.js";
 
 type Emit = (kind: string, value: unknown) => void;
 
+// What happened, as the core's `input(kind, a, b)` / `inputText(kind, a, text, b, c)` take it
+// (the `Event` kinds of client-wasm/src/glue/client.rs).
+export const CONNECT = 0;
+export const DISCONNECT = 1;
+const ONLINE = 2;
+const OFFLINE = 3;
+const TICK = 4;
+const WS_CLOSED = 5;
+const SSE_RESPONSE = 6;
+const SSE_ENDED = 7;
+const HTTP_FAILED = 8;
+export const MARK_ALL_READ = 9;
+export const LOAD_MORE = 10;
+export const REFRESH = 11;
+export const CLEAR_USER = 12;
+const TOKEN = 13;
+const TOKEN_FAILED = 14;
+const WS_TEXT = 15;
+const SSE_DATA = 16;
+const HTTP_DONE = 17;
+export const MARK_READ = 18;
+export const REMOVE = 19;
+
 const messageOf = (error: unknown): string =>
   typeof error === "string" ? error : String((error as Error | null)?.message ?? "getToken failed");
+
+/**
+ * A `text/event-stream` reader (the WHATWG "event stream interpretation", data field only: the
+ * server's events carry their type inside the data). Feed it decoded text as it arrives — a
+ * chunk may end anywhere, even between `\r` and `\n` — and it returns the data of the events
+ * the chunk completed.
+ */
+export function eventStream(): (chunk: string) => string[] {
+  let pending = "";
+  let data: string[] | null = null;
+  let afterCr = false;
+  return (chunk) => {
+    if (chunk === "") return [];
+    // A chunk that ended with `\r` ended its line; a `\n` starting the next one belongs to it.
+    if (afterCr && chunk.startsWith("\n")) chunk = chunk.slice(1);
+    afterCr = chunk.endsWith("\r");
+    const lines = (pending + chunk).split(/\r\n|\r|\n/);
+    pending = lines.pop()!;
+    const out: string[] = [];
+    for (const line of lines) {
+      if (line === "") {
+        if (data !== null) out.push(data.join("\n"));
+        data = null;
+      } else if (line === "data" || line.startsWith("data:")) {
+        (data ??= []).push(line.slice(5).replace(/^ /, ""));
+      }
+    }
+    return out;
+  };
+}
 
 export class Io {
   core: NotificationCore | null = null;
@@ -19,8 +72,8 @@ export class Io {
   readonly #streams = new Map<number, AbortController>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #network: EventTarget | null = null;
-  readonly #online = (): void => this.core?.online();
-  readonly #offline = (): void => this.core?.offline();
+  readonly #online = (): void => this.core?.input(ONLINE, 0, 0);
+  readonly #offline = (): void => this.core?.input(OFFLINE, 0, 0);
 
   constructor(getToken: () => unknown, emit: Emit) {
     this.#getToken = getToken;
@@ -31,9 +84,9 @@ export class Io {
     new Promise((resolve) => resolve(this.#getToken())).then(
       (token) =>
         typeof token === "string"
-          ? this.core?.token(seq, token)
-          : this.core?.tokenFailed(seq, "getToken must return a string"),
-      (error: unknown) => this.core?.tokenFailed(seq, messageOf(error)),
+          ? this.core?.inputText(TOKEN, seq, token, 0, 0)
+          : this.core?.inputText(TOKEN_FAILED, seq, "getToken must return a string", 0, 0),
+      (error: unknown) => this.core?.inputText(TOKEN_FAILED, seq, messageOf(error), 0, 0),
     );
   }
 
@@ -42,13 +95,13 @@ export class Io {
     try {
       socket = new WebSocket(url);
     } catch {
-      queueMicrotask(() => this.core?.wsClosed(conn));
+      queueMicrotask(() => this.core?.input(WS_CLOSED, conn, 0));
       return;
     }
     socket.onmessage = (event) => {
-      if (typeof event.data === "string") this.core?.wsText(conn, event.data);
+      if (typeof event.data === "string") this.core?.inputText(WS_TEXT, conn, event.data, 0, 0);
     };
-    socket.onclose = () => this.core?.wsClosed(conn);
+    socket.onclose = () => this.core?.input(WS_CLOSED, conn, 0);
     this.#sockets.set(conn, socket);
   }
 
@@ -75,20 +128,23 @@ export class Io {
     if (lastEventId !== undefined) headers["Last-Event-ID"] = lastEventId;
     const read = async (): Promise<void> => {
       const response = await fetch(url, { headers, signal: abort.signal });
-      this.core?.sseResponse(conn, response.status);
+      this.core?.input(SSE_RESPONSE, conn, response.status);
       if (!response.ok || response.body === null) return;
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
+      const events = eventStream();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
         if (!this.#streams.has(conn)) return void reader.cancel().catch(() => {});
-        this.core?.sseChunk(conn, decoder.decode(value, { stream: true }));
+        // Each event's data; a chunk that completes none (a ping) still shows the stream is alive.
+        const data = events(decoder.decode(value, { stream: true }));
+        for (const one of data.length > 0 ? data : [""]) this.core?.inputText(SSE_DATA, conn, one, 0, 0);
       }
     };
     read()
       .catch(() => {})
-      .then(() => this.core?.sseEnded(conn));
+      .then(() => this.core?.input(SSE_ENDED, conn, 0));
   }
 
   closeSse(conn: number): void {
@@ -101,14 +157,14 @@ export class Io {
     fetch(url, { method, headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } })
       .then(async (response) => [response.status, await response.text(), Number(response.headers.get("retry-after")) || 0] as const)
       .then(
-        ([status, body, retryAfter]) => this.core?.httpDone(req, status, body, retryAfter),
-        () => this.core?.httpFailed(req),
+        ([status, body, retryAfter]) => this.core?.inputText(HTTP_DONE, req, body, status, retryAfter),
+        () => this.core?.input(HTTP_FAILED, req, 0),
       );
   }
 
   setTimer(at: number): void {
     clearTimeout(this.#timer);
-    if (at >= 0) this.#timer = setTimeout(() => this.core?.tick(), Math.max(0, at - Date.now()));
+    if (at >= 0) this.#timer = setTimeout(() => this.core?.input(TICK, 0, 0), Math.max(0, at - Date.now()));
   }
 
   /** Listens to `online`/`offline` on `globalThis`, where it is an event target. */

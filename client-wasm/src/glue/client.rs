@@ -1,6 +1,6 @@
 //! The class exported to JavaScript. The npm package wraps it in the typed, documented
-//! `NotificationClient` and does its I/O (`io.ts`): its answers come back through the methods
-//! below, and each one steps the state machine and hands the effects to the host.
+//! `NotificationClient` and does its I/O (`io.ts`): what happens comes back through `input` /
+//! `inputText`, each call steps the state machine and hands the effects to the host.
 
 use super::host::Host;
 use super::js;
@@ -8,6 +8,33 @@ use super::options;
 use crate::core::machine::{Input, Machine};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
+
+/// The `kind` numbers of [`NotificationCore::input`] and [`NotificationCore::input_text`]
+/// (mirrored by `npm-package/src/io.ts`).
+struct Event;
+
+impl Event {
+    const CONNECT: u32 = 0;
+    const DISCONNECT: u32 = 1;
+    const ONLINE: u32 = 2;
+    const OFFLINE: u32 = 3;
+    const TICK: u32 = 4;
+    const WS_CLOSED: u32 = 5;
+    const SSE_RESPONSE: u32 = 6;
+    const SSE_ENDED: u32 = 7;
+    const HTTP_FAILED: u32 = 8;
+    const MARK_ALL_READ: u32 = 9;
+    const LOAD_MORE: u32 = 10;
+    const REFRESH: u32 = 11;
+    const CLEAR_USER: u32 = 12;
+    const TOKEN: u32 = 13;
+    const TOKEN_FAILED: u32 = 14;
+    const WS_TEXT: u32 = 15;
+    const SSE_DATA: u32 = 16;
+    const HTTP_DONE: u32 = 17;
+    const MARK_READ: u32 = 18;
+    const REMOVE: u32 = 19;
+}
 
 #[wasm_bindgen]
 pub struct NotificationCore {
@@ -44,110 +71,69 @@ impl NotificationCore {
         })
     }
 
-    pub fn connect(&self) {
-        self.drive(Input::Connect);
+    /// Everything that happened, as one call per shape (fewer exports, less glue):
+    /// `kind` picks the input (see [`Event`]), `a` and `b` are its numbers.
+    pub fn input(&self, kind: u32, a: u32, b: u32) {
+        let input = match kind {
+            Event::CONNECT => Input::Connect,
+            Event::DISCONNECT => Input::Disconnect,
+            Event::ONLINE => Input::Online,
+            Event::OFFLINE => Input::Offline,
+            Event::TICK => {
+                self.timer.set(None);
+                Input::Tick
+            }
+            Event::WS_CLOSED => Input::WsClosed { conn: a },
+            Event::SSE_RESPONSE => Input::SseResponse {
+                conn: a,
+                status: b as u16,
+            },
+            Event::SSE_ENDED => Input::SseEnded { conn: a },
+            Event::HTTP_FAILED => Input::HttpFailed { req: a },
+            Event::MARK_ALL_READ => Input::MarkAllRead { action: a },
+            Event::LOAD_MORE => Input::LoadMore { action: a },
+            Event::REFRESH => Input::Refresh { action: a },
+            Event::CLEAR_USER => Input::ClearUser { restart: a != 0 },
+            _ => return,
+        };
+        self.drive(input);
     }
 
-    pub fn disconnect(&self) {
-        self.drive(Input::Disconnect);
-    }
-
-    pub fn online(&self) {
-        self.drive(Input::Online);
-    }
-
-    pub fn offline(&self) {
-        self.drive(Input::Offline);
-    }
-
-    pub fn tick(&self) {
-        self.timer.set(None);
-        self.drive(Input::Tick);
-    }
-
-    pub fn token(&self, seq: u32, token: String) {
-        self.drive(Input::Token {
-            seq,
-            token: Ok(token),
-        });
-    }
-
-    #[wasm_bindgen(js_name = tokenFailed)]
-    pub fn token_failed(&self, seq: u32, message: String) {
-        self.drive(Input::Token {
-            seq,
-            token: Err(message),
-        });
-    }
-
-    #[wasm_bindgen(js_name = wsText)]
-    pub fn ws_text(&self, conn: u32, text: String) {
-        self.drive(Input::WsText { conn, text });
-    }
-
-    #[wasm_bindgen(js_name = wsClosed)]
-    pub fn ws_closed(&self, conn: u32) {
-        self.drive(Input::WsClosed { conn });
-    }
-
-    #[wasm_bindgen(js_name = sseResponse)]
-    pub fn sse_response(&self, conn: u32, status: u16) {
-        self.drive(Input::SseResponse { conn, status });
-    }
-
-    #[wasm_bindgen(js_name = sseChunk)]
-    pub fn sse_chunk(&self, conn: u32, text: String) {
-        self.drive(Input::SseChunk { conn, text });
-    }
-
-    #[wasm_bindgen(js_name = sseEnded)]
-    pub fn sse_ended(&self, conn: u32) {
-        self.drive(Input::SseEnded { conn });
-    }
-
-    /// `retry_after`: the `Retry-After` seconds, or 0 when absent.
-    #[wasm_bindgen(js_name = httpDone)]
-    pub fn http_done(&self, req: u32, status: u16, body: String, retry_after: u32) {
-        self.drive(Input::HttpDone {
-            req,
-            status,
-            body,
-            retry_after: (retry_after > 0).then_some(retry_after),
-        });
-    }
-
-    #[wasm_bindgen(js_name = httpFailed)]
-    pub fn http_failed(&self, req: u32) {
-        self.drive(Input::HttpFailed { req });
-    }
-
-    #[wasm_bindgen(js_name = markRead)]
-    pub fn mark_read(&self, id: String, action: u32) {
-        self.drive(Input::MarkRead { id, action });
-    }
-
-    #[wasm_bindgen(js_name = markAllRead)]
-    pub fn mark_all_read(&self, action: u32) {
-        self.drive(Input::MarkAllRead { action });
-    }
-
-    pub fn remove(&self, id: String, action: u32) {
-        self.drive(Input::Remove { id, action });
-    }
-
-    #[wasm_bindgen(js_name = loadMore)]
-    pub fn load_more(&self, action: u32) {
-        self.drive(Input::LoadMore { action });
-    }
-
-    pub fn refresh(&self, action: u32) {
-        self.drive(Input::Refresh { action });
-    }
-
-    /// Forgets the current user's notifications; `restart` reconnects a live connection.
-    #[wasm_bindgen(js_name = clearUser)]
-    pub fn clear_user(&self, restart: bool) {
-        self.drive(Input::ClearUser { restart });
+    /// The inputs that carry a text: `a` is the connection, request, seq or action id; for
+    /// `HTTP_DONE`, `b` is the status and `c` the `Retry-After` seconds (0: none).
+    #[wasm_bindgen(js_name = inputText)]
+    pub fn input_text(&self, kind: u32, a: u32, text: String, b: u32, c: u32) {
+        let input = match kind {
+            Event::TOKEN => Input::Token {
+                seq: a,
+                token: Ok(text),
+            },
+            Event::TOKEN_FAILED => Input::Token {
+                seq: a,
+                token: Err(text),
+            },
+            Event::WS_TEXT => Input::WsText { conn: a, text },
+            Event::SSE_DATA => Input::SseData {
+                conn: a,
+                data: text,
+            },
+            Event::HTTP_DONE => Input::HttpDone {
+                req: a,
+                status: b as u16,
+                body: text,
+                retry_after: (c > 0).then_some(c),
+            },
+            Event::MARK_READ => Input::MarkRead {
+                id: text,
+                action: a,
+            },
+            Event::REMOVE => Input::Remove {
+                id: text,
+                action: a,
+            },
+            _ => return,
+        };
+        self.drive(input);
     }
 
     pub fn status(&self) -> String {

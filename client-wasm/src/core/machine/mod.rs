@@ -76,9 +76,11 @@ pub enum Input {
         conn: u32,
         status: u16,
     },
-    SseChunk {
+    /// The data of one SSE event (the npm package's `io.ts` splits the stream into events);
+    /// empty for a chunk that completed no event (a ping comment): the stream is alive.
+    SseData {
         conn: u32,
-        text: String,
+        data: String,
     },
     /// The SSE body ended or failed (or the request failed before a response).
     SseEnded {
@@ -229,7 +231,6 @@ struct WsLink {
 struct SseLink {
     conn: u32,
     open: bool,
-    parser: super::sse::SseParser,
     deadline: u64,
 }
 
@@ -328,7 +329,7 @@ impl<J: super::json::Json> Machine<J> {
             Input::WsText { conn, text } => self.on_ws_text(conn, &text, now),
             Input::WsClosed { conn } => self.on_ws_closed(conn, now),
             Input::SseResponse { conn, status } => self.on_sse_response(conn, status, now),
-            Input::SseChunk { conn, text } => self.on_sse_chunk(conn, &text, now),
+            Input::SseData { conn, data } => self.on_sse_data(conn, &data, now),
             Input::SseEnded { conn } => self.on_sse_ended(conn, now),
             Input::HttpDone {
                 req,

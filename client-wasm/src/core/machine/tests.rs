@@ -530,9 +530,9 @@ fn fall_back_to_sse(h: &mut Harness) -> u32 {
     conn
 }
 
-fn sse_event(id: Option<&str>, event: b::ServerEvent) -> String {
-    let id = id.map(|i| format!("id: {i}\n")).unwrap_or_default();
-    format!("{id}data: {}\n\n", envelope(event))
+/// The data of one SSE event, as `io.ts` hands it over.
+fn sse_data(event: b::ServerEvent) -> String {
+    envelope(event).to_string()
 }
 
 #[test]
@@ -555,25 +555,18 @@ fn blocked_websocket_falls_back_to_sse_and_keeps_delivering() {
         retry_after: None,
     });
     assert!(h.m.has_more());
-    let stream = format!(
-        "{}: ping\n\n{}",
-        sse_event(None, count_event(1)),
-        sse_event(Some("02"), new_event("02"))
-    );
-    // Split mid-event, as a network would.
-    let (a, b) = stream.split_at(stream.len() / 2 + 3);
-    h.step(Input::SseChunk {
-        conn,
-        text: a.into(),
-    });
-    h.step(Input::SseChunk {
-        conn,
-        text: b.into(),
-    });
+    // A ping (no event), then two events.
+    for data in [
+        String::new(),
+        sse_data(count_event(1)),
+        sse_data(new_event("02")),
+    ] {
+        h.step(Input::SseData { conn, data });
+    }
     assert_eq!(h.ids(), ["02", "01"]);
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn,
-        text: sse_event(None, count_event(2)),
+        data: sse_data(count_event(2)),
     });
     assert_eq!(h.m.unread_count(), 2);
     assert_eq!(h.emitted(), ["02"]);
@@ -590,9 +583,9 @@ fn on_sse_it_probes_websocket_and_moves_back_without_losing_anything() {
         body: json!({"items": [notification("01", false)], "nextCursor": null}).to_string(),
         retry_after: None,
     });
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn: sse,
-        text: sse_event(Some("02"), new_event("02")),
+        data: sse_data(new_event("02")),
     });
     h.take();
     // A probe that fails keeps us on SSE and schedules the next one.
@@ -628,9 +621,9 @@ fn on_sse_it_probes_websocket_and_moves_back_without_losing_anything() {
     );
     assert_eq!(h.ids(), ["03", "02", "01"]);
     // A chunk from the closed stream is ignored.
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn: sse,
-        text: sse_event(Some("09"), new_event("09")),
+        data: sse_data(new_event("09")),
     });
     assert_eq!(h.ids(), ["03", "02", "01"]);
 }
@@ -639,9 +632,9 @@ fn on_sse_it_probes_websocket_and_moves_back_without_losing_anything() {
 fn sse_reconnects_resume_with_last_event_id() {
     let mut h = Harness::new();
     let sse = fall_back_to_sse(&mut h);
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn: sse,
-        text: sse_event(Some("05"), new_event("05")),
+        data: sse_data(new_event("05")),
     });
     h.advance(10_000);
     h.step(Input::SseEnded { conn: sse });
@@ -915,9 +908,9 @@ fn network_failures_of_actions_roll_back() {
         body: json!({"items": [notification("01", false)], "nextCursor": null}).to_string(),
         retry_after: None,
     });
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn: 0,
-        text: String::new(),
+        data: String::new(),
     });
     h.step(Input::MarkAllRead { action: 0 });
     let (req, method, url, _) = h.http();
