@@ -19,7 +19,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PKG="$ROOT/npm-package"
-EXAMPLES=(react vue angular)
+APPS=(react vue angular)   # not EXAMPLES: that variable picks the apps the e2e runs
 export PATH="$HOME/.cargo/bin:$PATH"
 export NG_CLI_ANALYTICS=false
 
@@ -73,7 +73,7 @@ say "adapters: typecheck and unit tests (real store, real server)"
   node_modules/.bin/vitest run --config test/adapters/vitest.config.ts)
 
 say "examples: install and build"
-for app in "${EXAMPLES[@]}"; do
+for app in "${APPS[@]}"; do
   dir="$ROOT/examples/$app"
   npm_ci_if "$dir" "$({ cat "$dir/package-lock.json"; echo "$package_sha"; } | sha)"
   built="$dir/dist/.built"
