@@ -2,11 +2,14 @@
 //   1. copies the wasm-bindgen JS glue (and its types) into src/generated, with its default
 //      `new URL("…_bg.wasm", import.meta.url)` removed: src/wasm.ts holds the one such URL the
 //      bundlers see, so the asset is emitted once;
-//   2. copies the .wasm next to it (a separate asset, compiled by streaming in the browser);
+//   2. copies the .wasm next to it (a separate asset, compiled by streaming in the browser), and
+//      writes notify_client_inline.js: the same module as base64, the fallback src/wasm.ts imports
+//      lazily when the .wasm can't be loaded (the Angular CLI doesn't emit it);
 //   3. copies the wire types generated from the Rust contract (bindings/typescript/index.d.ts);
 //   4. compiles the TypeScript (tsc) into dist/ and copies src/generated next to it;
-//   5. bundles the "." entry into one module (rolldown) and minifies it (terser): what an app
-//      downloads is counted from the packed tarball (scripts/size.mjs); the comments live on in
+//   5. bundles the "." entry into one module plus the lazy inlined-wasm chunk (rolldown) and
+//      minifies them (terser): what an app downloads is counted from the packed tarball
+//      (scripts/size.mjs; the lazy chunk apart, off the normal path); the comments live on in
 //      the .d.ts files. dist/client.js, which the framework adapters import, re-exports from
 //      dist/index.js, so every entry shares one module instance (one loaded wasm per page).
 import { execFileSync } from "node:child_process";
@@ -71,6 +74,16 @@ writeFileSync(
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 
 cpSync(join(wasmOut, "notify_client_bg.wasm"), join(generated, "notify_client_bg.wasm"));
+writeFileSync(
+  join(generated, "notify_client_inline.js"),
+  "// The WebAssembly module inlined (base64): the fallback src/wasm.ts imports when the .wasm can't be loaded.\n" +
+    `const base64 = "${readFileSync(join(wasmOut, "notify_client_bg.wasm")).toString("base64")}";\n` +
+    "export const wasmBytes = () => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));\n",
+);
+writeFileSync(
+  join(generated, "notify_client_inline.d.ts"),
+  "/** The WebAssembly module's bytes, decoded from the inlined base64. */\nexport declare const wasmBytes: () => Uint8Array<ArrayBuffer>;\n",
+);
 
 cpSync(join(pkg, "..", "bindings", "typescript", "index.d.ts"), join(generated, "wire.d.ts"));
 
@@ -81,14 +94,18 @@ execFileSync(process.execPath, [join(pkg, "node_modules", "typescript", "bin", "
 cpSync(generated, join(dist, "generated"), { recursive: true });
 
 const bundle = await rolldown({ input: join(dist, "index.js"), logLevel: "warn" });
-const { output } = await bundle.generate({ format: "es" });
-if (output.length !== 1) throw new Error(`expected one bundled module, got ${output.length}`);
-const modules = Object.keys(output[0].modules).map((id) => relative(dist, id));
+const { output } = await bundle.generate({ format: "es", chunkFileNames: "[name].js" });
+const [entry, lazy, ...rest] = output;
+if (!entry?.isEntry || !lazy?.isDynamicEntry || rest.length > 0) {
+  throw new Error(`expected the entry and one lazy chunk, got ${output.map((chunk) => chunk.fileName)}`);
+}
+const modules = [entry, lazy].flatMap((chunk) => Object.keys(chunk.modules).map((id) => relative(dist, id)));
 for (const module of modules) rmSync(join(dist, module));
 rmSync(join(dist, "types.js"));
-writeFileSync(join(dist, "index.js"), output[0].code);
+writeFileSync(join(dist, "index.js"), entry.code);
+writeFileSync(join(dist, lazy.fileName), lazy.code);
 writeFileSync(join(dist, "client.js"), 'export { NotificationClient } from "./index.js";\n');
-for (const name of ["index.js", "client.js"]) {
+for (const name of ["index.js", "client.js", lazy.fileName]) {
   const path = join(dist, name);
   const { code } = await minify(readFileSync(path, "utf8"), {
     module: true,
@@ -99,4 +116,4 @@ for (const name of ["index.js", "client.js"]) {
   });
   writeFileSync(path, code);
 }
-console.log(`built ${dist} (bundled into index.js: ${modules.join(", ")})`);
+console.log(`built ${dist} (bundled into index.js and the lazy ${lazy.fileName}: ${modules.join(", ")})`);

@@ -48,6 +48,7 @@ const INITIAL_STATE: NotificationState<never> = Object.freeze({
   hasMore: true,
 });
 
+const WASM_INLINED = "the .wasm failed to load: using the inlined copy";
 const WASM_UNAVAILABLE = "WebAssembly unavailable (a Content-Security-Policy needs script-src 'wasm-unsafe-eval')";
 
 /**
@@ -116,7 +117,10 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
       (kind, value) => this.#onCoreEvent(kind, value),
     );
     this.ready = loadCore(options.wasmUrl).then(
-      (Core) => this.#start(Core),
+      ({ Core, fallbackCause }) => {
+        if (fallbackCause !== undefined) this.#log("warn", WASM_INLINED, fallbackCause);
+        this.#start(Core);
+      },
       (cause: unknown) => {
         this.#unavailable(cause);
         throw new NotificationError({ code: "wasm_unavailable", message: WASM_UNAVAILABLE });

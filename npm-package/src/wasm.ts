@@ -2,13 +2,22 @@
  * Loads the WebAssembly core: compiled asynchronously (streaming when the server sends
  * `application/wasm`), once per page, shared by every client. The `.wasm` is a separate file
  * found with `new URL(…, import.meta.url)`, the pattern Vite, webpack 5 and browsers resolve
- * by themselves. Nothing happens at import time (server-side rendering can import the
+ * by themselves. When that file can't be loaded (a bundler that doesn't emit it, such as the
+ * Angular CLI's esbuild builder; a 404; an HTML answer), a lazily imported chunk holding the
+ * module inlined is instantiated instead, still asynchronously: the normal path never
+ * downloads that chunk. Nothing happens at import time (server-side rendering can import the
  * package), and no failure throws: it rejects the promise, which the client turns into its
  * `wasm_unavailable` state.
  */
 import init, { NotificationCore } from "./generated/notify_client.js";
 
-let loading: Promise<typeof NotificationCore> | undefined;
+/** The loaded core class, and why the separate `.wasm` was not used (when the inlined copy was). */
+export interface LoadedCore {
+  readonly Core: typeof NotificationCore;
+  readonly fallbackCause?: unknown;
+}
+
+let loading: Promise<LoadedCore> | undefined;
 
 type NodeProcess = { getBuiltinModule?(id: "fs/promises"): { readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> } };
 
@@ -24,16 +33,22 @@ async function source(url: URL): Promise<URL | BufferSource> {
   return fs.readFile(url);
 }
 
-async function instantiate(wasmUrl: string | URL | undefined): Promise<typeof NotificationCore> {
+async function instantiate(wasmUrl: string | URL | undefined): Promise<LoadedCore> {
   if (typeof WebAssembly !== "object" || WebAssembly === null) {
     throw new Error("WebAssembly is not available in this environment");
   }
-  const url =
-    wasmUrl === undefined
-      ? new URL("./generated/notify_client_bg.wasm", import.meta.url)
-      : new URL(wasmUrl, typeof location === "object" ? location.href : undefined);
-  await init({ module_or_path: await source(url) });
-  return NotificationCore;
+  try {
+    const url =
+      wasmUrl === undefined
+        ? new URL("./generated/notify_client_bg.wasm", import.meta.url)
+        : new URL(wasmUrl, typeof location === "object" ? location.href : undefined);
+    await init({ module_or_path: await source(url) });
+    return { Core: NotificationCore };
+  } catch (fallbackCause) {
+    const { wasmBytes } = await import("./generated/notify_client_inline.js");
+    await init({ module_or_path: wasmBytes() });
+    return { Core: NotificationCore, fallbackCause };
+  }
 }
 
 /**
@@ -41,7 +56,7 @@ async function instantiate(wasmUrl: string | URL | undefined): Promise<typeof No
  * `wasmUrl` when given (for bundlers that don't emit `new URL(…, import.meta.url)` assets);
  * later calls share that one load.
  */
-export function loadCore(wasmUrl?: string | URL): Promise<typeof NotificationCore> {
+export function loadCore(wasmUrl?: string | URL): Promise<LoadedCore> {
   loading ??= instantiate(wasmUrl);
   return loading;
 }

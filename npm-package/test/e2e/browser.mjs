@@ -52,11 +52,18 @@ export async function countSyncCompiles(page) {
 
 /**
  * Opens the harness page. `tokens` is called for every `getToken()` of the client; the page
- * records every call in `calls`.
+ * records every call in `calls`. `beforeLoad(page)` runs before the page loads (say, to route
+ * requests).
  */
-export async function openHarness(browser, origin, tokens, { fakeClock = false, path = "/test/e2e/page.html" } = {}) {
+export async function openHarness(
+  browser,
+  origin,
+  tokens,
+  { fakeClock = false, path = "/test/e2e/page.html", beforeLoad = async () => {} } = {},
+) {
   const page = await browser.newPage();
   await countSyncCompiles(page);
+  await beforeLoad(page);
   // Playwright's fake clock must be installed before the page loads; the test pauses it later.
   if (fakeClock) await page.clock.install();
   const calls = [];

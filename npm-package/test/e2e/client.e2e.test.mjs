@@ -33,7 +33,7 @@ function assertNoTokenInUrls(urls) {
 }
 
 /** Starts a server and a page whose client connects as `user`. */
-async function setup(t, { transports, clientOptions = {}, tokens, fakeClock = false, path } = {}) {
+async function setup(t, { transports, clientOptions = {}, tokens, fakeClock = false, path, beforeLoad } = {}) {
   const server = await NotifyServer.start({ corsOrigin: site.origin, transports });
   t.after(() => server.stop());
   const user = "user-" + Math.random().toString(36).slice(2, 8);
@@ -42,6 +42,7 @@ async function setup(t, { transports, clientOptions = {}, tokens, fakeClock = fa
   const harness = await openHarness(browser, site.origin, tokens ?? (() => server.token(user)), {
     fakeClock,
     path,
+    beforeLoad,
   });
   t.after(() => harness.page.close());
   t.after(() => {
@@ -85,6 +86,8 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     state = await waitForState(s.page, (st) => st.errors.length > 0);
     assert.equal(state.errors[0].code, "not_found");
     assert.equal(state.syncCompiles, 0, "no synchronous WebAssembly compile");
+    assert.ok(s.urls.some((u) => u.endsWith("/notify_client_bg.wasm")), "the .wasm was fetched");
+    assert.ok(!s.urls.some((u) => u.includes("notify_client_inline")), "the inlined fallback was not");
     assert.equal(s.calls.length, 1, "one connect, one getToken call");
     assertNoTokenInUrls(s.urls);
     assert.ok(s.urls.some((u) => u.startsWith("ws://") && u.includes("/socket.io/")));
@@ -213,6 +216,34 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
       assert.deepEqual(await s.page.evaluate((id) => window.harness.act("markRead", id), n.id), { ok: true });
       assert.equal(await s.server.unreadCount(s.userToken), 0);
       assert.ok(s.urls.every((u) => !u.startsWith(s.server.url)), "everything went to the page's origin");
+    });
+  }
+
+  // The Angular CLI doesn't emit the .wasm: its static host answers index.html, `ng serve` a 404.
+  for (const [what, options] of [
+    [
+      "the .wasm answered by the app's index.html",
+      {
+        beforeLoad: (page) =>
+          page.route("**/notify_client_bg.wasm", (route) =>
+            route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><app-root></app-root>" }),
+          ),
+      },
+    ],
+    ["an explicit wasmUrl answering 404", { clientOptions: { wasmUrl: "/no-such-file.wasm" } }],
+  ]) {
+    test(`${what}: the lazily imported inlined module connects, compiled asynchronously`, async (t) => {
+      const s = await setup(t, options);
+      await s.start({ log: true });
+      await waitForState(s.page, (st) => st.status === "connected");
+      const n = await s.server.publish(s.service, s.user, "after the fallback");
+      const state = await waitForState(s.page, (st, id) => st.ids[0] === id, n.id);
+      assert.equal(state.syncCompiles, 0, "no synchronous WebAssembly compile");
+      assert.ok(s.urls.some((u) => u.endsWith("/notify_client_inline.js")), "the fallback chunk was imported");
+      assert.ok(
+        s.consoleLines.some((l) => l.startsWith("warning: [notifications] the .wasm failed to load")),
+        s.consoleLines.join("\n"),
+      );
     });
   }
 
