@@ -195,6 +195,13 @@ for (const app of apps) {
         const compiles = await wasmCompiles(page);
         assert.ok(compiles.async >= 1, `the module was loaded through WebAssembly's async API (${JSON.stringify(compiles)})`);
         assert.equal(compiles.sync, 0);
+        // Vite emits the .wasm, so the inlined fallback chunk is never fetched; the Angular CLI
+        // doesn't, so its app loads that lazy chunk (asynchronously too, as counted above).
+        const resources = await page.evaluate(() => performance.getEntriesByType("resource").map((r) => r.name));
+        if (app !== "angular") {
+          assert.ok(resources.some((name) => name.endsWith(".wasm")), resources.join("\n"));
+          assert.ok(!resources.some((name) => name.includes("notify_client_inline")), resources.join("\n"));
+        }
       }));
 
     it("works with a relative url behind a same-origin reverse proxy", () =>
