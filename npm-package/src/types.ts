@@ -113,7 +113,9 @@ export interface NotificationClientOptions {
    * Where to fetch the WebAssembly module from, for bundlers that don't emit
    * `new URL("./generated/notify_client_bg.wasm", import.meta.url)` as an asset (the Angular
    * CLI's esbuild builder: copy the file with an `assets` entry and point here). Default: next
-   * to the package's module. The first client of the page decides; the module loads once.
+   * to the package's module. When the fetch or compile fails, a lazily imported copy of the
+   * module inlined in a chunk is used instead (a larger download). The first client of the page
+   * decides; the module loads once.
    */
   readonly wasmUrl?: string | URL;
   /**
