@@ -49,7 +49,7 @@ function renameAbi(code) {
 /** The glue's two long console warnings, shortened (the bytes count: see scripts/size.mjs). */
 function shortenWarnings(code) {
   const warnings = [
-    [/"`WebAssembly\.instantiateStreaming` failed because[^"]*"/, '"@ghostpay/notifications: the .wasm is not served as application/wasm; compiling it from bytes:"'],
+    [/"`WebAssembly\.instantiateStreaming` failed because[^"]*"/, '"@ghostpay/notifications: .wasm not served as application/wasm:"'],
     [/'using deprecated parameters for the initialization function; pass a single object instead'/, "'deprecated init parameters'"],
   ];
   for (const [pattern, by] of warnings) {

@@ -3,9 +3,10 @@
  * `application/wasm`), once per page, shared by every client. The `.wasm` is a separate file
  * found with `new URL(…, import.meta.url)`, the pattern Vite, webpack 5 and browsers resolve
  * by themselves. When that file can't be loaded (a bundler that doesn't emit it, such as the
- * Angular CLI's esbuild builder; a 404; an HTML answer), a lazily imported chunk holding the
- * module inlined is instantiated instead, still asynchronously: the normal path never
- * downloads that chunk. Nothing happens at import time (server-side rendering can import the
+ * Angular CLI's esbuild builder; a 404; an HTML answer; Node, whose `fetch` can't read
+ * `file:` URLs), a lazily imported chunk holding the module inlined is instantiated instead,
+ * still asynchronously: the normal path never downloads that chunk. A relative `wasmUrl` is
+ * fetched from the page's origin. Nothing happens at import time (server-side rendering can import the
  * package), and no failure throws: it rejects the promise, which the client turns into its
  * `wasm_unavailable` state.
  */
@@ -19,30 +20,12 @@ export interface LoadedCore {
 
 let loading: Promise<LoadedCore> | undefined;
 
-type NodeProcess = { getBuiltinModule?(id: "fs/promises"): { readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> } };
-
-/**
- * The module's bytes or URL. On disk (Node: tests, server rendering) it is read with Node's own
- * `fs`, reached through `process.getBuiltinModule` (Node >= 20.16) rather than an import, so no
- * bundler sees a Node module.
- */
-async function source(url: URL): Promise<URL | BufferSource> {
-  if (url.protocol !== "file:") return url;
-  const fs = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.("fs/promises");
-  if (fs === undefined) throw new Error("reading the module from disk needs Node >= 20.16");
-  return fs.readFile(url);
-}
-
 async function instantiate(wasmUrl: string | URL | undefined): Promise<LoadedCore> {
   if (typeof WebAssembly !== "object" || WebAssembly === null) {
     throw new Error("WebAssembly is not available in this environment");
   }
   try {
-    const url =
-      wasmUrl === undefined
-        ? new URL("./generated/notify_client_bg.wasm", import.meta.url)
-        : new URL(wasmUrl, typeof location === "object" ? location.href : undefined);
-    await init({ module_or_path: await source(url) });
+    await init({ module_or_path: wasmUrl ?? new URL("./generated/notify_client_bg.wasm", import.meta.url) });
     return { Core: NotificationCore };
   } catch (fallbackCause) {
     const { wasmBytes } = await import("./generated/notify_client_inline.js");
@@ -52,7 +35,7 @@ async function instantiate(wasmUrl: string | URL | undefined): Promise<LoadedCor
 }
 
 /**
- * The core class, once the module is instantiated. The first call starts loading it, from
+ * The core class, once the module is instantiated (and whether the inlined copy was used). The first call starts loading it, from
  * `wasmUrl` when given (for bundlers that don't emit `new URL(…, import.meta.url)` assets);
  * later calls share that one load.
  */
