@@ -6,9 +6,10 @@
 #   examples/run.sh angular    # http://127.0.0.1:4200
 #
 # Builds @ghostpay/notifications (npm-package/) when it isn't built, installs the example,
-# starts `notify-server --dev` on http://127.0.0.1:3001 (temp database; stopped on exit) and the
-# example's dev server. Sign in with any user id, then "Send me a test notification", or publish
-# with the service token the server prints.
+# starts `notify-server --dev` on http://127.0.0.1:3001 (NOTIFY_PORT; temp database; stopped on
+# exit) and the example's dev server, which proxies the server's routes to the app's own origin
+# (the app uses the relative URL "/"). Sign in with any user id, then "Send me a test
+# notification", or publish with the service token the server prints.
 set -euo pipefail
 
 app="${1:-}"
@@ -23,7 +24,9 @@ fi
 (cd "$ROOT" && cargo build -q -p notify-server)
 
 data="$(mktemp -d)"
-"$ROOT/target/debug/notify-server" --dev --port "${NOTIFY_PORT:-3001}" --database-url "sqlite://$data/notifications.db" &
+port="${NOTIFY_PORT:-3001}"
+export NOTIFY_SERVER="http://127.0.0.1:$port"   # the dev server's proxy target
+"$ROOT/target/debug/notify-server" --dev --port "$port" --database-url "sqlite://$data/notifications.db" &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"' EXIT INT TERM
 

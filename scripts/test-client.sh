@@ -3,8 +3,10 @@
 #
 #   1. core      cargo fmt --check, clippy -D warnings and `cargo test` of the pure core (native)
 #   2. wasm      scripts/build-wasm.sh: wasm32 build, wasm-bindgen, wasm-opt, package build (tsc strict)
-#   3. unit      the package's JS API in Node: SSR-safe import, store contract, option checks
-#   4. size      the gzipped size of the core (wasm + JS glue)
+#   3. unit      the package's JS API in Node: SSR-safe import, store contract, async loading,
+#                promises, wasm_unavailable, option checks
+#   4. size      what an app downloads for the "." entry, from the `npm pack` tarball (gzip -9);
+#                FAILS above the 24 KB budget (npm-package/scripts/size.mjs)
 #   5. server    cargo build -p notify-server (the real server the browser tests start)
 #   6. e2e       the built package in Debian's Chromium (playwright-core) against the server
 #   7. package   `npm pack` → a fresh app built with Vite (+ tsc strict) and webpack 5, and a
@@ -99,7 +101,7 @@ step "prerequisites (node, chromium, npm ci)" prerequisites
 step "core: fmt, clippy, cargo test (native)" core_tests
 step "wasm: build-wasm.sh (wasm32, wasm-bindgen, wasm-opt, tsc)" build_wasm
 step "unit: package API in Node (SSR import, store)" unit
-step "size: core gzipped" size_report
+step "size: the . entry from the packed tarball, <= 24 KB gz" size_report
 step "server: cargo build -p notify-server" build_server
 step "e2e: Chromium against notify-server" e2e
 step "package: npm pack into fresh Vite and webpack apps and a plain page" packaged

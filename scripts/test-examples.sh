@@ -7,7 +7,9 @@
 #   4. adapters       typecheck + vitest: React, Vue and Angular adapters against the real core
 #                     store and the real server (jsdom)
 #   5. examples       examples/{react,vue,angular}: npm ci and build, each only when stale
-#   6. e2e            the three built apps in Chromium (playwright-core) against the real server
+#   6. e2e            the three built apps in Chromium (playwright-core) against the real server,
+#                     served statically, behind a same-origin proxy (relative url) and, for
+#                     React and Vue, by `vite preview` with the examples' own proxy config
 #
 #   scripts/test-examples.sh
 #
@@ -17,7 +19,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PKG="$ROOT/npm-package"
-EXAMPLES=(react vue angular)
+APPS=(react vue angular)   # not EXAMPLES: that variable picks the apps the e2e runs
 export PATH="$HOME/.cargo/bin:$PATH"
 export NG_CLI_ANALYTICS=false
 
@@ -71,7 +73,7 @@ say "adapters: typecheck and unit tests (real store, real server)"
   node_modules/.bin/vitest run --config test/adapters/vitest.config.ts)
 
 say "examples: install and build"
-for app in "${EXAMPLES[@]}"; do
+for app in "${APPS[@]}"; do
   dir="$ROOT/examples/$app"
   npm_ci_if "$dir" "$({ cat "$dir/package-lock.json"; echo "$package_sha"; } | sha)"
   built="$dir/dist/.built"

@@ -3,11 +3,17 @@
 //! The crate has two halves:
 //! - [`core`]: a pure, deterministic client (packet codec, backoff, transport choice, SSE
 //!   parser, notification list and the sans-I/O state machine), built and tested natively.
-//! - `glue` (wasm32 only): drives the core with a browser WebSocket, a `fetch` SSE stream,
-//!   timers and `online`/`offline` events, and exposes it to JavaScript with wasm-bindgen.
-//!   The typed JS/TS API lives in the npm package (`npm-package/`).
+//! - `glue` (wasm32 only): exposes the core to JavaScript with wasm-bindgen; the npm package
+//!   does the I/O and wraps it in the typed JS/TS API (`npm-package/`).
 
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;
+
+/// The module is single-threaded (no wasm threads), so the allocator needs no lock.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    // SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread only.
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

@@ -1,5 +1,6 @@
 // End-to-end tests of the three example apps (built dist folders) in Debian's Chromium against
 // the real notify-server. One browser for the run; each test gets its own server and context.
+// Every page counts its WebAssembly compiles (lib/app.mjs): none may be synchronous.
 // Which apps: EXAMPLES (comma-separated; default react,vue,angular).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -8,7 +9,8 @@ import { resolve } from "node:path";
 import { launchBrowser } from "./lib/browser.mjs";
 import { NotifyServer } from "./lib/server.mjs";
 import { serveStatic } from "./lib/static.mjs";
-import { badgeIs, itemCount, items, openApp, statusIs, text, transportOf, until } from "./lib/app.mjs";
+import { badgeIs, itemCount, items, openApp, statusIs, text, transportOf, until, wasmCompiles } from "./lib/app.mjs";
+import { vitePreview } from "./lib/preview.mjs";
 
 const DIST = { react: "react/dist", vue: "vue/dist", angular: "angular/dist/browser" };
 const apps = (process.env.EXAMPLES ?? "react,vue,angular").split(",").filter(Boolean);
@@ -26,6 +28,9 @@ async function withServer(extraArgs, body) {
   const context = await browser.newContext();
   try {
     await body(server, context);
+    for (const page of context.pages()) {
+      assert.equal((await wasmCompiles(page)).sync, 0, "no synchronous WebAssembly compile (new WebAssembly.Module)");
+    }
   } catch (e) {
     for (const [i, page] of context.pages().entries()) {
       const shown = await items(page).catch(() => []);
@@ -181,5 +186,92 @@ for (const app of apps) {
         await badgeIs(page, 0);
         await until("the server's count at 0", async () => (await server.unreadCount(token)) === 0);
       }));
+
+    it("loads its WebAssembly asynchronously, never with a synchronous compile on the main thread", () =>
+      withServer([], async (server, context) => {
+        const user = newUser(app);
+        const page = await openApp(context, site.origin, { server: server.url, token: server.mint(user) });
+        await statusIs(page, "connected");
+        const compiles = await wasmCompiles(page);
+        assert.ok(compiles.async >= 1, `the module was loaded through WebAssembly's async API (${JSON.stringify(compiles)})`);
+        assert.equal(compiles.sync, 0);
+        // Vite emits the .wasm, so the inlined fallback chunk is never fetched; the Angular CLI
+        // doesn't, so its app loads that lazy chunk (asynchronously too, as counted above).
+        const resources = await page.evaluate(() => performance.getEntriesByType("resource").map((r) => r.name));
+        if (app !== "angular") {
+          assert.ok(resources.some((name) => name.endsWith(".wasm")), resources.join("\n"));
+          assert.ok(!resources.some((name) => name.includes("notify_client_inline")), resources.join("\n"));
+        }
+      }));
+
+    it("works with a relative url behind a same-origin reverse proxy", () =>
+      withServer([], async (server, context) => {
+        const proxied = await serveStatic(resolve(import.meta.dirname, "..", DIST[app]), { proxyTo: server.url });
+        try {
+          await checkRelativeUrl(server, context, proxied.origin, app);
+        } finally {
+          await proxied.close();
+        }
+      }));
+
+    if (app === "react" || app === "vue") {
+      it("works with a relative url behind its own dev-server proxy (vite preview)", () =>
+        withServer([], async (server, context) => {
+          const preview = await vitePreview(resolve(import.meta.dirname, "..", app), server.url);
+          try {
+            await checkRelativeUrl(server, context, preview.origin, app);
+          } finally {
+            await preview.stop();
+          }
+        }));
+    }
+
+    if (app === "react") {
+      it("switching user shows none of the previous user's notifications, from the first render on", () =>
+        withServer([], async (server, context) => {
+          const a = newUser(app);
+          const b = newUser(app);
+          const aIds = [(await server.publish(a, "for A 1")).id, (await server.publish(a, "for A 2")).id];
+          const bId = (await server.publish(b, "for B")).id;
+          const page = await openApp(context, site.origin, { server: server.url, token: server.mint(a) });
+          await itemCount(page, 2);
+          // From now on, every DOM state in which the header names user B records the ids shown.
+          await page.evaluate((userB) => {
+            window.__shownAsB = [];
+            const record = () => {
+              if (document.querySelector('[data-testid="signed-in-user"]')?.textContent !== userB) return;
+              const ids = [...document.querySelectorAll('[data-testid="notification-item"]')].map((e) => e.dataset.id);
+              window.__shownAsB.push(ids);
+            };
+            new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+          }, b);
+          await page.fill('input[name="switchUserId"]', b);
+          await page.click('[data-testid="switch-user"]');
+          await until("B's notification alone", async () => JSON.stringify((await items(page)).map((i) => i.id)) === JSON.stringify([bId]));
+          await badgeIs(page, 1);
+          const shownAsB = await page.evaluate(() => window.__shownAsB);
+          assert.ok(shownAsB.length > 0, "the page rendered as user B");
+          assert.deepEqual(shownAsB.flat().filter((id) => aIds.includes(id)), [], "none of A's notifications shown as B");
+          assert.deepEqual(page.errors, []);
+        }));
+    }
   });
+}
+
+/** The app at `origin` with no `server` parameter (so url "/"): sign in, receive, mark read. */
+async function checkRelativeUrl(server, context, origin, app) {
+  const user = newUser(app);
+  const page = await openApp(context, origin, {});
+  await page.fill('input[name="userId"]', user);
+  await page.click('button[type="submit"]');
+  await statusIs(page, "connected");
+  assert.equal(await transportOf(page), "websocket");
+  const n = await server.publish(user, "via the proxy");
+  await badgeIs(page, 1);
+  await page.click(`[data-testid="notification-item"][data-id="${n.id}"] [data-testid="mark-read"]`);
+  await badgeIs(page, 0);
+  await until("the server's count at 0", async () => (await server.unreadCount(server.mint(user))) === 0);
+  const hosts = new Set(page.wire.filter((l) => /^(http|ws open) /.test(l)).map((l) => new URL(l.split(" ").pop()).host));
+  assert.deepEqual([...hosts], [new URL(origin).host], "everything went to the app's own origin");
+  assert.deepEqual(page.errors, []);
 }

@@ -1,19 +1,63 @@
 // Package build, run by scripts/build-wasm.sh after wasm-bindgen and wasm-opt:
-//   1. copies the wasm-bindgen JS glue (and its types) into src/generated, with the default
-//      `new URL("…_bg.wasm", import.meta.url)` fetch path removed: the module is inlined, so no
-//      bundler needs to find a .wasm asset;
-//   2. writes the wasm as a base64 module (src/generated/notify_client_wasm.js);
+//   1. copies the wasm-bindgen JS glue (and its types) into src/generated, with its default
+//      `new URL("…_bg.wasm", import.meta.url)` removed: src/wasm.ts holds the one such URL the
+//      bundlers see, so the asset is emitted once;
+//   2. copies the .wasm next to it (a separate asset, compiled by streaming in the browser), and
+//      writes notify_client_inline.js: the same module as base64, the fallback src/wasm.ts imports
+//      lazily when the .wasm can't be loaded (the Angular CLI doesn't emit it);
 //   3. copies the wire types generated from the Rust contract (bindings/typescript/index.d.ts);
-//   4. compiles the TypeScript (tsc) into dist/ and copies src/generated next to it.
+//   4. compiles the TypeScript (tsc) into dist/ and copies src/generated next to it;
+//   5. bundles the "." entry into one module plus the lazy inlined-wasm chunk (rolldown) and
+//      minifies them (terser): what an app downloads is counted from the packed tarball
+//      (scripts/size.mjs; the lazy chunk apart, off the normal path); the comments live on in
+//      the .d.ts files. dist/client.js, which the framework adapters import, re-exports from
+//      dist/index.js, so every entry shares one module instance (one loaded wasm per page).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rolldown } from "rolldown";
+import { minify } from "terser";
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
 const wasmOut = join(pkg, "build", "wasm");
 const generated = join(pkg, "src", "generated");
 const dist = join(pkg, "dist");
+
+/**
+ * Applies wasm-opt's `--minify-imports-and-exports-and-modules` map (build/wasm/abi-map.json,
+ * written by scripts/build-wasm.sh) to the glue: the import object's keys and module name, and
+ * every `wasm.<export>` (the module is then named "a"). Fails when an import is not found or an
+ * export is left unrenamed, so a glue change can't slip through.
+ */
+function renameAbi(code) {
+  const map = JSON.parse(readFileSync(join(wasmOut, "abi-map.json"), "utf8"));
+  const replaceOnce = (pattern, by, what) => {
+    if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${what} not found`);
+    code = code.replace(pattern, by);
+  };
+  const modules = new Set(map.imports.map(([module]) => module));
+  if (modules.size !== 1) throw new Error(`expected one import module, got ${[...modules]}`);
+  for (const [, name, short] of map.imports) replaceOnce(new RegExp(`\\b${name}(?=\\s*:)`, "g"), short, `import ${name}`);
+  replaceOnce(new RegExp(`"${[...modules][0].replace(/[./]/g, "\\$&")}"(?=\\s*:)`, "g"), '"a"', "the import module");
+  // Exports the glue doesn't use (say `__abort_handler`) have nothing to rename.
+  for (const [name, short] of map.exports) code = code.replace(new RegExp(`\\bwasm\\.${name}\\b`, "g"), `wasm.${short}`);
+  if (/\bwasm\.(notificationcore_|__wbindgen_)/.test(code)) throw new Error("wasm-bindgen glue: an export was not renamed");
+  return code;
+}
+
+/** The glue's two long console warnings, shortened (the bytes count: see scripts/size.mjs). */
+function shortenWarnings(code) {
+  const warnings = [
+    [/"`WebAssembly\.instantiateStreaming` failed because[^"]*"/, '"@ghostpay/notifications: .wasm not served as application/wasm:"'],
+    [/'using deprecated parameters for the initialization function; pass a single object instead'/, "'deprecated init parameters'"],
+  ];
+  for (const [pattern, by] of warnings) {
+    if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
+    code = code.replace(pattern, by);
+  }
+  return code;
+}
 
 rmSync(generated, { recursive: true, force: true });
 mkdirSync(generated, { recursive: true });
@@ -25,18 +69,20 @@ if (!glue.includes(defaultFetch)) {
 }
 writeFileSync(
   join(generated, "notify_client.js"),
-  glue.replace(defaultFetch, "undefined /* inlined: use initSync */"),
+  shortenWarnings(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */"))),
 );
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 
-const wasm = readFileSync(join(wasmOut, "notify_client_bg.wasm"));
+cpSync(join(wasmOut, "notify_client_bg.wasm"), join(generated, "notify_client_bg.wasm"));
 writeFileSync(
-  join(generated, "notify_client_wasm.js"),
-  `// The WebAssembly core (${wasm.length} bytes), base64.\nexport default "${wasm.toString("base64")}";\n`,
+  join(generated, "notify_client_inline.js"),
+  "// The WebAssembly module inlined (base64): the fallback src/wasm.ts imports when the .wasm can't be loaded.\n" +
+    `const base64 = "${readFileSync(join(wasmOut, "notify_client_bg.wasm")).toString("base64")}";\n` +
+    "export const wasmBytes = () => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));\n",
 );
 writeFileSync(
-  join(generated, "notify_client_wasm.d.ts"),
-  "/** The WebAssembly core, base64. */\ndeclare const wasm: string;\nexport default wasm;\n",
+  join(generated, "notify_client_inline.d.ts"),
+  "/** The WebAssembly module's bytes, decoded from the inlined base64. */\nexport declare const wasmBytes: () => Uint8Array<ArrayBuffer>;\n",
 );
 
 cpSync(join(pkg, "..", "bindings", "typescript", "index.d.ts"), join(generated, "wire.d.ts"));
@@ -46,4 +92,28 @@ execFileSync(process.execPath, [join(pkg, "node_modules", "typescript", "bin", "
   stdio: "inherit",
 });
 cpSync(generated, join(dist, "generated"), { recursive: true });
-console.log(`built ${dist}`);
+
+const bundle = await rolldown({ input: join(dist, "index.js"), logLevel: "warn" });
+const { output } = await bundle.generate({ format: "es", chunkFileNames: "[name].js" });
+const [entry, lazy, ...rest] = output;
+if (!entry?.isEntry || !lazy?.isDynamicEntry || rest.length > 0) {
+  throw new Error(`expected the entry and one lazy chunk, got ${output.map((chunk) => chunk.fileName)}`);
+}
+const modules = [entry, lazy].flatMap((chunk) => Object.keys(chunk.modules).map((id) => relative(dist, id)));
+for (const module of modules) rmSync(join(dist, module));
+rmSync(join(dist, "types.js"));
+writeFileSync(join(dist, "index.js"), entry.code);
+writeFileSync(join(dist, lazy.fileName), lazy.code);
+writeFileSync(join(dist, "client.js"), 'export { NotificationClient } from "./index.js";\n');
+for (const name of ["index.js", "client.js", lazy.fileName]) {
+  const path = join(dist, name);
+  const { code } = await minify(readFileSync(path, "utf8"), {
+    module: true,
+    ecma: 2022,
+    compress: { passes: 2 },
+    keep_classnames: true,
+    format: { comments: false },
+  });
+  writeFileSync(path, code);
+}
+console.log(`built ${dist} (bundled into index.js and the lazy ${lazy.fileName}: ${modules.join(", ")})`);

@@ -1,11 +1,28 @@
 /**
  * `NotificationClient`: the typed API around the WebAssembly core, shaped as an external store
  * (`subscribe` / `getSnapshot`, usable as is by React's `useSyncExternalStore`, Vue refs or
- * Angular signals) plus typed events.
+ * Angular signals) plus typed events and actions that return promises.
+ *
+ * The constructor never blocks: the module loads asynchronously (`ready`); calls made before
+ * it is ready (`connect`, actions) run as soon as it is.
  */
-import { toCoreOptions } from "./options.js";
+import { NotificationError } from "./errors.js";
+import {
+  CLEAR_USER,
+  CONNECT,
+  DISCONNECT,
+  Io,
+  LOAD_MORE,
+  MARK_ALL_READ,
+  MARK_READ,
+  REFRESH,
+  REMOVE,
+} from "./io.js";
+import { toCoreOptions, type CoreOptions } from "./options.js";
 import type {
   ClientError,
+  Logger,
+  LogLevel,
   Notification,
   NotificationClientEvent,
   NotificationClientEvents,
@@ -14,11 +31,25 @@ import type {
   Status,
   Transport,
 } from "./types.js";
+import { subjectOf } from "./user.js";
 import { loadCore, type NotificationCore } from "./wasm.js";
 
-type Listener<K extends NotificationClientEvent> = (value: NotificationClientEvents[K]) => void;
+type Events<TData> = NotificationClientEvents<TData>;
+type Listener<TData, K extends NotificationClientEvent> = (value: Events<TData>[K]) => void;
+type ListenerSets<TData> = { [K in NotificationClientEvent]: Set<Listener<TData, K>> };
+type Settle = { resolve: () => void; reject: (error: NotificationError) => void };
 
-type ListenerSets = { [K in NotificationClientEvent]: Set<Listener<K>> };
+const INITIAL_STATE: NotificationState<never> = Object.freeze({
+  notifications: Object.freeze([]),
+  unreadCount: 0,
+  status: "idle",
+  transport: null,
+  lastError: null,
+  hasMore: true,
+});
+
+const WASM_INLINED = "the .wasm failed to load: using the inlined copy";
+const WASM_UNAVAILABLE = "WebAssembly unavailable (a Content-Security-Policy needs script-src 'wasm-unsafe-eval')";
 
 /**
  * Calls a listener without letting its exception break the client or the other listeners; the
@@ -39,79 +70,134 @@ function safely<T>(listener: (value: T) => void, value: T): void {
   }
 }
 
-export class NotificationClient {
-  readonly #core: NotificationCore;
+function toLog(logger: Logger | undefined): (level: LogLevel, message: string, detail?: unknown) => void {
+  if (logger === undefined) return () => {};
+  if (typeof logger === "function") return logger;
+  return (level, message, detail) => logger[level](`[notifications] ${message}`, detail);
+}
+
+export class NotificationClient<TData = Record<string, unknown> | null> {
+  /** Resolves once the WebAssembly module is instantiated; rejects with `wasm_unavailable`. */
+  readonly ready: Promise<void>;
+  #core: NotificationCore | null = null;
+  readonly #io: Io;
+  readonly #options: NotificationClientOptions;
+  readonly #coreOptions: CoreOptions;
+  readonly #log: (level: LogLevel, message: string, detail?: unknown) => void;
   readonly #subscribers = new Set<() => void>();
-  readonly #listeners: ListenerSets = {
+  readonly #listeners: ListenerSets<TData> = {
     notification: new Set(),
+    notificationUpdated: new Set(),
+    notificationDeleted: new Set(),
+    allRead: new Set(),
     unreadCount: new Set(),
     status: new Set(),
     error: new Set(),
   };
-  #snapshot: NotificationState | null = null;
+  readonly #actions = new Map<number, Settle>();
+  #nextAction = 1;
+  #snapshot: NotificationState<TData> | null = null;
+  /** Before the core exists: the state shown (idle, or the `wasm_unavailable` failure). */
+  #fallback: NotificationState<TData> = INITIAL_STATE;
+  #wantConnected = false;
   #destroyed = false;
+  #userKey: string | undefined;
+  /** The `sub` of the last token, to notice another user signing in. */
+  #subject: string | undefined;
+  #transport: Transport | null = null;
+  #reconnectAt = -1;
 
   constructor(options: NotificationClientOptions) {
-    const coreOptions = toCoreOptions(options);
-    const getToken = options.getToken;
-    const Core = loadCore();
-    this.#core = new Core(
-      coreOptions,
-      () => getToken(),
-      (kind: string, value: unknown) => this.#onCoreEvent(kind, value),
+    this.#coreOptions = toCoreOptions(options);
+    this.#options = options;
+    this.#userKey = options.userKey;
+    this.#log = toLog(options.logger);
+    this.#io = new Io(
+      () => this.#token(),
+      (kind, value) => this.#onCoreEvent(kind, value),
     );
+    this.ready = loadCore(options.wasmUrl).then(
+      ({ Core, fallbackCause }) => {
+        if (fallbackCause !== undefined) this.#log("warn", WASM_INLINED, fallbackCause);
+        this.#start(Core);
+      },
+      (cause: unknown) => {
+        this.#unavailable(cause);
+        throw new NotificationError({ code: "wasm_unavailable", message: WASM_UNAVAILABLE });
+      },
+    );
+    // `ready` is for whoever awaits it; the failure itself shows in the state and events.
+    this.ready.catch(() => {});
   }
 
   /** Starts connecting (WebSocket first, SSE when WebSocket can't get through). */
   connect(): void {
     this.#assertAlive();
-    this.#core.connect();
+    this.#wantConnected = true;
+    if (this.#core !== null) this.#connectCore(this.#core);
   }
 
   /** Closes the connection and stops reconnecting; `connect()` starts again. */
   disconnect(): void {
-    if (!this.#destroyed) this.#core.disconnect();
+    this.#wantConnected = false;
+    this.#core?.input(DISCONNECT, 0, 0);
+    this.#io.unlisten();
   }
 
   /** Disconnects and releases the WebAssembly memory; the client can't be used afterwards. */
   destroy(): void {
     if (this.#destroyed) return;
-    this.#core.disconnect();
+    this.#core?.input(DISCONNECT, 0, 0);
+    this.#io.close();
     this.#destroyed = true;
     this.#snapshot = null;
-    this.#core.free();
+    this.#core?.free();
+    this.#core = null;
     this.#subscribers.clear();
     for (const set of Object.values(this.#listeners)) set.clear();
+    for (const { reject } of this.#actions.values()) {
+      reject(new NotificationError({ code: "destroyed", message: "the client was destroyed" }));
+    }
+    this.#actions.clear();
   }
 
-  /** Marks one notification read (optimistically; rolled back with an `error` if refused). */
-  markRead(id: string): void {
+  /**
+   * Another user signs in (or out): the list and counts are cleared at once and a live
+   * connection restarts with a fresh token. Nothing of the previous user stays visible.
+   * With the same `userKey` as before, nothing happens.
+   */
+  switchUser(userKey?: string): void {
     this.#assertAlive();
-    this.#core.markRead(String(id));
+    if (userKey !== undefined && userKey === this.#userKey) return;
+    this.#userKey = userKey;
+    this.#subject = undefined;
+    this.#log("info", "user switched: clearing notifications");
+    this.#core?.input(CLEAR_USER, 1, 0);
   }
 
-  /** Marks every notification read (optimistically). */
-  markAllRead(): void {
-    this.#assertAlive();
-    this.#core.markAllRead();
+  /** Marks one notification read (at once; rolled back if the server refuses). */
+  markRead(id: string): Promise<void> {
+    return this.#act((core, action) => core.inputText(MARK_READ, action, String(id), 0, 0));
   }
 
-  /** Deletes one notification (optimistically; restored with an `error` if refused). */
-  remove(id: string): void {
-    this.#assertAlive();
-    this.#core.remove(String(id));
+  /** Marks every notification read (at once; rolled back if the server refuses). */
+  markAllRead(): Promise<void> {
+    return this.#act((core, action) => core.input(MARK_ALL_READ, action, 0));
   }
 
-  /** Loads the next page of older notifications (no-op while one loads or at the end). */
-  loadMore(): void {
-    this.#assertAlive();
-    this.#core.loadMore();
+  /** Deletes one notification (at once; restored if the server refuses, e.g. `not_found`). */
+  remove(id: string): Promise<void> {
+    return this.#act((core, action) => core.inputText(REMOVE, action, String(id), 0, 0));
   }
 
-  /** Reloads the first page and the unread count from the server. */
-  refresh(): void {
-    this.#assertAlive();
-    this.#core.refresh();
+  /** Loads the next page of older notifications (resolves at once while one loads or at the end). */
+  loadMore(): Promise<void> {
+    return this.#act((core, action) => core.input(LOAD_MORE, action, 0));
+  }
+
+  /** Reloads the first page and the unread count; resolves when the page is in. */
+  refresh(): Promise<void> {
+    return this.#act((core, action) => core.input(REFRESH, action, 0));
   }
 
   /** Calls `listener` after every state change; returns the function that unsubscribes it. */
@@ -123,21 +209,21 @@ export class NotificationClient {
   };
 
   /** The current state; the same object until something changes. */
-  readonly getSnapshot = (): NotificationState => {
+  readonly getSnapshot = (): NotificationState<TData> => {
     if (this.#snapshot === null) this.#snapshot = this.#readState();
     return this.#snapshot;
   };
 
   /** Listens to one event; returns the function that removes the listener. */
-  on<K extends NotificationClientEvent>(event: K, listener: Listener<K>): () => void {
-    const set = this.#listeners[event] as Set<Listener<K>> | undefined;
+  on<K extends NotificationClientEvent>(event: K, listener: Listener<TData, K>): () => void {
+    const set = this.#listeners[event] as Set<Listener<TData, K>> | undefined;
     if (set === undefined) throw new TypeError(`NotificationClient: unknown event "${event}"`);
     set.add(listener);
     return () => this.off(event, listener);
   }
 
-  off<K extends NotificationClientEvent>(event: K, listener: Listener<K>): void {
-    (this.#listeners[event] as Set<Listener<K>> | undefined)?.delete(listener);
+  off<K extends NotificationClientEvent>(event: K, listener: Listener<TData, K>): void {
+    (this.#listeners[event] as Set<Listener<TData, K>> | undefined)?.delete(listener);
   }
 
   get status(): Status {
@@ -148,28 +234,86 @@ export class NotificationClient {
     return this.getSnapshot().unreadCount;
   }
 
-  get notifications(): readonly Notification[] {
+  get notifications(): readonly Notification<TData>[] {
     return this.getSnapshot().notifications;
+  }
+
+  #start(Core: typeof NotificationCore): void {
+    if (this.#destroyed) return;
+    const core = new Core(this.#coreOptions, this.#io, Math.random() * 2 ** 53);
+    this.#core = this.#io.core = core;
+    if (this.#wantConnected) this.#connectCore(core);
+  }
+
+  #connectCore(core: NotificationCore): void {
+    this.#io.listen();
+    core.input(CONNECT, 0, 0);
+  }
+
+  #unavailable(cause: unknown): void {
+    this.#log("error", WASM_UNAVAILABLE, cause);
+    if (this.#destroyed) return;
+    const error: ClientError = { code: "wasm_unavailable", message: WASM_UNAVAILABLE };
+    this.#fallback = Object.freeze({ ...INITIAL_STATE, status: "disconnected", lastError: error });
+    this.#snapshot = null;
+    for (const { reject } of this.#actions.values()) reject(new NotificationError(error));
+    this.#actions.clear();
+    this.#emit("status", "disconnected");
+    this.#emit("error", error);
+    this.#notify();
+  }
+
+  /** The app's token; a token naming another `sub` than the last one clears the old user's state. */
+  async #token(): Promise<unknown> {
+    const token: unknown = await this.#options.getToken();
+    const subject = subjectOf(token);
+    if (subject !== undefined) {
+      const previous = this.#subject;
+      this.#subject = subject;
+      if (previous !== undefined && previous !== subject) {
+        this.#log("info", "the token names another user: clearing notifications");
+        this.#core?.input(CLEAR_USER, 1, 0);
+      }
+    }
+    return token;
+  }
+
+  /** Runs an action now (or once the module is ready); settles when the server has answered. */
+  #act(run: (core: NotificationCore, action: number) => void): Promise<void> {
+    if (this.#destroyed) return Promise.reject(new Error("NotificationClient: used after destroy()"));
+    const action = this.#nextAction++;
+    const settled = new Promise<void>((resolve, reject) => this.#actions.set(action, { resolve, reject }));
+    if (this.#core !== null) {
+      run(this.#core, action);
+    } else {
+      this.ready.then(
+        () => {
+          if (this.#core !== null) run(this.#core, action);
+        },
+        () => this.#settle(action, this.#fallback.lastError),
+      );
+    }
+    return settled;
+  }
+
+  #settle(action: number, error: ClientError | null): void {
+    const pending = this.#actions.get(action);
+    if (pending === undefined) return;
+    this.#actions.delete(action);
+    if (error === null) pending.resolve();
+    else pending.reject(new NotificationError(error));
   }
 
   #assertAlive(): void {
     if (this.#destroyed) throw new Error("NotificationClient: used after destroy()");
   }
 
-  #readState(): NotificationState {
-    if (this.#destroyed) {
-      return {
-        notifications: [],
-        unreadCount: 0,
-        status: "disconnected",
-        transport: null,
-        lastError: null,
-        hasMore: false,
-      };
-    }
+  #readState(): NotificationState<TData> {
     const core = this.#core;
+    if (this.#destroyed) return { ...INITIAL_STATE, status: "disconnected", hasMore: false };
+    if (core === null) return this.#fallback;
     return Object.freeze({
-      notifications: Object.freeze(core.notifications() as Notification[]),
+      notifications: Object.freeze(core.notifications() as Notification<TData>[]),
       unreadCount: core.unreadCount(),
       status: core.status() as Status,
       transport: (core.transport() ?? null) as Transport | null,
@@ -178,8 +322,12 @@ export class NotificationClient {
     });
   }
 
-  #emit<K extends NotificationClientEvent>(event: K, value: NotificationClientEvents[K]): void {
-    for (const listener of [...(this.#listeners[event] as Set<Listener<K>>)]) {
+  #notify(): void {
+    for (const subscriber of [...this.#subscribers]) safely(subscriber, undefined);
+  }
+
+  #emit<K extends NotificationClientEvent>(event: K, value: Events<TData>[K]): void {
+    for (const listener of [...(this.#listeners[event] as Set<Listener<TData, K>>)]) {
       safely(listener, value);
     }
   }
@@ -188,20 +336,37 @@ export class NotificationClient {
     this.#snapshot = null;
     switch (kind) {
       case "change":
-        for (const subscriber of [...this.#subscribers]) safely(subscriber, undefined);
+        this.#logTransport();
+        this.#notify();
         return;
-      case "notification":
-        this.#emit("notification", value as Notification);
+      case "resolved":
+        this.#settle(value as number, null);
         return;
-      case "unreadCount":
-        this.#emit("unreadCount", value as number);
+      case "rejected":
+        this.#settle((value as { action: number }).action, value as ClientError);
         return;
       case "status":
-        this.#emit("status", value as Status);
-        return;
+        this.#log("debug", `status: ${value as string}`);
+        break;
       case "error":
-        this.#emit("error", value as ClientError);
-        return;
+        this.#log("warn", `error: ${(value as ClientError).code}`, value);
+        break;
+    }
+    this.#emit(kind as NotificationClientEvent, value as never);
+  }
+
+  #logTransport(): void {
+    const core = this.#core;
+    if (core === null) return;
+    const transport = (core.transport() ?? null) as Transport | null;
+    if (transport !== this.#transport) {
+      this.#transport = transport;
+      if (transport !== null) this.#log("info", `connected over ${transport}`);
+    }
+    const at = core.reconnectAt();
+    if (at !== this.#reconnectAt) {
+      this.#reconnectAt = at;
+      if (at >= 0) this.#log("info", `reconnecting in ${Math.max(0, at - Date.now())} ms`);
     }
   }
 }

@@ -6,13 +6,17 @@
  * const client = new NotificationClient({ url: "https://notify.example.com", getToken });
  * client.subscribe(() => render(client.getSnapshot()));
  * client.connect();
+ * await client.markRead(id); // resolves once the server confirmed
  * ```
  */
 export { NotificationClient } from "./client.js";
+export { NotificationError } from "./errors.js";
 export type {
   ClientError,
   ClientErrorCode,
   ErrorCode,
+  Logger,
+  LogLevel,
   Notification,
   NotificationClientEvent,
   NotificationClientEvents,

@@ -28,13 +28,27 @@ function checkNumber(name: string, value: number | undefined, min: number, max =
   }
 }
 
+/**
+ * An absolute http(s) URL as is; anything else is resolved against the page's `location` (only
+ * then is `location` read, so server-side rendering with an absolute URL touches no global).
+ */
+function resolveUrl(url: unknown): string {
+  if (typeof url === "string" && url !== "") {
+    if (/^https?:\/\//.test(url)) return url;
+    const base = typeof location === "object" && location !== null ? location.href : undefined;
+    if (base !== undefined && !/^[a-z][a-z\d+.-]*:/i.test(url)) {
+      const resolved = new URL(url, base);
+      if (/^https?:$/.test(resolved.protocol)) return resolved.href.replace(/\/$/, "");
+    }
+  }
+  throw new TypeError("NotificationClient: url must be an http(s) URL, or a path on the page's origin");
+}
+
 export function toCoreOptions(options: NotificationClientOptions): CoreOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("NotificationClient: options are required");
   }
-  if (typeof options.url !== "string" || !/^https?:\/\//.test(options.url)) {
-    throw new TypeError("NotificationClient: url must be an http(s) URL");
-  }
+  const url = resolveUrl(options.url);
   if (typeof options.getToken !== "function") {
     throw new TypeError("NotificationClient: getToken must be a function");
   }
@@ -54,7 +68,7 @@ export function toCoreOptions(options: NotificationClientOptions): CoreOptions {
   checkNumber("sseIdleTimeout", options.sseIdleTimeout, 1);
   checkNumber("pageSize", options.pageSize, 1, 100);
   return {
-    url: options.url,
+    url,
     socketPath: options.socketPath,
     initialDelay: r.initialDelay,
     maxDelay: r.maxDelay,

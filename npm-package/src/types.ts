@@ -4,9 +4,14 @@
  * `Notification` and `ErrorCode` are the wire contract's own types, generated from the Rust
  * crate the server serializes with (`bindings/`), so client and server can't drift apart.
  */
-import type { ErrorCode, Notification } from "./generated/wire.js";
+import type { ErrorCode, Notification as WireNotification } from "./generated/wire.js";
 
-export type { ErrorCode, Notification };
+export type { ErrorCode };
+
+/** A notification as the server sends it; `TData` types its free-form `data`. */
+export type Notification<TData = Record<string, unknown> | null> = Omit<WireNotification, "data"> & {
+  readonly data: TData;
+};
 
 /** Connection status. `idle` until `connect()`; `unauthorized` and `disconnected` are final until the next `connect()`. */
 export type Status =
@@ -34,17 +39,30 @@ export type ClientErrorCode =
   /** The server refused the Socket.IO connection for a reason other than authentication. */
   | "connect_error"
   /** `reconnect.maxAttempts` attempts failed; the client stopped. */
-  | "reconnect_failed";
+  | "reconnect_failed"
+  /**
+   * WebAssembly is missing, or a Content-Security-Policy blocks it (`script-src` needs
+   * `'wasm-unsafe-eval'`), or the `.wasm` file could not be fetched.
+   */
+  | "wasm_unavailable"
+  /** The action was dropped because another user signed in (`switchUser`, a token with a new `sub`). */
+  | "user_changed"
+  /** The client was destroyed while the action waited for its answer. */
+  | "destroyed";
 
 export interface ClientError {
   readonly code: ClientErrorCode;
   readonly message: string;
+  /** The HTTP status, when the error is a REST answer. */
+  readonly status?: number;
+  /** Seconds to wait before retrying, when a 429 answer said so (and CORS exposes the header). */
+  readonly retryAfter?: number;
 }
 
 /** The store's state. The same object is returned until something changes. */
-export interface NotificationState {
+export interface NotificationState<TData = Record<string, unknown> | null> {
   /** Newest first, one entry per id, exactly as the server sent them. */
-  readonly notifications: readonly Notification[];
+  readonly notifications: readonly Notification<TData>[];
   /** The server's unread count (adjusted by optimistic actions still in flight). */
   readonly unreadCount: number;
   readonly status: Status;
@@ -67,9 +85,39 @@ export interface ReconnectOptions {
   readonly maxAttempts?: number;
 }
 
+/** Log levels the `logger` option receives. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * Where the client logs transport choices, reconnect delays and errors: a function, or an
+ * object with one method per level (`console` works).
+ */
+export type Logger =
+  | ((level: LogLevel, message: string, detail?: unknown) => void)
+  | { readonly [L in LogLevel]: (message: string, detail?: unknown) => void };
+
 export interface NotificationClientOptions {
-  /** The server's base URL, e.g. `https://notify.example.com`. */
+  /**
+   * The server's base URL, e.g. `https://notify.example.com`, or a path resolved against the
+   * page's `location` (`/notify`: the same origin, say behind the app's reverse proxy).
+   */
   readonly url: string;
+  /**
+   * Who is signed in. Changing it (`switchUser`) clears the list and reconnects. A token
+   * whose `sub` differs from the previous token's does the same by itself.
+   */
+  readonly userKey?: string;
+  /** Logs transport choices, reconnect delays and errors. Off by default. */
+  readonly logger?: Logger;
+  /**
+   * Where to fetch the WebAssembly module from, for bundlers that don't emit
+   * `new URL("./generated/notify_client_bg.wasm", import.meta.url)` as an asset (the Angular
+   * CLI's esbuild builder: copy the file with an `assets` entry and point here). Default: next
+   * to the package's module. When the fetch or compile fails, a lazily imported copy of the
+   * module inlined in a chunk is used instead (a larger download). The first client of the page
+   * decides; the module loads once.
+   */
+  readonly wasmUrl?: string | URL;
   /**
    * Returns the user's JWT, or a Promise of it. Called before every connect and reconnect
    * (and when a request answers 401), so an expired token is replaced, never reused.
@@ -95,11 +143,18 @@ export interface NotificationClientOptions {
 }
 
 /** Events and the value each listener receives. */
-export interface NotificationClientEvents {
+export interface NotificationClientEvents<TData = Record<string, unknown> | null> {
   /** A new notification arrived (live, or caught up after a reconnect); never twice for one id. */
-  notification: Notification;
+  notification: Notification<TData>;
+  /** The server changed a notification (read on another device or tab, say). */
+  notificationUpdated: Notification<TData>;
+  /** The server deleted a notification. */
+  notificationDeleted: { readonly id: string };
+  /** The server marked all notifications read (`readAt`: when, if it said). */
+  allRead: { readonly readAt: string | null };
   unreadCount: number;
   status: Status;
+  /** Connection-level errors, and the errors of refused actions (which also reject their promise). */
   error: ClientError;
 }
 

@@ -1,27 +1,47 @@
 /**
- * Loads the WebAssembly core on first use. The module is inlined in the package (base64), so
- * no bundler plugin, asset rule or server route is needed, and nothing happens at import time
- * (server-side rendering can import the package safely).
+ * Loads the WebAssembly core: compiled asynchronously (streaming when the server sends
+ * `application/wasm`), once per page, shared by every client. The `.wasm` is a separate file
+ * found with `new URL(…, import.meta.url)`, the pattern Vite, webpack 5 and browsers resolve
+ * by themselves. When that file can't be loaded (a bundler that doesn't emit it, such as the
+ * Angular CLI's esbuild builder; a 404; an HTML answer; Node, whose `fetch` can't read
+ * `file:` URLs), a lazily imported chunk holding the module inlined is instantiated instead,
+ * still asynchronously: the normal path never downloads that chunk. A relative `wasmUrl` is
+ * fetched from the page's origin. Nothing happens at import time (server-side rendering can import the
+ * package), and no failure throws: it rejects the promise, which the client turns into its
+ * `wasm_unavailable` state.
  */
-import { initSync, NotificationCore } from "./generated/notify_client.js";
-import wasmBase64 from "./generated/notify_client_wasm.js";
+import init, { NotificationCore } from "./generated/notify_client.js";
 
-let loaded = false;
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+/** The loaded core class, and why the separate `.wasm` was not used (when the inlined copy was). */
+export interface LoadedCore {
+  readonly Core: typeof NotificationCore;
+  readonly fallbackCause?: unknown;
 }
 
-/** The core class, instantiating the module the first time. */
-export function loadCore(): typeof NotificationCore {
-  if (!loaded) {
-    initSync({ module: decodeBase64(wasmBase64) });
-    loaded = true;
+let loading: Promise<LoadedCore> | undefined;
+
+async function instantiate(wasmUrl: string | URL | undefined): Promise<LoadedCore> {
+  if (typeof WebAssembly !== "object" || WebAssembly === null) {
+    throw new Error("WebAssembly is not available in this environment");
   }
-  return NotificationCore;
+  try {
+    await init({ module_or_path: wasmUrl ?? new URL("./generated/notify_client_bg.wasm", import.meta.url) });
+    return { Core: NotificationCore };
+  } catch (fallbackCause) {
+    const { wasmBytes } = await import("./generated/notify_client_inline.js");
+    await init({ module_or_path: wasmBytes() });
+    return { Core: NotificationCore, fallbackCause };
+  }
+}
+
+/**
+ * The core class, once the module is instantiated (and whether the inlined copy was used). The first call starts loading it, from
+ * `wasmUrl` when given (for bundlers that don't emit `new URL(…, import.meta.url)` assets);
+ * later calls share that one load.
+ */
+export function loadCore(wasmUrl?: string | URL): Promise<LoadedCore> {
+  loading ??= instantiate(wasmUrl);
+  return loading;
 }
 
 export type { NotificationCore };

@@ -90,14 +90,15 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket<'_>, DecodeError> {
     let mut rest = &text[1..];
     let mut namespace = "/";
     if rest.starts_with('/') {
-        match rest.find(',') {
+        // Byte searches (the text is ASCII here): no char-pattern search code in the module.
+        match rest.bytes().position(|b| b == b',') {
             Some(comma) => {
                 namespace = &rest[..comma];
                 rest = &rest[comma + 1..];
             }
             None => {
                 // `41/notifications` without a trailing comma: a namespace and nothing else.
-                if rest.contains(['{', '[', '"']) {
+                if rest.bytes().any(|b| matches!(b, b'{' | b'[' | b'"')) {
                     return Err(DecodeError::BadNamespace);
                 }
                 namespace = rest;

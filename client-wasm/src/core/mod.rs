@@ -4,7 +4,6 @@
 //! - [`json`]: the [`json::Json`] trait the core reads JSON through, and tiny writers.
 //! - [`backoff`]: exponential backoff with full jitter, and the jitter's random source.
 //! - [`transport`]: WebSocket first, SSE fallback, back to WebSocket.
-//! - [`sse`]: the `text/event-stream` parser.
 //! - [`list`]: the newest-first, de-duplicated notification list.
 //! - [`wire`]: the contract's messages in and out.
 //! - [`config`]: options and URLs.
@@ -16,6 +15,5 @@ pub mod config;
 pub mod json;
 pub mod list;
 pub mod machine;
-pub mod sse;
 pub mod transport;
 pub mod wire;

@@ -48,6 +48,10 @@ pub fn decode_envelope<J: Json>(envelope: &J) -> Option<Push<J>> {
 pub struct ClientError {
     pub code: String,
     pub message: String,
+    /// The HTTP status, for errors that are REST answers.
+    pub status: Option<u16>,
+    /// Seconds to wait before trying again, when a 429 answer said so.
+    pub retry_after: Option<u32>,
 }
 
 impl ClientError {
@@ -55,6 +59,8 @@ impl ClientError {
         ClientError {
             code: code.to_owned(),
             message: message.to_owned(),
+            status: None,
+            retry_after: None,
         }
     }
 }
@@ -73,6 +79,8 @@ pub mod codes {
     pub const CONNECT_ERROR: &str = "connect_error";
     /// `maxAttempts` reconnects failed; the client stopped.
     pub const RECONNECT_FAILED: &str = "reconnect_failed";
+    /// The action was dropped because another user signed in (`switchUser`, a new token `sub`).
+    pub const USER_CHANGED: &str = "user_changed";
     /// The contract's `unauthorized`.
     pub const UNAUTHORIZED: &str = "unauthorized";
 }
@@ -82,6 +90,8 @@ pub fn decode_error_body<J: Json>(error: &J) -> Option<ClientError> {
     Some(ClientError {
         code: str_field(error, "code")?,
         message: str_field(error, "message").unwrap_or_default(),
+        status: None,
+        retry_after: None,
     })
 }
 
@@ -104,18 +114,30 @@ pub fn decode_ack<J: Json>(args: &J) -> Result<Option<J>, ClientError> {
     }
 }
 
-/// Reads a REST answer: the body on 2xx, the contract's error body otherwise.
-pub fn decode_response<J: Json>(status: u16, body: &str) -> Result<Option<J>, ClientError> {
+/// Reads a REST answer: the body on 2xx, the contract's error body otherwise (with the status
+/// and, for 429, the `Retry-After` seconds).
+pub fn decode_response<J: Json>(
+    status: u16,
+    body: &str,
+    retry_after: Option<u32>,
+) -> Result<Option<J>, ClientError> {
     let parsed = J::parse(body);
     if (200..300).contains(&status) {
         return Ok(parsed);
     }
+    let mut error = refusal(status, parsed);
+    error.status = Some(status);
+    error.retry_after = retry_after;
+    Err(error)
+}
+
+fn refusal<J: Json>(status: u16, parsed: Option<J>) -> ClientError {
     if let Some(error) = parsed
         .as_ref()
         .and_then(|p| p.get("error"))
         .and_then(|e| decode_error_body(&e))
     {
-        return Err(error);
+        return error;
     }
     let code = match status {
         401 => codes::UNAUTHORIZED,
@@ -125,7 +147,7 @@ pub fn decode_response<J: Json>(status: u16, body: &str) -> Result<Option<J>, Cl
         503 => "unavailable",
         _ => "internal",
     };
-    Err(ClientError::new(code, "request failed"))
+    ClientError::new(code, "request failed")
 }
 
 /// The ack data of `subscribe_notifications`.
@@ -318,21 +340,30 @@ mod tests {
             },
         })
         .unwrap();
+        let refused = decode_response::<Value>(403, &body, None).unwrap_err();
         assert_eq!(
-            decode_response::<Value>(403, &body),
-            Err(ClientError::new("forbidden", "no"))
+            (refused.code.as_str(), refused.message.as_str()),
+            ("forbidden", "no")
+        );
+        assert_eq!(refused.status, Some(403));
+        let limited = decode_response::<Value>(429, "", Some(3)).unwrap_err();
+        assert_eq!(
+            (limited.code.as_str(), limited.status, limited.retry_after),
+            ("rate_limited", Some(429), Some(3))
         );
         assert_eq!(
-            decode_response::<Value>(401, "").unwrap_err().code,
+            decode_response::<Value>(401, "", None).unwrap_err().code,
             "unauthorized"
         );
         assert_eq!(
-            decode_response::<Value>(502, "<html>").unwrap_err().code,
+            decode_response::<Value>(502, "<html>", None)
+                .unwrap_err()
+                .code,
             "internal"
         );
-        assert_eq!(decode_response::<Value>(204, ""), Ok(None));
+        assert_eq!(decode_response::<Value>(204, "", None), Ok(None));
         assert_eq!(
-            decode_response::<Value>(200, r#"{"count":3}"#),
+            decode_response::<Value>(200, r#"{"count":3}"#, None),
             Ok(Some(json!({"count": 3})))
         );
     }

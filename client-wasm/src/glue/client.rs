@@ -1,115 +1,189 @@
 //! The class exported to JavaScript. The npm package wraps it in the typed, documented
-//! `NotificationClient` (listener sets, the cached snapshot, option defaults).
+//! `NotificationClient` and does its I/O (`io.ts`): what happens comes back through `input` /
+//! `inputText`, each call steps the state machine and hands the effects to the host.
 
-use super::driver::Driver;
+use super::host::Host;
 use super::js;
 use super::options;
-use crate::core::machine::Input;
-use std::rc::Rc;
+use crate::core::machine::{Input, Machine};
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
+
+/// The `kind` numbers of [`NotificationCore::input`] and [`NotificationCore::input_text`]
+/// (mirrored by `npm-package/src/io.ts`).
+struct Event;
+
+impl Event {
+    const CONNECT: u32 = 0;
+    const DISCONNECT: u32 = 1;
+    const ONLINE: u32 = 2;
+    const OFFLINE: u32 = 3;
+    const TICK: u32 = 4;
+    const WS_CLOSED: u32 = 5;
+    const SSE_RESPONSE: u32 = 6;
+    const SSE_ENDED: u32 = 7;
+    const HTTP_FAILED: u32 = 8;
+    const MARK_ALL_READ: u32 = 9;
+    const LOAD_MORE: u32 = 10;
+    const REFRESH: u32 = 11;
+    const CLEAR_USER: u32 = 12;
+    const TOKEN: u32 = 13;
+    const TOKEN_FAILED: u32 = 14;
+    const WS_TEXT: u32 = 15;
+    const SSE_DATA: u32 = 16;
+    const HTTP_DONE: u32 = 17;
+    const MARK_READ: u32 = 18;
+    const REMOVE: u32 = 19;
+}
 
 #[wasm_bindgen]
 pub struct NotificationCore {
-    driver: Rc<Driver>,
+    machine: RefCell<Machine<JsValue>>,
+    host: Host,
+    /// The deadline the host's timer is set for.
+    timer: Cell<Option<u64>>,
+}
+
+impl NotificationCore {
+    /// Steps the machine (the only place it is borrowed), then runs the effects with no borrow
+    /// held, so a listener that calls back into the client just drives another step.
+    fn drive(&self, input: Input) {
+        let effects = self.machine.borrow_mut().step(input, js::date_now() as u64);
+        for effect in effects {
+            self.host.run(effect);
+        }
+        let deadline = self.machine.borrow().deadline();
+        if self.timer.replace(deadline) != deadline {
+            self.host.set_timer(deadline.map_or(-1.0, |at| at as f64));
+        }
+    }
 }
 
 #[wasm_bindgen]
 impl NotificationCore {
-    /// `options`: see `options.rs`; `get_token`: `() => string | Promise<string>`;
-    /// `on_event`: `(kind, value) => void` with kinds `notification`, `unreadCount`, `status`,
-    /// `error` and `change`.
+    /// `options`: see `options.rs`; `host`: see `host.rs`; `seed`: the jitter's random seed.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        options: JsValue,
-        get_token: JsValue,
-        on_event: JsValue,
-    ) -> Result<NotificationCore, JsValue> {
-        if !get_token.is_function() || !on_event.is_function() {
-            return Err(JsValue::from_str("getToken must be a function"));
-        }
-        let cfg = options::config(&options)?;
+    pub fn new(options: JsValue, host: Host, seed: f64) -> Result<NotificationCore, JsValue> {
         Ok(NotificationCore {
-            driver: Driver::new(cfg, get_token, on_event),
+            machine: RefCell::new(Machine::new(options::config(&options)?, seed as u64)),
+            host,
+            timer: Cell::new(None),
         })
     }
 
-    pub fn connect(&self) {
-        self.driver.listen_network();
-        self.driver.drive(Input::Connect);
+    /// Everything that happened, as one call per shape (fewer exports, less glue):
+    /// `kind` picks the input (see [`Event`]), `a` and `b` are its numbers.
+    pub fn input(&self, kind: u32, a: u32, b: u32) {
+        let input = match kind {
+            Event::CONNECT => Input::Connect,
+            Event::DISCONNECT => Input::Disconnect,
+            Event::ONLINE => Input::Online,
+            Event::OFFLINE => Input::Offline,
+            Event::TICK => {
+                self.timer.set(None);
+                Input::Tick
+            }
+            Event::WS_CLOSED => Input::WsClosed { conn: a },
+            Event::SSE_RESPONSE => Input::SseResponse {
+                conn: a,
+                status: b as u16,
+            },
+            Event::SSE_ENDED => Input::SseEnded { conn: a },
+            Event::HTTP_FAILED => Input::HttpFailed { req: a },
+            Event::MARK_ALL_READ => Input::MarkAllRead { action: a },
+            Event::LOAD_MORE => Input::LoadMore { action: a },
+            Event::REFRESH => Input::Refresh { action: a },
+            Event::CLEAR_USER => Input::ClearUser { restart: a != 0 },
+            _ => return,
+        };
+        self.drive(input);
     }
 
-    pub fn disconnect(&self) {
-        self.driver.drive(Input::Disconnect);
-        self.driver.unlisten_network();
-    }
-
-    #[wasm_bindgen(js_name = markRead)]
-    pub fn mark_read(&self, id: String) {
-        self.driver.drive(Input::MarkRead(id));
-    }
-
-    #[wasm_bindgen(js_name = markAllRead)]
-    pub fn mark_all_read(&self) {
-        self.driver.drive(Input::MarkAllRead);
-    }
-
-    pub fn remove(&self, id: String) {
-        self.driver.drive(Input::Remove(id));
-    }
-
-    #[wasm_bindgen(js_name = loadMore)]
-    pub fn load_more(&self) {
-        self.driver.drive(Input::LoadMore);
-    }
-
-    pub fn refresh(&self) {
-        self.driver.drive(Input::Refresh);
+    /// The inputs that carry a text: `a` is the connection, request, seq or action id; for
+    /// `HTTP_DONE`, `b` is the status and `c` the `Retry-After` seconds (0: none).
+    #[wasm_bindgen(js_name = inputText)]
+    pub fn input_text(&self, kind: u32, a: u32, text: String, b: u32, c: u32) {
+        let input = match kind {
+            Event::TOKEN => Input::Token {
+                seq: a,
+                token: Ok(text),
+            },
+            Event::TOKEN_FAILED => Input::Token {
+                seq: a,
+                token: Err(text),
+            },
+            Event::WS_TEXT => Input::WsText { conn: a, text },
+            Event::SSE_DATA => Input::SseData {
+                conn: a,
+                data: text,
+            },
+            Event::HTTP_DONE => Input::HttpDone {
+                req: a,
+                status: b as u16,
+                body: text,
+                retry_after: (c > 0).then_some(c),
+            },
+            Event::MARK_READ => Input::MarkRead {
+                id: text,
+                action: a,
+            },
+            Event::REMOVE => Input::Remove {
+                id: text,
+                action: a,
+            },
+            _ => return,
+        };
+        self.drive(input);
     }
 
     pub fn status(&self) -> String {
-        self.driver.machine().status().as_str().to_owned()
+        self.machine.borrow().status().as_str().to_owned()
     }
 
     /// `"websocket"`, `"sse"`, or `undefined` while not connected.
     pub fn transport(&self) -> Option<String> {
-        self.driver
-            .machine()
+        self.machine
+            .borrow()
             .transport()
             .map(|t| t.as_str().to_owned())
     }
 
     #[wasm_bindgen(js_name = unreadCount)]
     pub fn unread_count(&self) -> f64 {
-        self.driver.machine().unread_count() as f64
+        self.machine.borrow().unread_count() as f64
     }
 
     #[wasm_bindgen(js_name = hasMore)]
     pub fn has_more(&self) -> bool {
-        self.driver.machine().has_more()
+        self.machine.borrow().has_more()
+    }
+
+    /// When the next reconnect attempt is due (ms since the epoch), or -1.
+    #[wasm_bindgen(js_name = reconnectAt)]
+    pub fn reconnect_at(&self) -> f64 {
+        self.machine
+            .borrow()
+            .reconnect_at()
+            .map_or(-1.0, |at| at as f64)
     }
 
     /// The notifications, newest first, as the server sent them (a fresh array each call;
     /// unchanged notifications keep their object identity).
-    pub fn notifications(&self) -> js_sys::Array {
-        let list = js_sys::Array::new();
-        for item in self.driver.machine().notifications() {
-            list.push(&item.value);
-        }
-        list
+    pub fn notifications(&self) -> Vec<JsValue> {
+        let machine = self.machine.borrow();
+        machine
+            .notifications()
+            .iter()
+            .map(|item| item.value.clone())
+            .collect()
     }
 
-    /// `{code, message}` of the last error, or `null`.
+    /// `{code, message, status?, retryAfter?}` of the last error, or `null`.
     #[wasm_bindgen(js_name = lastError)]
     pub fn last_error(&self) -> JsValue {
-        self.driver
-            .machine()
+        self.machine
+            .borrow()
             .last_error()
             .map_or(JsValue::NULL, js::error_object)
-    }
-}
-
-impl Drop for NotificationCore {
-    fn drop(&mut self) {
-        self.driver.drive(Input::Disconnect);
     }
 }

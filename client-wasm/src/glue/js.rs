@@ -7,14 +7,8 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    pub fn set_timeout(callback: &JsValue, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    pub fn clear_timeout(id: &JsValue);
     #[wasm_bindgen(js_namespace = Date, js_name = now)]
     pub fn date_now() -> f64;
-    #[wasm_bindgen(js_namespace = Math, js_name = random)]
-    pub fn random() -> f64;
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn json_parse(text: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
@@ -23,32 +17,11 @@ extern "C" {
     fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> bool;
     #[wasm_bindgen(js_namespace = Array, js_name = isArray)]
     fn is_array(value: &JsValue) -> bool;
+    /// `Object.assign(target, source)`; `Object()` makes a fresh empty object.
     #[wasm_bindgen(js_namespace = Object, js_name = assign)]
     fn object_assign(target: &JsValue, source: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_namespace = Promise, js_name = resolve)]
-    pub fn promise_resolve(value: &JsValue) -> js_sys::Promise;
-    /// The global `fetch` (window or worker).
-    #[wasm_bindgen(js_name = fetch)]
-    pub fn fetch(url: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
-
-    /// Any JS function, called with up to two arguments.
-    pub type Callable;
-    #[wasm_bindgen(method, catch, js_name = call)]
-    pub fn call0(this: &Callable, context: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, catch, js_name = call)]
-    pub fn call2(
-        this: &Callable,
-        context: &JsValue,
-        a: &JsValue,
-        b: &JsValue,
-    ) -> Result<JsValue, JsValue>;
-
-    /// `globalThis` as an event target (window, worker), for `online`/`offline`.
-    pub type Target;
-    #[wasm_bindgen(method, js_name = addEventListener)]
-    pub fn add_event_listener(this: &Target, kind: &str, listener: &JsValue);
-    #[wasm_bindgen(method, js_name = removeEventListener)]
-    pub fn remove_event_listener(this: &Target, kind: &str, listener: &JsValue);
+    #[wasm_bindgen(js_name = Object)]
+    pub fn object() -> JsValue;
 }
 
 /// `target[key]`, `undefined` when missing or not an object.
@@ -63,25 +36,25 @@ pub fn set(target: &JsValue, key: &str, value: &JsValue) {
     reflect_set(target, &JsValue::from_str(key), value);
 }
 
-/// A fresh empty object.
-pub fn object() -> JsValue {
-    js_sys::Object::new().into()
+/// `{key: value}`.
+pub fn object1(key: &str, value: &JsValue) -> JsValue {
+    let out = object();
+    set(&out, key, value);
+    out
 }
 
-/// `{code, message}` for JS listeners.
+/// `{code, message, status?, retryAfter?}` for JS listeners.
 pub fn error_object(error: &ClientError) -> JsValue {
     let out = object();
     set(&out, "code", &JsValue::from_str(&error.code));
     set(&out, "message", &JsValue::from_str(&error.message));
+    if let Some(status) = error.status {
+        set(&out, "status", &JsValue::from_f64(status.into()));
+    }
+    if let Some(seconds) = error.retry_after {
+        set(&out, "retryAfter", &JsValue::from_f64(seconds.into()));
+    }
     out
-}
-
-/// A readable message from a thrown JS value.
-pub fn message_of(thrown: &JsValue) -> String {
-    thrown
-        .as_string()
-        .or_else(|| get(thrown, "message").as_string())
-        .unwrap_or_else(|| String::from("getToken failed"))
 }
 
 impl Json for JsValue {

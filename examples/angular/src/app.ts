@@ -1,5 +1,6 @@
 // The example app: header (bell, unread badge, connection indicator), the list with
-// "mark as read", and a toast for each new notification, all from NotificationService.
+// "mark as read", and a toast for each new notification, all from NotificationService (which
+// connects when the app starts and disconnects when it is destroyed).
 import { Component, DestroyRef, inject, signal } from "@angular/core";
 import { DatePipe } from "@angular/common";
 import { NotificationService, type Notification } from "@ghostpay/notifications/angular";
@@ -13,8 +14,10 @@ import { devLogin, devNotify, serverUrl, token } from "./config";
       <h1>GhostPay</h1>
       <span [class]="'status status-' + svc.status()" data-testid="connection-status" [attr.data-transport]="svc.transport() ?? ''">{{ svc.status() }}</span>
       @if (svc.transport(); as transport) { <span class="transport">via {{ transport }}</span> }
+      @if (svc.lastError(); as error) { <span class="error" data-testid="last-error">{{ error.message }}</span> }
       <button (click)="sendTest()">Send me a test notification</button>
-      <button data-testid="mark-all-read" [disabled]="svc.unreadCount() === 0" (click)="svc.markAllRead()">Mark all as read</button>
+      <button data-testid="mark-all-read" [disabled]="svc.unreadCount() === 0" (click)="run(svc.markAllRead())">Mark all as read</button>
+      @if (actionError(); as e) { <span class="error" role="alert">{{ e }}</span> }
       <span class="bell" [attr.aria-label]="svc.unreadCount() + ' unread notifications'">
         🔔<span class="badge" data-testid="unread-count">{{ svc.unreadCount() }}</span>
       </span>
@@ -33,12 +36,12 @@ import { devLogin, devNotify, serverUrl, token } from "./config";
                 <time [attr.datetime]="n.createdAt">{{ n.createdAt | date: 'medium' }}</time>
               </div>
               @if (!n.isRead) {
-                <button data-testid="mark-read" (click)="svc.markRead(n.id)">Mark as read</button>
+                <button data-testid="mark-read" (click)="run(svc.markRead(n.id))">Mark as read</button>
               }
             </li>
           }
         </ul>
-        @if (svc.state().hasMore) { <button (click)="svc.loadMore()">Load more</button> }
+        @if (svc.hasMore()) { <button (click)="run(svc.loadMore())">Load more</button> }
       </main>
     }
 
@@ -53,6 +56,8 @@ import { devLogin, devNotify, serverUrl, token } from "./config";
 export class NotificationsComponent {
   protected readonly svc = inject(NotificationService);
   protected readonly toast = signal<Notification | null>(null);
+  /** An action's failure (it rolled back), shown until the next one. */
+  protected readonly actionError = signal<string | null>(null);
 
   constructor() {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,12 +66,15 @@ export class NotificationsComponent {
       clearTimeout(timer);
       timer = setTimeout(() => this.toast.set(null), 5000);
     });
-    this.svc.connect();
     inject(DestroyRef).onDestroy(() => {
       sub.unsubscribe();
       clearTimeout(timer);
-      this.svc.disconnect();
     });
+  }
+
+  protected run(action: Promise<unknown>): void {
+    this.actionError.set(null);
+    action.catch((e: Error) => this.actionError.set(e.message));
   }
 
   protected sendTest(): void {

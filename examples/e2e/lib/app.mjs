@@ -3,8 +3,34 @@
 
 export const GUARD_MS = 30_000;
 
+/**
+ * Runs in the page before the app: counts synchronous compiles (`new WebAssembly.Module`, which
+ * blocks the main thread) and the asynchronous ways of loading a module, so a test can tell
+ * the app loaded its wasm and never compiled it synchronously.
+ */
+function countWasmCompiles() {
+  const counts = { sync: 0, async: 0 };
+  Object.defineProperty(window, "__wasmCompiles", { value: counts });
+  WebAssembly.Module = new Proxy(WebAssembly.Module, {
+    construct(target, args, newTarget) {
+      counts.sync++;
+      return Reflect.construct(target, args, newTarget);
+    },
+  });
+  for (const name of ["compile", "compileStreaming", "instantiate", "instantiateStreaming"]) {
+    const original = WebAssembly[name];
+    if (typeof original !== "function") continue;
+    WebAssembly[name] = function (...args) {
+      counts.async++;
+      return original.apply(this, args);
+    };
+  }
+}
+
+/** Opens the app (with `query` in its address) in a new tab of `context`. */
 export async function openApp(context, origin, query) {
   const page = await context.newPage();
+  await page.addInitScript(countWasmCompiles);
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   // Socket.IO frames and REST calls, shown when a test fails.
@@ -21,6 +47,9 @@ export async function openApp(context, origin, query) {
   return Object.assign(page, { errors, wire });
 }
 
+/** `{ sync, async }`: how the page has compiled WebAssembly so far. */
+export const wasmCompiles = (page) => page.evaluate(() => ({ ...window.__wasmCompiles }));
+
 /** Text of the (first) element with this data-testid, or null. */
 export function text(page, testid) {
   return page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? null, testid);
@@ -33,6 +62,9 @@ export function items(page) {
   );
 }
 
+/** Thrown by a check that knows waiting longer can't help. */
+class Final extends Error {}
+
 /** Resolves once `check()` returns something truthy (polled); fails after the guard with `what`. */
 export async function until(what, check) {
   const deadline = Date.now() + GUARD_MS;
@@ -42,6 +74,7 @@ export async function until(what, check) {
       last = await check();
       if (last) return last;
     } catch (e) {
+      if (e instanceof Final) throw new Error(`waiting for ${what}: ${e.message}`);
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} (last: ${String(last)})`);
@@ -51,8 +84,15 @@ export async function until(what, check) {
 
 export const badgeIs = (page, n) => until(`unread badge = ${n}`, async () => (await text(page, "unread-count")) === String(n));
 
+/** Waits for a status; "disconnected" is final (until the app connects again), so it fails at once. */
 export const statusIs = (page, status) =>
-  until(`connection status "${status}"`, async () => (await text(page, "connection-status")) === status);
+  until(`connection status "${status}"`, async () => {
+    const shown = await text(page, "connection-status");
+    if (shown === "disconnected" && status !== shown) {
+      throw new Final(`the app stopped ("disconnected"): ${await text(page, "last-error")}`);
+    }
+    return shown === status;
+  });
 
 export const transportOf = (page) =>
   page.getAttribute('[data-testid="connection-status"]', "data-transport");

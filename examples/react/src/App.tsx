@@ -1,11 +1,13 @@
-// The example app: a header with a bell, unread badge and connection indicator, the list of
-// notifications with "mark as read", and a toast for each new one. All state comes from
-// useNotifications(); the provider owns the one connection.
+// The example app: a header with the user, a bell, unread badge and connection indicator, the
+// list of notifications with "mark as read", and a toast for each new one. All state comes from
+// useNotifications(); the provider owns the one connection and switches it with the user.
 import { useEffect, useState, type FormEvent } from "react";
 import { NotificationProvider, useNotifications, type Notification } from "@ghostpay/notifications/react";
-import { devLogin, devNotify, serverUrl } from "./config";
+import { devNotify, devSignIn, serverUrl, type Session } from "./config";
 
-export function App({ token }: { token: string }) {
+type SignIn = (session: Session) => void;
+
+export function App({ session, onSignIn }: { session: Session; onSignIn: SignIn }) {
   const [toast, setToast] = useState<Notification | null>(null);
   useEffect(() => {
     if (!toast) return;
@@ -14,8 +16,8 @@ export function App({ token }: { token: string }) {
   }, [toast]);
 
   return (
-    <NotificationProvider url={serverUrl} getToken={() => token} onNotification={setToast}>
-      <Header />
+    <NotificationProvider url={serverUrl} getToken={() => session.token} userKey={session.userId} onNotification={setToast}>
+      <Header session={session} onSignIn={onSignIn} />
       <NotificationList />
       {toast && (
         <div className="toast" data-testid="toast" role="status" onClick={() => setToast(null)}>
@@ -27,19 +29,34 @@ export function App({ token }: { token: string }) {
   );
 }
 
-function Header() {
-  const { unreadCount, status, transport, markAllRead } = useNotifications();
+/** An action's failure (it rolled back), shown until the next one. */
+function useActionError(): [string | null, (action: Promise<unknown>) => void] {
+  const [error, setError] = useState<string | null>(null);
+  const run = (action: Promise<unknown>) => {
+    setError(null);
+    action.catch((e: Error) => setError(e.message));
+  };
+  return [error, run];
+}
+
+function Header({ session, onSignIn }: { session: Session; onSignIn: SignIn }) {
+  const { unreadCount, status, transport, lastError, markAllRead } = useNotifications();
+  const [error, run] = useActionError();
   return (
     <header>
       <h1>GhostPay</h1>
+      <span data-testid="signed-in-user">{session.userId}</span>
+      <SwitchUser onSignIn={onSignIn} />
       <span className={`status status-${status}`} data-testid="connection-status" data-transport={transport ?? ""}>
         {status}
       </span>
       {transport && <span className="transport">via {transport}</span>}
-      <button onClick={() => devNotify("Payment received")}>Send me a test notification</button>
-      <button data-testid="mark-all-read" onClick={markAllRead} disabled={unreadCount === 0}>
+      {lastError && <span className="error" data-testid="last-error">{lastError.message}</span>}
+      <button onClick={() => devNotify(session.token, "Payment received")}>Send me a test notification</button>
+      <button data-testid="mark-all-read" onClick={() => run(markAllRead())} disabled={unreadCount === 0}>
         Mark all as read
       </button>
+      {error && <span className="error" role="alert">{error}</span>}
       <span className="bell" aria-label={`${unreadCount} unread notifications`}>
         🔔<span className="badge" data-testid="unread-count">{unreadCount}</span>
       </span>
@@ -49,9 +66,11 @@ function Header() {
 
 function NotificationList() {
   const { notifications, hasMore, markRead, loadMore } = useNotifications();
+  const [error, run] = useActionError();
   if (notifications.length === 0) return <p className="empty">No notifications yet.</p>;
   return (
     <main>
+      {error && <p className="error" role="alert">{error}</p>}
       <ul className="list">
         {notifications.map((n) => (
           <li key={n.id} className={n.isRead ? "read" : "unread"} data-testid="notification-item" data-id={n.id} data-read={String(n.isRead)}>
@@ -61,25 +80,40 @@ function NotificationList() {
               <time dateTime={n.createdAt}>{new Date(n.createdAt).toLocaleString()}</time>
             </div>
             {!n.isRead && (
-              <button data-testid="mark-read" onClick={() => markRead(n.id)}>
+              <button data-testid="mark-read" onClick={() => run(markRead(n.id))}>
                 Mark as read
               </button>
             )}
           </li>
         ))}
       </ul>
-      {hasMore && <button onClick={loadMore}>Load more</button>}
+      {hasMore && <button onClick={() => run(loadMore())}>Load more</button>}
     </main>
   );
 }
 
+/** Dev-mode sign-in as another user, without reloading: the provider switches its user. */
+function SwitchUser({ onSignIn }: { onSignIn: SignIn }) {
+  const [userId, setUserId] = useState("");
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (userId) void devSignIn(userId).then(onSignIn);
+  };
+  return (
+    <form className="switch-user" onSubmit={submit}>
+      <input name="switchUserId" placeholder="another user id" value={userId} onChange={(e) => setUserId(e.target.value)} />
+      <button data-testid="switch-user" type="submit">Switch user</button>
+    </form>
+  );
+}
+
 /** Dev-mode sign-in: any user id gets a token from the server's POST /dev/token. */
-export function Login() {
+export function Login({ onSignIn }: { onSignIn: SignIn }) {
   const [userId, setUserId] = useState("demo-user");
   const [error, setError] = useState<string | null>(null);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    devLogin(userId).catch((e: Error) => setError(e.message));
+    devSignIn(userId).then(onSignIn, (e: Error) => setError(e.message));
   };
   return (
     <form className="login" onSubmit={submit}>

@@ -1,10 +1,12 @@
+"use client";
 /**
- * `@ghostpay/notifications/react`: `<NotificationProvider>` owns one `NotificationClient` and
- * `useNotifications()` reads its state with `useSyncExternalStore`. Connection and state logic
- * live in the core; this file only ties the client's lifetime to the provider's.
+ * `@ghostpay/notifications/react`: `<NotificationProvider>` connects one `NotificationClient` for
+ * its subtree (or borrows the one passed as `client`) and `useNotifications()` reads its state
+ * with `useSyncExternalStore`. Connection and state logic live in the core; this file only ties
+ * the client's lifetime to the provider's and switches it when `userKey` changes.
  *
  * ```tsx
- * <NotificationProvider url="https://notify.example.com" getToken={getToken}>
+ * <NotificationProvider url="https://notify.example.com" getToken={getToken} userKey={user.id}>
  *   <Bell />
  * </NotificationProvider>
  * ```
@@ -12,7 +14,6 @@
 import {
   createContext,
   createElement,
-  useCallback,
   useContext,
   useEffect,
   useMemo,
@@ -21,35 +22,106 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from "react";
-import { NotificationClient } from "../client.js";
-import type { Notification, NotificationClientOptions, NotificationState } from "../types.js";
+import { actionsOf, adapterClient, startAdapterClient, type DefaultData, type NotificationActions, type NotificationsOptions } from "../adapter.js";
+import type { NotificationClient } from "../client.js";
+import type { Notification, NotificationState } from "../types.js";
 
+export type { NotificationActions, NotificationsOptions } from "../adapter.js";
 export type { Notification, NotificationState } from "../types.js";
 
-export interface NotificationProviderProps {
-  /** The notification server's base URL. A new URL makes a new client. */
-  url: string;
-  /** Returns the user's JWT (or a Promise of it); the latest function is always used. */
-  getToken: () => string | Promise<string>;
-  /** Other client options (transports, reconnect, pageSize...), read when the client is created. */
-  options?: Omit<NotificationClientOptions, "url" | "getToken">;
+/**
+ * The client options as props (`url`, `getToken`, `userKey`, `transports`...; or `client`). A
+ * new `url` or `client` makes a new client; the latest `getToken` is always used; a new
+ * `userKey` clears the list and reconnects as that user; other options are read once.
+ */
+export type NotificationProviderProps<TData = DefaultData> = NotificationsOptions<TData> & {
   /** Called once for each new notification (e.g. to show a toast). */
-  onNotification?: (notification: Notification) => void;
+  onNotification?: (notification: Notification<TData>) => void;
   children?: ReactNode;
+};
+
+export interface UseNotifications<TData = DefaultData> extends NotificationState<TData>, NotificationActions<TData> {
+  /** The provider's client; `null` during server rendering, the first render and a user switch. */
+  client: NotificationClient<TData> | null;
 }
 
-export interface UseNotifications extends NotificationState {
-  markRead(id: string): void;
-  markAllRead(): void;
-  remove(id: string): void;
-  loadMore(): void;
-  /** The provider's client, or `null` before it is created (first render, server rendering). */
-  client: NotificationClient | null;
+/** The client and the user it serves, once created (only ever in the browser). */
+interface Served {
+  client: NotificationClient<unknown>;
+  userKey: string | undefined;
 }
 
-/** What renders before the client exists: on the server and in the browser's first render. */
-const IDLE: NotificationState = Object.freeze({
-  notifications: Object.freeze([]) as readonly Notification[],
+interface Live {
+  served: Served;
+  source: unknown;
+  stop: () => void;
+  stopTimer?: ReturnType<typeof setTimeout>;
+}
+
+const ClientContext = createContext<NotificationClient<unknown> | null | undefined>(undefined);
+
+export function NotificationProvider<TData = DefaultData>(props: NotificationProviderProps<TData>): ReactNode {
+  const { children, userKey } = props;
+  // What makes a new client: a borrowed client, or the URL of an owned one.
+  const source = props.client ?? props.url;
+  const latest = useRef(props);
+  useEffect(() => {
+    latest.current = props;
+  });
+  const live = useRef<Live | null>(null);
+  const [served, setServed] = useState<Served | null>(null);
+
+  // The client is created in an effect, so only in the browser (never during server rendering).
+  // Its end is deferred by one task: <StrictMode> unmounts and remounts effects at once, and the
+  // remount takes the same client back, so it never opens a second connection.
+  useEffect(() => {
+    let entry = live.current;
+    if (entry !== null && entry.source === source && entry.stopTimer !== undefined) {
+      clearTimeout(entry.stopTimer);
+      entry.stopTimer = undefined;
+    } else {
+      const { children: _, onNotification: __, ...options } = latest.current;
+      const getToken = () => (latest.current as { getToken: () => string | Promise<string> }).getToken();
+      const adapter = adapterClient(options.client ? options : { ...options, getToken });
+      const client = adapter.client as NotificationClient<unknown>;
+      entry = live.current = { served: { client, userKey: options.userKey }, source, stop: startAdapterClient(adapter) };
+    }
+    const current = entry;
+    setServed(current.served);
+    const offNotification = current.served.client.on("notification", (n) =>
+      latest.current.onNotification?.(n as Notification<TData>),
+    );
+    return () => {
+      offNotification();
+      current.stopTimer = setTimeout(() => {
+        if (live.current === current) live.current = null;
+        current.stop();
+      }, 0);
+    };
+  }, [source]);
+
+  // A new user: the client drops the old list and reconnects.
+  useEffect(() => {
+    const entry = live.current;
+    if (entry === null || entry.served.userKey === userKey) return;
+    entry.served.client.switchUser(userKey);
+    entry.served = { client: entry.served.client, userKey };
+    setServed(entry.served);
+  }, [served, userKey]);
+
+  // Until the client serves this `userKey`, nothing is shown: never the previous user's list.
+  const client = served !== null && served.userKey === userKey ? served.client : null;
+  return createElement(ClientContext.Provider, { value: client }, children);
+}
+
+const noSubscription = () => () => {};
+const emptySnapshot = (): NotificationState<never> => EMPTY_STATE;
+const noClient = (): Promise<never> =>
+  Promise.reject(new Error("useNotifications(): no client yet (server rendering, first render or user switch)"));
+
+/** What renders before the client serves the provider's user (server, first render, user switch). */
+const EMPTY_STATE: NotificationState<never> = Object.freeze({
+  notifications: Object.freeze([]),
   unreadCount: 0,
   status: "idle",
   transport: null,
@@ -57,74 +129,24 @@ const IDLE: NotificationState = Object.freeze({
   hasMore: false,
 });
 
-const ClientContext = createContext<NotificationClient | null | undefined>(undefined);
+const NO_ACTIONS: NotificationActions<never> = {
+  markRead: noClient,
+  markAllRead: noClient,
+  remove: noClient,
+  loadMore: noClient,
+  refresh: noClient,
+};
 
-interface Live {
-  client: NotificationClient;
-  url: string;
-  destroyTimer?: ReturnType<typeof setTimeout>;
-}
-
-export function NotificationProvider(props: NotificationProviderProps): ReactNode {
-  const { url, children } = props;
-  // The latest props, for callbacks that must not recreate the client when they change.
-  const latest = useRef(props);
-  useEffect(() => {
-    latest.current = props;
-  });
-  const live = useRef<Live | null>(null);
-  const [client, setClient] = useState<NotificationClient | null>(null);
-
-  // The client is created in an effect, so it exists only in the browser (never during server
-  // rendering). Teardown is deferred by one task: <StrictMode> unmounts and remounts effects
-  // immediately, and the remount takes the same client back, so it never opens a second connection.
-  useEffect(() => {
-    let entry = live.current;
-    if (entry !== null && entry.url === url && entry.destroyTimer !== undefined) {
-      clearTimeout(entry.destroyTimer);
-      entry.destroyTimer = undefined;
-    } else {
-      const created = new NotificationClient({
-        ...latest.current.options,
-        url,
-        getToken: () => latest.current.getToken(),
-      });
-      entry = live.current = { client: created, url };
-      created.connect();
-    }
-    const current = entry;
-    setClient(current.client);
-    const offNotification = current.client.on("notification", (n) => latest.current.onNotification?.(n));
-    return () => {
-      offNotification();
-      current.destroyTimer = setTimeout(() => {
-        if (live.current === current) live.current = null;
-        current.client.destroy();
-      }, 0);
-    };
-  }, [url]);
-
-  return createElement(ClientContext.Provider, { value: client }, children);
-}
-
-const noSubscription = () => () => {};
-const idleSnapshot = () => IDLE;
-
-/** The notifications, unread count and connection of the nearest `<NotificationProvider>`. */
-export function useNotifications(): UseNotifications {
-  const client = useContext(ClientContext);
-  if (client === undefined) {
+/** The state, actions and client of the nearest `<NotificationProvider>`. */
+export function useNotifications<TData = DefaultData>(): UseNotifications<TData> {
+  const context = useContext(ClientContext);
+  if (context === undefined) {
     throw new Error("useNotifications() must be used inside <NotificationProvider>");
   }
-  const subscribe = useMemo(() => (client ? client.subscribe : noSubscription), [client]);
-  const getSnapshot = client ? client.getSnapshot : idleSnapshot;
-  const state = useSyncExternalStore(subscribe, getSnapshot, idleSnapshot);
-  const markRead = useCallback((id: string) => client?.markRead(id), [client]);
-  const markAllRead = useCallback(() => client?.markAllRead(), [client]);
-  const remove = useCallback((id: string) => client?.remove(id), [client]);
-  const loadMore = useCallback(() => client?.loadMore(), [client]);
-  return useMemo(
-    () => ({ ...state, markRead, markAllRead, remove, loadMore, client }),
-    [state, markRead, markAllRead, remove, loadMore, client],
-  );
+  const client = context as NotificationClient<TData> | null;
+  const subscribe = useMemo(() => (client ? (l: () => void) => client.subscribe(l) : noSubscription), [client]);
+  const getSnapshot = client ? () => client.getSnapshot() : emptySnapshot;
+  const state: NotificationState<TData> = useSyncExternalStore(subscribe, getSnapshot, emptySnapshot);
+  const actions = useMemo(() => (client ? actionsOf(client) : (NO_ACTIONS as NotificationActions<TData>)), [client]);
+  return useMemo(() => ({ ...state, ...actions, client }), [state, actions, client]);
 }

@@ -40,7 +40,6 @@ describe("Angular adapter with zone.js", () => {
     svc.notification$.subscribe(() => zones.push(NgZone.isInAngularZone()));
     svc.unreadCount$.subscribe(() => zones.push(NgZone.isInAngularZone()));
 
-    svc.connect();
     await firstValueFrom(svc.status$.pipe(filter((s) => s === "connected")));
     await notify(token, "zoned");
     const badge = () => (fixture.nativeElement as HTMLElement).querySelector('[data-testid="unread-count"]')?.textContent;

@@ -1,6 +1,7 @@
 /**
- * Each adapter's published module imports its own framework and the core only, so importing
- * one adapter never pulls in another framework (the frameworks are optional peers).
+ * Each adapter's published module imports its own framework and the core only (through the
+ * shared adapter module), so importing one adapter never pulls in another framework (the
+ * frameworks are optional peers). The React entry keeps its "use client" directive on top.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -15,15 +16,19 @@ function importsOf(file: string): string[] {
 
 describe("adapter imports", () => {
   it.each([
-    ["react/index.js", ["../client.js", "react"]],
-    ["vue/index.js", ["../client.js", "vue"]],
-    ["angular/index.js", ["../client.js", "@angular/core", "rxjs"]],
+    ["react/index.js", ["react"]],
+    ["vue/index.js", ["vue"]],
+    ["angular/index.js", ["@angular/core", "rxjs"]],
   ])("%s imports only %j", (file, allowed) => {
     const bare = importsOf(file).filter((s) => !s.startsWith("."));
     const relative = importsOf(file).filter((s) => s.startsWith("."));
     expect(bare.every((s) => allowed.includes(s))).toBe(true);
     expect(bare.length).toBeGreaterThan(0);
-    expect(relative).toEqual(["../client.js"]);
+    expect(relative).toEqual(["../adapter.js"]);
+  });
+
+  it('the React entry starts with "use client"', () => {
+    expect(readFileSync(resolve(dist, "react/index.js"), "utf8")).toMatch(/^"use client";\n/);
   });
 
   it("the core imports no framework", () => {

@@ -3,8 +3,19 @@ import { StrictMode } from "react";
 import { renderToString } from "react-dom/server";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { NotificationProvider, useNotifications } from "@ghostpay/notifications/react";
-import { newUserToken, notify, serverUnreadCount, serverUrl } from "./dev-api.js";
+import { NotificationClient } from "@ghostpay/notifications";
+import { NotificationProvider, useNotifications, type UseNotifications } from "@ghostpay/notifications/react";
+import {
+  ADAPTER_NAMES,
+  newUser,
+  newUserToken,
+  notify,
+  recordSockets,
+  serverUnreadCount,
+  serverUrl,
+  settleActions,
+  track,
+} from "./dev-api.js";
 
 const WAIT = { timeout: 15_000 };
 
@@ -16,14 +27,14 @@ function Bell() {
       <span data-testid="connection-status" data-transport={transport ?? ""}>
         {status}
       </span>
-      <button data-testid="mark-all-read" onClick={markAllRead}>
+      <button data-testid="mark-all-read" onClick={() => track(markAllRead())}>
         all
       </button>
       <ul>
         {notifications.map((n) => (
           <li key={n.id} data-testid="notification-item" data-id={n.id} data-read={String(n.isRead)}>
             {n.title}
-            <button data-testid="mark-read" onClick={() => markRead(n.id)}>
+            <button data-testid="mark-read" onClick={() => track(markRead(n.id))}>
               read
             </button>
           </li>
@@ -33,7 +44,10 @@ function Bell() {
   );
 }
 
-afterEach(cleanup);
+afterEach(async () => {
+  await settleActions();
+  cleanup();
+});
 
 describe("React adapter", () => {
   it("shows the unread_count the server sends in data-testid=unread-count", async () => {
@@ -79,14 +93,7 @@ describe("React adapter", () => {
   it("opens one connection per provider under <StrictMode> and closes it on unmount", async () => {
     const token = await newUserToken("react-strict");
     const getToken = vi.fn(() => token);
-    const sockets: WebSocket[] = [];
-    const Native = globalThis.WebSocket;
-    globalThis.WebSocket = class extends Native {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args);
-        sockets.push(this);
-      }
-    };
+    const { sockets, restore } = recordSockets();
     try {
       const view = render(
         <StrictMode>
@@ -99,16 +106,16 @@ describe("React adapter", () => {
       expect(getToken).toHaveBeenCalledTimes(1);
       expect(sockets).toHaveLength(1);
       view.unmount();
-      await waitFor(() => expect(sockets[0]?.readyState).toBe(Native.CLOSED), WAIT);
+      await waitFor(() => expect(sockets[0]?.readyState).toBe(WebSocket.CLOSED), WAIT);
     } finally {
-      globalThis.WebSocket = Native;
+      restore();
     }
   });
 
-  it("passes options to the client (SSE only)", async () => {
+  it("passes every client option through (SSE only)", async () => {
     const token = await newUserToken("react-sse");
     render(
-      <NotificationProvider url={serverUrl()} getToken={() => token} options={{ transports: ["sse"] }}>
+      <NotificationProvider url={serverUrl()} getToken={() => token} transports={["sse"]}>
         <Bell />
       </NotificationProvider>,
     );
@@ -116,6 +123,76 @@ describe("React adapter", () => {
     expect(screen.getByTestId("connection-status").dataset.transport).toBe("sse");
     await notify(token, "over sse");
     await waitFor(() => expect(screen.getByTestId("unread-count").textContent).toBe("1"), WAIT);
+  });
+
+  it("returns the same names as the other adapters, actions returning the client's promises", async () => {
+    const token = await newUserToken("react-names");
+    let seen: UseNotifications | undefined;
+    function Probe() {
+      seen = useNotifications();
+      return null;
+    }
+    render(
+      <NotificationProvider url={serverUrl()} getToken={() => token}>
+        <Probe />
+      </NotificationProvider>,
+    );
+    await waitFor(() => expect(seen?.status).toBe("connected"), WAIT);
+    expect(Object.keys(seen!)).toEqual(expect.arrayContaining([...ADAPTER_NAMES]));
+    expect(seen!.client).toBeInstanceOf(NotificationClient);
+    await expect(seen!.markAllRead()).resolves.toBeUndefined();
+  });
+
+  it("uses an existing client without connecting or destroying it", async () => {
+    const token = await newUserToken("react-borrowed");
+    const client = new NotificationClient({ url: serverUrl(), getToken: () => token });
+    try {
+      const view = render(
+        <NotificationProvider client={client}>
+          <Bell />
+        </NotificationProvider>,
+      );
+      await waitFor(() => expect(screen.getByTestId("connection-status").textContent).toBe("idle"), WAIT);
+      client.connect();
+      await waitFor(() => expect(screen.getByTestId("connection-status").textContent).toBe("connected"), WAIT);
+      view.unmount();
+      await new Promise((resolve) => setTimeout(resolve, 0)); // the provider's deferred teardown
+      expect(client.getSnapshot().status).toBe("connected");
+      await notify(token, "after unmount");
+      await client.refresh(); // a destroyed client would reject
+      expect(client.getSnapshot().unreadCount).toBe(1);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("a new userKey shows none of the previous user's notifications, then the new user's", async () => {
+    const a = await newUser("react-a");
+    const b = await newUser("react-b");
+    const aIds = [await notify(a.token, "for A 1"), await notify(a.token, "for A 2")];
+    const bId = await notify(b.token, "for B");
+    const renders: { user: string; ids: string[] }[] = [];
+    function Spy({ user }: { user: string }) {
+      const { notifications } = useNotifications();
+      renders.push({ user, ids: notifications.map((n) => n.id) });
+      return <Bell />;
+    }
+    const app = (user: { userId: string; token: string }) => (
+      <NotificationProvider url={serverUrl()} getToken={() => user.token} userKey={user.userId}>
+        <Spy user={user.userId} />
+      </NotificationProvider>
+    );
+    const view = render(app(a));
+    await waitFor(() => expect(screen.getAllByTestId("notification-item")).toHaveLength(2), WAIT);
+    view.rerender(app(b));
+    // The list and the unread count are two pushes: wait for both.
+    await waitFor(() => {
+      expect(screen.getAllByTestId("notification-item").map((li) => li.dataset.id)).toEqual([bId]);
+      expect(screen.getByTestId("unread-count").textContent).toBe("1");
+    }, WAIT);
+    const asB = renders.filter((r) => r.user === b.userId);
+    expect(asB.length).toBeGreaterThan(0);
+    for (const { ids } of asB) expect(ids.filter((id) => aIds.includes(id))).toEqual([]);
   });
 
   it("renders on a server (idle state) without creating a connection", () => {

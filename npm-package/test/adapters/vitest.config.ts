@@ -12,5 +12,8 @@ export default defineConfig({
     environment: "jsdom",
     globalSetup: ["./global-setup.ts"],
     testTimeout: 30_000,
+    // The package runs as Node loads it, untransformed: Vite would rewrite its
+    // `new URL("…wasm", import.meta.url)` against jsdom's http://localhost:3000 page.
+    server: { deps: { external: [/\/npm-package\/dist\//] } },
   },
 });

@@ -1,9 +1,25 @@
 /** Vue adapter: NotificationPlugin + useNotifications() against the real store and server. */
-import { defineComponent, h, inject } from "vue";
+import { defineComponent, h, inject, ref } from "vue";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/vue";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { NotificationPlugin, useNotifications, type NotificationState } from "@ghostpay/notifications/vue";
-import { newUserToken, notify, serverUnreadCount, serverUrl } from "./dev-api.js";
+import { NotificationClient } from "@ghostpay/notifications";
+import {
+  NotificationPlugin,
+  useNotifications,
+  type NotificationState,
+  type UseNotifications,
+} from "@ghostpay/notifications/vue";
+import {
+  ADAPTER_NAMES,
+  newUser,
+  newUserToken,
+  notify,
+  recordSockets,
+  serverUnreadCount,
+  serverUrl,
+  settleActions,
+  track,
+} from "./dev-api.js";
 
 const WAIT = { timeout: 15_000 };
 
@@ -17,13 +33,13 @@ const Bell = defineComponent({
       h("div", [
         h("span", { "data-testid": "unread-count" }, String(unreadCount.value)),
         h("span", { "data-testid": "connection-status", "data-transport": transport.value ?? "" }, status.value),
-        h("button", { "data-testid": "mark-all-read", onClick: markAllRead }, "all"),
+        h("button", { "data-testid": "mark-all-read", onClick: () => track(markAllRead()) }, "all"),
         h(
           "ul",
           notifications.value.map((n) =>
             h("li", { key: n.id, "data-testid": "notification-item", "data-id": n.id, "data-read": String(n.isRead) }, [
               n.title,
-              h("button", { "data-testid": "mark-read", onClick: () => markRead(n.id) }, "read"),
+              h("button", { "data-testid": "mark-read", onClick: () => track(markRead(n.id)) }, "read"),
             ]),
           ),
         ),
@@ -31,7 +47,10 @@ const Bell = defineComponent({
   },
 });
 
-afterEach(cleanup);
+afterEach(async () => {
+  await settleActions();
+  cleanup();
+});
 
 describe("Vue adapter", () => {
   it("shows the unread_count the server sends, with the guide's authService option", async () => {
@@ -50,8 +69,8 @@ describe("Vue adapter", () => {
     const Probe = defineComponent({
       setup() {
         state = inject<NotificationState>("notificationState");
-        const service = inject<{ markAllRead(): void }>("notificationService");
-        return () => h("button", { "data-testid": "mark-all-read", onClick: () => service?.markAllRead() }, "x");
+        const service = inject<{ markAllRead(): Promise<void> }>("notificationService");
+        return () => h("button", { "data-testid": "mark-all-read", onClick: () => service && track(service.markAllRead()) }, "x");
       },
     });
     render(Probe, { global: { plugins: [[NotificationPlugin, { url: serverUrl(), getToken: () => token }]] } });
@@ -84,22 +103,76 @@ describe("Vue adapter", () => {
 
   it("connects when the app mounts and disconnects when it unmounts", async () => {
     const token = await newUserToken("vue");
-    const sockets: WebSocket[] = [];
-    const Native = globalThis.WebSocket;
-    globalThis.WebSocket = class extends Native {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args);
-        sockets.push(this);
-      }
-    };
+    const { sockets, restore } = recordSockets();
     try {
       const view = render(Bell, { global: { plugins: [[NotificationPlugin, { apiUrl: serverUrl(), getToken: () => token }]] } });
       await waitFor(() => expect(screen.getByTestId("connection-status").textContent).toBe("connected"), WAIT);
       expect(sockets).toHaveLength(1);
       view.unmount();
-      await waitFor(() => expect(sockets[0]?.readyState).toBe(Native.CLOSED), WAIT);
+      await waitFor(() => expect(sockets[0]?.readyState).toBe(WebSocket.CLOSED), WAIT);
     } finally {
-      globalThis.WebSocket = Native;
+      restore();
     }
+  });
+
+  it("returns the same names as the other adapters, actions returning the client's promises", async () => {
+    const token = await newUserToken("vue-names");
+    let seen: UseNotifications | undefined;
+    const Probe = defineComponent({
+      setup() {
+        seen = useNotifications();
+        return () => h("span");
+      },
+    });
+    render(Probe, { global: { plugins: [[NotificationPlugin, { url: serverUrl(), getToken: () => token }]] } });
+    await waitFor(() => expect(seen?.status.value).toBe("connected"), WAIT);
+    expect(Object.keys(seen!)).toEqual(expect.arrayContaining([...ADAPTER_NAMES]));
+    expect(seen!.client).toBeInstanceOf(NotificationClient);
+    await expect(seen!.markAllRead()).resolves.toBeUndefined();
+  });
+
+  it("uses an existing client without connecting or destroying it", async () => {
+    const token = await newUserToken("vue-borrowed");
+    const client = new NotificationClient({ url: serverUrl(), getToken: () => token });
+    try {
+      const view = render(Bell, { global: { plugins: [[NotificationPlugin, { client }]] } });
+      expect(screen.getByTestId("connection-status").textContent).toBe("idle");
+      client.connect();
+      await waitFor(() => expect(screen.getByTestId("connection-status").textContent).toBe("connected"), WAIT);
+      view.unmount();
+      expect(client.getSnapshot().status).toBe("connected");
+      await notify(token, "after unmount");
+      await client.refresh(); // a destroyed client would reject
+      expect(client.getSnapshot().unreadCount).toBe(1);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("a new userKey shows none of the previous user's notifications, then the new user's", async () => {
+    const a = await newUser("vue-a");
+    const b = await newUser("vue-b");
+    const aId = await notify(a.token, "for A");
+    const bId = await notify(b.token, "for B");
+    const user = ref(a);
+    const renders: { user: string; ids: string[] }[] = [];
+    const Spy = defineComponent({
+      setup() {
+        const { notifications } = useNotifications();
+        return () => {
+          const ids = notifications.value.map((n) => n.id);
+          renders.push({ user: user.value.userId, ids });
+          return h("ul", ids.map((id) => h("li", { key: id, "data-testid": "notification-item", "data-id": id })));
+        };
+      },
+    });
+    const userKey = () => user.value.userId;
+    render(Spy, { global: { plugins: [[NotificationPlugin, { url: serverUrl(), getToken: () => user.value.token, userKey }]] } });
+    await waitFor(() => expect(screen.getAllByTestId("notification-item").map((li) => li.dataset.id)).toEqual([aId]), WAIT);
+    user.value = b;
+    await waitFor(() => expect(screen.getAllByTestId("notification-item").map((li) => li.dataset.id)).toEqual([bId]), WAIT);
+    const asB = renders.filter((r) => r.user === b.userId);
+    expect(asB.length).toBeGreaterThan(0);
+    for (const { ids } of asB) expect(ids).not.toContain(aId);
   });
 });

@@ -33,11 +33,37 @@ export async function launchBrowser() {
 }
 
 /**
- * Opens the harness page. `tokens` is called for every `getToken()` of the client; the page
- * records every call in `calls`.
+ * Before any script of the page runs, wraps `WebAssembly.Module` (the synchronous compile) so
+ * `window.syncCompiles` counts its calls on the main thread.
  */
-export async function openHarness(browser, origin, tokens, { fakeClock = false } = {}) {
+export async function countSyncCompiles(page) {
+  await page.addInitScript(() => {
+    window.syncCompiles = 0;
+    if (typeof WebAssembly !== "object") return;
+    const Real = WebAssembly.Module;
+    WebAssembly.Module = new Proxy(Real, {
+      construct(target, args) {
+        window.syncCompiles++;
+        return Reflect.construct(target, args);
+      },
+    });
+  });
+}
+
+/**
+ * Opens the harness page. `tokens` is called for every `getToken()` of the client; the page
+ * records every call in `calls`. `beforeLoad(page)` runs before the page loads (say, to route
+ * requests).
+ */
+export async function openHarness(
+  browser,
+  origin,
+  tokens,
+  { fakeClock = false, path = "/test/e2e/page.html", beforeLoad = async () => {} } = {},
+) {
   const page = await browser.newPage();
+  await countSyncCompiles(page);
+  await beforeLoad(page);
   // Playwright's fake clock must be installed before the page loads; the test pauses it later.
   if (fakeClock) await page.clock.install();
   const calls = [];
@@ -51,7 +77,7 @@ export async function openHarness(browser, origin, tokens, { fakeClock = false }
     calls.push(Date.now());
     return tokens(calls.length);
   });
-  await page.goto(`${origin}/test/e2e/page.html`);
+  await page.goto(`${origin}${path}`);
   await page.waitForFunction(() => window.harnessReady === true);
   return { page, calls, consoleLines, urls };
 }

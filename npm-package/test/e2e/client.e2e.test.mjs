@@ -33,7 +33,7 @@ function assertNoTokenInUrls(urls) {
 }
 
 /** Starts a server and a page whose client connects as `user`. */
-async function setup(t, { transports, clientOptions = {}, tokens, fakeClock = false } = {}) {
+async function setup(t, { transports, clientOptions = {}, tokens, fakeClock = false, path, beforeLoad } = {}) {
   const server = await NotifyServer.start({ corsOrigin: site.origin, transports });
   t.after(() => server.stop());
   const user = "user-" + Math.random().toString(36).slice(2, 8);
@@ -41,6 +41,8 @@ async function setup(t, { transports, clientOptions = {}, tokens, fakeClock = fa
   const userToken = await server.token(user);
   const harness = await openHarness(browser, site.origin, tokens ?? (() => server.token(user)), {
     fakeClock,
+    path,
+    beforeLoad,
   });
   t.after(() => harness.page.close());
   t.after(() => {
@@ -78,11 +80,14 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     await waitForState(s.page, (st) => st.unreadCount === 0 && st.reads.every(Boolean));
     assert.equal(await s.server.unreadCount(s.userToken), 0);
 
-    // A refused action is rolled back with an error.
-    await s.page.evaluate(() => window.harness.client.remove("no-such-id"));
-    await s.page.evaluate(() => window.harness.client.markRead("no-such-id"));
+    // A refused action rejects its promise, and is reported as an error.
+    const refused = await s.page.evaluate(() => window.harness.act("markRead", "no-such-id"));
+    assert.deepEqual(refused, { ok: false, isError: true, name: "NotificationError", code: "not_found", status: undefined });
     state = await waitForState(s.page, (st) => st.errors.length > 0);
     assert.equal(state.errors[0].code, "not_found");
+    assert.equal(state.syncCompiles, 0, "no synchronous WebAssembly compile");
+    assert.ok(s.urls.some((u) => u.endsWith("/notify_client_bg.wasm")), "the .wasm was fetched");
+    assert.ok(!s.urls.some((u) => u.includes("notify_client_inline")), "the inlined fallback was not");
     assert.equal(s.calls.length, 1, "one connect, one getToken call");
     assertNoTokenInUrls(s.urls);
     assert.ok(s.urls.some((u) => u.startsWith("ws://") && u.includes("/socket.io/")));
@@ -141,6 +146,158 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
       assert.ok(s.calls.length >= 2, "getToken was called again to reconnect");
     });
   }
+
+  for (const [transport, serverTransports] of [
+    ["websocket", undefined],
+    ["sse", "polling"],
+  ]) {
+    test(`actions' promises settle on the server's answer (${transport})`, async (t) => {
+      const s = await setup(t, { transports: serverTransports });
+      const one = await s.server.publish(s.service, s.user, "one");
+      const two = await s.server.publish(s.service, s.user, "two");
+      await s.start({});
+      await waitForState(s.page, (st, tr) => st.status === "connected" && st.transport === tr && st.ids.length === 2, transport);
+      assert.deepEqual(await s.page.evaluate((id) => window.harness.act("markRead", id), two.id), { ok: true });
+      // Resolved means confirmed: the server already counts it.
+      assert.equal(await s.server.unreadCount(s.userToken), 1);
+      const refused = await s.page.evaluate(() => window.harness.act("markRead", "no-such-id"));
+      assert.equal(refused.isError, true);
+      assert.equal(refused.code, "not_found");
+      if (transport === "sse") assert.equal(refused.status, 404, "REST answers carry their status");
+      assert.deepEqual(await s.page.evaluate(() => window.harness.act("markAllRead")), { ok: true });
+      assert.equal(await s.server.unreadCount(s.userToken), 0);
+      assert.deepEqual(await s.page.evaluate(() => window.harness.act("refresh")), { ok: true });
+      assert.deepEqual(await s.page.evaluate(() => window.harness.act("loadMore")), { ok: true });
+      const state = await waitForState(s.page, (st) => st.unreadCount === 0 && st.reads.every(Boolean));
+      assert.deepEqual(state.ids, [two.id, one.id]);
+      assert.equal(state.syncCompiles, 0);
+    });
+  }
+
+  test("remove of an id the server doesn't know: rejects with not_found, the item comes back", async (t) => {
+    const s = await setup(t);
+    const gone = await s.server.publish(s.service, s.user, "deleted behind the client's back");
+    await s.start({});
+    await waitForState(s.page, (st) => st.status === "connected" && st.ids.length === 1);
+    // Deleted while the client is away, so no push tells it.
+    await s.page.evaluate(() => window.harness.client.disconnect());
+    await s.server.request("DELETE", `/notifications/${gone.id}`, s.userToken);
+    const result = await s.page.evaluate((id) => window.harness.act("remove", id), gone.id);
+    assert.equal(result.ok, false);
+    assert.equal(result.code, "not_found");
+    assert.equal(result.status, 404);
+    const state = await waitForState(s.page, (st) => st.ids.length === 1);
+    assert.deepEqual(state.ids, [gone.id], "the optimistic removal was rolled back");
+  });
+
+  test("changes made elsewhere arrive as events: updated, deleted, all read", async (t) => {
+    const s = await setup(t);
+    const a = await s.server.publish(s.service, s.user, "a");
+    const b = await s.server.publish(s.service, s.user, "b");
+    await s.start({});
+    await waitForState(s.page, (st) => st.status === "connected" && st.ids.length === 2);
+    await s.server.request("POST", `/notifications/${a.id}/read`, s.userToken);
+    await waitForState(s.page, (st, id) => st.updated.includes(id), a.id);
+    await s.server.request("DELETE", `/notifications/${a.id}`, s.userToken);
+    await waitForState(s.page, (st, id) => st.deleted.includes(id) && st.ids.length === 1, a.id);
+    await s.server.request("POST", "/notifications/read-all", s.userToken);
+    const state = await waitForState(s.page, (st) => st.allRead === 1 && st.unreadCount === 0);
+    assert.deepEqual(state.ids, [b.id]);
+  });
+
+  for (const transport of ["websocket", "sse"]) {
+    test(`a relative url behind the page's own reverse proxy (${transport})`, async (t) => {
+      const s = await setup(t);
+      site.proxyTo(s.server.url);
+      await s.start({ url: "/notify", transports: [transport] });
+      await waitForState(s.page, (st, tr) => st.status === "connected" && st.transport === tr, transport);
+      const n = await s.server.publish(s.service, s.user, "through the proxy");
+      await waitForState(s.page, (st, id) => st.ids[0] === id, n.id);
+      assert.deepEqual(await s.page.evaluate((id) => window.harness.act("markRead", id), n.id), { ok: true });
+      assert.equal(await s.server.unreadCount(s.userToken), 0);
+      assert.ok(s.urls.every((u) => !u.startsWith(s.server.url)), "everything went to the page's origin");
+    });
+  }
+
+  // The Angular CLI doesn't emit the .wasm: its static host answers index.html, `ng serve` a 404.
+  for (const [what, options] of [
+    [
+      "the .wasm answered by the app's index.html",
+      {
+        beforeLoad: (page) =>
+          page.route("**/notify_client_bg.wasm", (route) =>
+            route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><app-root></app-root>" }),
+          ),
+      },
+    ],
+    ["an explicit wasmUrl answering 404", { clientOptions: { wasmUrl: "/no-such-file.wasm" } }],
+  ]) {
+    test(`${what}: the lazily imported inlined module connects, compiled asynchronously`, async (t) => {
+      const s = await setup(t, options);
+      await s.start({ log: true });
+      await waitForState(s.page, (st) => st.status === "connected");
+      const n = await s.server.publish(s.service, s.user, "after the fallback");
+      const state = await waitForState(s.page, (st, id) => st.ids[0] === id, n.id);
+      assert.equal(state.syncCompiles, 0, "no synchronous WebAssembly compile");
+      assert.ok(s.urls.some((u) => u.endsWith("/notify_client_inline.js")), "the fallback chunk was imported");
+      assert.ok(
+        s.consoleLines.some((l) => l.startsWith("warning: [notifications] the .wasm failed to load")),
+        s.consoleLines.join("\n"),
+      );
+    });
+  }
+
+  test("a CSP without 'wasm-unsafe-eval': wasm_unavailable, nothing thrown; with it, connected", async (t) => {
+    const s = await setup(t, { path: "/test/e2e/page.html?csp=strict" });
+    await s.start({});
+    // Polled from here: these CSPs also forbid the string evaluation waitForState relies on.
+    const poll = async (page, predicate) => {
+      let state;
+      for (let i = 0; i < 600 && !predicate(state); i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 50));
+        state = await page.evaluate(() => window.harness.state());
+      }
+      assert.ok(predicate(state), JSON.stringify(state));
+      return state;
+    };
+    const state = await poll(s.page, (st) => st?.lastError?.code === "wasm_unavailable");
+    assert.equal(state.status, "disconnected");
+    assert.match(state.lastError.message, /'wasm-unsafe-eval'/);
+    assert.ok(!s.consoleLines.some((l) => l.startsWith("pageerror")), s.consoleLines.join("\n"));
+    const allowed = await setup(t, { path: "/test/e2e/page.html?csp=wasm" });
+    await allowed.start({});
+    await poll(allowed.page, (st) => st?.status === "connected");
+  });
+
+  test("another user: switchUser, or a token for another sub, clears the previous user's list", async (t) => {
+    let as = "a";
+    let server;
+    const users = {};
+    const s = await setup(t, { tokens: () => server.token(users[as]) });
+    server = s.server;
+    users.a = s.user;
+    users.b = s.user + "-b";
+    users.c = s.user + "-c";
+    await s.server.publish(s.service, users.a, "for a");
+    await s.server.publish(s.service, users.b, "for b");
+    await s.server.publish(s.service, users.c, "for c");
+    await s.start({ userKey: "a" });
+    await waitForState(s.page, (st) => st.status === "connected" && st.titles.join() === "for a");
+    as = "b";
+    await s.page.evaluate(() => window.harness.client.switchUser("b"));
+    let state = await s.page.evaluate(() => window.harness.state());
+    assert.deepEqual(state.ids, [], "cleared at once");
+    state = await waitForState(s.page, (st) => st.status === "connected" && st.unreadCount === 1 && st.titles.length > 0);
+    assert.deepEqual(state.titles, ["for b"]);
+    // No switchUser: the next token names user c.
+    as = "c";
+    await s.page.evaluate(() => {
+      window.harness.client.disconnect();
+      window.harness.client.connect();
+    });
+    state = await waitForState(s.page, (st) => st.status === "connected" && st.unreadCount === 1 && st.titles.includes("for c"));
+    assert.deepEqual(state.titles, ["for c"], "none of user b's notifications");
+  });
 
   test("WebSocket refused by the server: runs on SSE, still live, actions over REST", async (t) => {
     const s = await setup(t, { transports: "polling" });
@@ -211,8 +368,8 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     await waitForState(s.page, (st) => st.status === "connected");
     assert.equal(s.calls.length, 2, "the expired token was replaced by a fresh one");
     const n = await s.server.publish(s.service, s.user, "after refresh");
-    const state = await waitForState(s.page, (st, id) => st.ids[0] === id, n.id);
-    assert.equal(state.unreadCount, 1);
+    // The notification and the unread count are two pushes: wait for both.
+    const state = await waitForState(s.page, (st, id) => st.ids[0] === id && st.unreadCount === 1, n.id);
     assert.ok(!state.statuses.includes("unauthorized"));
   });
 
@@ -230,9 +387,9 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     await waitForState(s.page, (st) => st.statuses.includes("reconnecting") && st.status === "connected");
     assert.ok(s.calls.length >= 2);
     const n = await s.server.publish(s.service, s.user, "with the fresh token");
-    const state = await waitForState(s.page, (st, id) => st.ids[0] === id, n.id);
+    // The notification and the unread count are two pushes: wait for both.
+    const state = await waitForState(s.page, (st, id) => st.ids[0] === id && st.unreadCount === 2, n.id);
     assert.deepEqual(state.titles, ["with the fresh token", "with the short token"]);
-    assert.equal(state.unreadCount, 2);
   });
 
   test("a token that stays invalid: status unauthorized, no more retries", async (t) => {

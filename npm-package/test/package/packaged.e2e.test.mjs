@@ -1,11 +1,12 @@
 // The packed tarball, installed into a fresh app (see scripts/test-client-package.sh): the Vite
 // build, the webpack 5 build and a plain <script type="module"> page each connect to the real
-// server in Chromium and show a published notification.
+// server in Chromium and show a published notification, loading the WebAssembly module without
+// a synchronous compile (`WebAssembly.Module` is never called on the main thread).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { NotifyServer } from "../e2e/server.mjs";
 import { serveStatic } from "../e2e/static.mjs";
-import { launchBrowser } from "../e2e/browser.mjs";
+import { countSyncCompiles, launchBrowser } from "../e2e/browser.mjs";
 
 const appDir = process.env.FRESH_APP_DIR;
 let site;
@@ -32,6 +33,7 @@ for (const [name, path] of [
     t.after(() => server.stop());
     const page = await browser.newPage();
     t.after(() => page.close());
+    await countSyncCompiles(page);
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.exposeFunction("nextToken", () => server.token("fresh-user"));
@@ -42,5 +44,6 @@ for (const [name, path] of [
     await page.waitForFunction(() => document.getElementById("unread")?.textContent === "1", null, { timeout: 30_000 });
     assert.equal(await page.textContent("#list li"), `hello from ${name}`);
     assert.deepEqual(errors, []);
+    assert.equal(await page.evaluate(() => window.syncCompiles), 0, "no synchronous WebAssembly compile");
   });
 }

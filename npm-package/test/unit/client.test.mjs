@@ -1,8 +1,24 @@
 // The package's JS API in Node, as during server-side rendering: importing it and creating a
 // client must not touch browser globals; the store contract (stable snapshot, subscribe,
-// events) and the option checks hold without any network.
+// events), the module loading (asynchronous, once, never `new WebAssembly.Module`), the actions'
+// promises and the option checks hold without any server.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+
+// Any synchronous compile would go through the WebAssembly.Module constructor.
+const compiles = { sync: 0, async: 0 };
+const RealModule = WebAssembly.Module;
+WebAssembly.Module = function (...args) {
+  compiles.sync++;
+  return new RealModule(...args);
+};
+const realInstantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = (source, imports) => {
+  // Only this package's module, whose imports come from one module named "a" (the names are
+  // minified at build time); Node's own fetch may instantiate wasm of its own.
+  if (imports && Object.keys(imports).join() === "a") compiles.async++;
+  return realInstantiate(source, imports);
+};
 
 const touched = [];
 for (const name of ["window", "document", "navigator", "location", "WebSocket", "EventSource"]) {
@@ -15,13 +31,67 @@ for (const name of ["window", "document", "navigator", "location", "WebSocket", 
   });
 }
 
-const { NotificationClient } = await import("../../dist/index.js");
+const { NotificationClient, NotificationError } = await import("../../dist/index.js");
 
 test("importing and constructing touches no browser global", () => {
   const client = new NotificationClient({ url: "http://127.0.0.1:1", getToken: () => "t" });
   const state = client.getSnapshot();
   assert.equal(state.status, "idle");
   assert.deepEqual(touched, []);
+  client.destroy();
+});
+
+test("the module is compiled asynchronously, once, and shared by every client", async () => {
+  const a = new NotificationClient({ url: "http://127.0.0.1:1", getToken: () => "t" });
+  const b = new NotificationClient({ url: "http://127.0.0.1:1", getToken: () => "t" });
+  await Promise.all([a.ready, b.ready]);
+  assert.deepEqual(compiles, { sync: 0, async: 1 });
+  a.destroy();
+  b.destroy();
+});
+
+test("actions return promises: refused ones reject with a NotificationError and roll back", async () => {
+  const client = new NotificationClient({
+    url: "http://127.0.0.1:1",
+    getToken: () => "t",
+    reconnect: { maxAttempts: 0 },
+  });
+  const errors = [];
+  client.on("error", (e) => errors.push(e.code));
+  // Before the module is ready: the action waits for it, then goes over REST and fails.
+  const marking = client.markRead("0001");
+  assert.ok(marking instanceof Promise);
+  await assert.rejects(marking, (e) => {
+    assert.ok(e instanceof NotificationError && e instanceof Error);
+    assert.equal(e.name, "NotificationError");
+    assert.equal(e.code, "network_error");
+    return true;
+  });
+  await assert.rejects(client.remove("0001"), { code: "network_error" });
+  await assert.rejects(client.markAllRead(), { code: "network_error" });
+  assert.deepEqual(errors, ["network_error", "network_error", "network_error"]);
+  const pending = client.refresh();
+  client.destroy();
+  await assert.rejects(pending, { code: "destroyed" });
+  await assert.rejects(client.loadMore(), /after destroy/);
+});
+
+test("a logger hears about errors and reconnect delays; none by default", async () => {
+  const lines = [];
+  const client = new NotificationClient({
+    url: "http://127.0.0.1:1",
+    getToken: () => Promise.reject(new Error("no session")),
+    reconnect: { initialDelay: 10_000, maxAttempts: 2 },
+    logger: (level, message) => lines.push(`${level} ${message}`),
+  });
+  client.connect();
+  await client.ready;
+  await new Promise((resolve) => {
+    const check = () => (lines.some((l) => l.includes("reconnecting in")) ? resolve() : setTimeout(check, 10));
+    check();
+  });
+  assert.ok(lines.some((l) => l.startsWith("warn error: token_error")), lines.join("\n"));
+  assert.ok(lines.some((l) => /^info reconnecting in \d+ ms$/.test(l)), lines.join("\n"));
   client.destroy();
 });
 
@@ -100,6 +170,8 @@ test("a throwing listener does not break the client or the other listeners", asy
 test("options are checked", () => {
   const getToken = () => "t";
   assert.throws(() => new NotificationClient({ url: "ws://x", getToken }), /url/);
+  // A relative URL needs the page's location (absent here, as during server rendering).
+  assert.throws(() => new NotificationClient({ url: "/notify", getToken }), /url/);
   assert.throws(() => new NotificationClient({ url: "http://x" }), /getToken/);
   assert.throws(() => new NotificationClient({ url: "http://x", getToken, transports: [] }), /transports/);
   assert.throws(() => new NotificationClient({ url: "http://x", getToken, transports: ["polling"] }), /transports/);

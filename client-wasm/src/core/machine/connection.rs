@@ -4,7 +4,6 @@ use super::sync::Op;
 use super::{Effect, Link, Machine, Phase, SseLink, Status, TokenFor, WsLink};
 use crate::core::codec::{self, EnginePacket, SocketKind};
 use crate::core::json::{self, Json, str_field, u64_field};
-use crate::core::sse::SseParser;
 use crate::core::transport::Transport;
 use crate::core::wire::{ClientError, codes, decode_ack, decode_push};
 use notify_bindings::NAMESPACE;
@@ -140,7 +139,6 @@ impl<J: Json> Machine<J> {
                 Link::Sse(SseLink {
                     conn,
                     open: false,
-                    parser: SseParser::default(),
                     deadline: now + self.cfg.connect_timeout_ms,
                 })
             }
@@ -449,7 +447,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn on_sse_chunk(&mut self, conn: u32, text: &str, now: u64) {
+    pub(super) fn on_sse_data(&mut self, conn: u32, data: &str, now: u64) {
         let Link::Sse(link) = &mut self.main else {
             return;
         };
@@ -457,13 +455,11 @@ impl<J: Json> Machine<J> {
             return;
         }
         link.deadline = now + self.cfg.sse_idle_timeout_ms;
-        for event in link.parser.feed(text) {
-            let push = J::parse(&event.data)
-                .as_ref()
-                .and_then(crate::core::wire::decode_envelope);
-            if let Some(push) = push {
-                self.apply_push(push);
-            }
+        let push = J::parse(data)
+            .as_ref()
+            .and_then(crate::core::wire::decode_envelope);
+        if let Some(push) = push {
+            self.apply_push(push);
         }
     }
 

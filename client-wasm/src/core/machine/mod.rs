@@ -76,9 +76,11 @@ pub enum Input {
         conn: u32,
         status: u16,
     },
-    SseChunk {
+    /// The data of one SSE event (the npm package's `io.ts` splits the stream into events);
+    /// empty for a chunk that completed no event (a ping comment): the stream is alive.
+    SseData {
         conn: u32,
-        text: String,
+        data: String,
     },
     /// The SSE body ended or failed (or the request failed before a response).
     SseEnded {
@@ -88,16 +90,37 @@ pub enum Input {
         req: u32,
         status: u16,
         body: String,
+        /// The `Retry-After` header in seconds, when the answer has one (429).
+        retry_after: Option<u32>,
     },
     /// The request never got a response (network error, CORS refusal).
     HttpFailed {
         req: u32,
     },
-    MarkRead(String),
-    MarkAllRead,
-    Remove(String),
-    LoadMore,
-    Refresh,
+    /// The user's actions. `action` identifies the caller's promise: the step that finishes the
+    /// action emits [`Effect::Settled`] with it (0: nobody waits).
+    MarkRead {
+        id: String,
+        action: u32,
+    },
+    MarkAllRead {
+        action: u32,
+    },
+    Remove {
+        id: String,
+        action: u32,
+    },
+    LoadMore {
+        action: u32,
+    },
+    Refresh {
+        action: u32,
+    },
+    /// Another user signs in: forget the list, the count and the catch-up position (actions in
+    /// flight settle with `user_changed`); with `restart`, a live connection starts over.
+    ClearUser {
+        restart: bool,
+    },
 }
 
 /// HTTP methods the client uses.
@@ -155,6 +178,17 @@ pub enum Effect<J> {
     },
     /// Listeners: a new notification arrived.
     Notification(J),
+    /// Listeners: the server changed a notification (read elsewhere, say).
+    Updated(J),
+    /// Listeners: the server deleted a notification.
+    Deleted(String),
+    /// Listeners: the server marked everything read (at this time, when it said).
+    AllRead(Option<String>),
+    /// The user's action `action` finished: confirmed (`None`) or refused and rolled back.
+    Settled {
+        action: u32,
+        error: Option<ClientError>,
+    },
     /// Listeners: the unread count changed.
     UnreadCount(u64),
     /// Listeners: the status changed.
@@ -197,7 +231,6 @@ struct WsLink {
 struct SseLink {
     conn: u32,
     open: bool,
-    parser: super::sse::SseParser,
     deadline: u64,
 }
 
@@ -296,15 +329,21 @@ impl<J: super::json::Json> Machine<J> {
             Input::WsText { conn, text } => self.on_ws_text(conn, &text, now),
             Input::WsClosed { conn } => self.on_ws_closed(conn, now),
             Input::SseResponse { conn, status } => self.on_sse_response(conn, status, now),
-            Input::SseChunk { conn, text } => self.on_sse_chunk(conn, &text, now),
+            Input::SseData { conn, data } => self.on_sse_data(conn, &data, now),
             Input::SseEnded { conn } => self.on_sse_ended(conn, now),
-            Input::HttpDone { req, status, body } => self.on_http_done(req, status, &body),
+            Input::HttpDone {
+                req,
+                status,
+                body,
+                retry_after,
+            } => self.on_http_done(req, status, &body, retry_after),
             Input::HttpFailed { req } => self.on_http_failed(req),
-            Input::MarkRead(id) => self.mark_read(id),
-            Input::MarkAllRead => self.mark_all_read(),
-            Input::Remove(id) => self.remove(id),
-            Input::LoadMore => self.load_more(),
-            Input::Refresh => self.refresh(),
+            Input::MarkRead { id, action } => self.mark_read(id, action),
+            Input::MarkAllRead { action } => self.mark_all_read(action),
+            Input::Remove { id, action } => self.remove(id, action),
+            Input::LoadMore { action } => self.load_more(action),
+            Input::Refresh { action } => self.refresh(action),
+            Input::ClearUser { restart } => self.clear_user(restart),
         }
         if core::mem::take(&mut self.dirty) {
             self.out.push(Effect::Changed);
@@ -349,6 +388,11 @@ impl<J: super::json::Json> Machine<J> {
 
     pub fn last_error(&self) -> Option<&ClientError> {
         self.last_error.as_ref()
+    }
+
+    /// When the next reconnect attempt is due, while one is scheduled.
+    pub fn reconnect_at(&self) -> Option<u64> {
+        self.reconnect_at
     }
 
     /// Whether `loadMore` may find older notifications.

@@ -6,7 +6,7 @@
 //! reconnecting, or when the socket drops before the ack came back). The unread count shown is
 //! always the server's latest figure, adjusted only by optimistic actions still in flight.
 
-use super::{Effect, Link, Machine, Method, Phase, TokenFor};
+use super::{Effect, Link, Machine, Method, Phase, Status, TokenFor};
 use crate::core::json::{self, Json, u64_field};
 use crate::core::list::{Item, Merge};
 use crate::core::wire::{
@@ -94,6 +94,8 @@ enum Via {
 pub(super) struct Pending<J> {
     via: Via,
     op: Op<J>,
+    /// The caller's promise to settle when the answer comes (0: none).
+    action: u32,
     /// A 401 already made us fetch a fresh token once.
     auth_retried: bool,
 }
@@ -103,22 +105,30 @@ impl<J: Json> Machine<J> {
         match push {
             Push::Notification(item) => self.add_new(item),
             Push::Updated(item) => {
-                if self.list.upsert(item, true) != Merge::Kept {
-                    self.dirty = true;
-                }
+                let value = item.value.clone();
+                self.update(item);
+                self.out.push(Effect::Updated(value));
             }
             Push::Deleted(id) => {
                 if self.list.remove(&id).is_some() {
                     self.dirty = true;
                 }
+                self.out.push(Effect::Deleted(id));
             }
             Push::UnreadCount(n) => self.set_unread(n),
             Push::AllRead(at) => {
                 if !self.list.mark_all_read(at.as_deref()).is_empty() {
                     self.dirty = true;
                 }
+                self.out.push(Effect::AllRead(at));
             }
-            Push::Resync => self.reload_first_page(),
+            Push::Resync => self.reload_first_page(0),
+        }
+    }
+
+    fn update(&mut self, item: Item<J>) {
+        if self.list.upsert(item, true) != Merge::Kept {
+            self.dirty = true;
         }
     }
 
@@ -138,42 +148,51 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    fn reload_first_page(&mut self) {
-        self.send_op(Op::Page {
-            replace: true,
-            before: None,
-            mark: self.high_water.clone(),
-        });
+    fn reload_first_page(&mut self, action: u32) {
+        self.send_action(
+            Op::Page {
+                replace: true,
+                before: None,
+                mark: self.high_water.clone(),
+            },
+            action,
+        );
     }
 
-    pub(super) fn mark_read(&mut self, id: String) {
+    pub(super) fn mark_read(&mut self, id: String, action: u32) {
         let undo = self.list.mark_read(&id, None);
         let decrement = self.optimistic_decrement(u64::from(undo.is_some()));
         self.dirty |= undo.is_some();
-        self.send_op(Op::MarkRead {
-            id,
-            undo,
-            decrement,
-        });
+        self.send_action(
+            Op::MarkRead {
+                id,
+                undo,
+                decrement,
+            },
+            action,
+        );
     }
 
-    pub(super) fn mark_all_read(&mut self) {
+    pub(super) fn mark_all_read(&mut self, action: u32) {
         let undo = self.list.mark_all_read(None);
         self.dirty |= !undo.is_empty();
         let decrement = self.optimistic_decrement(self.unread);
-        self.send_op(Op::MarkAllRead { undo, decrement });
+        self.send_action(Op::MarkAllRead { undo, decrement }, action);
     }
 
-    pub(super) fn remove(&mut self, id: String) {
+    pub(super) fn remove(&mut self, id: String, action: u32) {
         let undo = self.list.remove(&id);
         self.dirty |= undo.is_some();
         let was_unread = undo.as_ref().is_some_and(|i| !i.read);
         let decrement = self.optimistic_decrement(u64::from(was_unread));
-        self.send_op(Op::Remove {
-            id,
-            undo,
-            decrement,
-        });
+        self.send_action(
+            Op::Remove {
+                id,
+                undo,
+                decrement,
+            },
+            action,
+        );
     }
 
     fn optimistic_decrement(&mut self, by: u64) -> u64 {
@@ -182,25 +201,62 @@ impl<J: Json> Machine<J> {
         by
     }
 
-    pub(super) fn load_more(&mut self) {
+    /// Loads the next older page; while one loads or at the end there is nothing to wait for.
+    pub(super) fn load_more(&mut self, action: u32) {
         if self.loading_more || !self.has_more {
+            self.settle(action, None);
             return;
         }
         self.loading_more = true;
-        self.send_op(Op::Page {
-            replace: false,
-            before: self.list.oldest_id().map(str::to_owned),
-            mark: self.high_water.clone(),
-        });
+        self.send_action(
+            Op::Page {
+                replace: false,
+                before: self.list.oldest_id().map(str::to_owned),
+                mark: self.high_water.clone(),
+            },
+            action,
+        );
     }
 
-    pub(super) fn refresh(&mut self) {
-        self.reload_first_page();
+    /// Reloads the first page (what `action` waits for) and the count.
+    pub(super) fn refresh(&mut self, action: u32) {
+        self.reload_first_page(action);
         self.send_op(Op::Count);
     }
 
-    /// Sends `op` over the connected WebSocket when it can, else over REST.
+    /// Forgets the previous user's state; actions still in flight settle with `user_changed`.
+    pub(super) fn clear_user(&mut self, restart: bool) {
+        for p in core::mem::take(&mut self.pending) {
+            let error = ClientError::new(codes::USER_CHANGED, "another user signed in");
+            self.settle(p.action, Some(error));
+        }
+        self.list = Default::default();
+        self.set_unread(0);
+        self.high_water = None;
+        self.has_more = true;
+        self.first_page_loaded = false;
+        self.loading_more = false;
+        self.token = None;
+        self.dirty = true;
+        if restart && !matches!(self.status, Status::Idle | Status::Disconnected) {
+            self.disconnect();
+            self.connect();
+        }
+    }
+
+    fn settle(&mut self, action: u32, error: Option<ClientError>) {
+        if action != 0 {
+            self.out.push(Effect::Settled { action, error });
+        }
+    }
+
+    /// An op nobody waits for.
     pub(super) fn send_op(&mut self, op: Op<J>) {
+        self.send_action(op, 0);
+    }
+
+    /// Sends `op` over the connected WebSocket when it can, else over REST.
+    fn send_action(&mut self, op: Op<J>, action: u32) {
         let conn = match &self.main {
             Link::Ws(l) if l.phase == Phase::Connected => Some(l.conn),
             _ => None,
@@ -213,21 +269,24 @@ impl<J: Json> Machine<J> {
             self.pending.push(Pending {
                 via: Via::Ack { conn, id },
                 op,
+                action,
                 auth_retried: false,
             });
         } else {
-            self.send_rest(op);
+            self.send_rest(op, action);
         }
     }
 
-    fn send_rest(&mut self, op: Op<J>) {
+    fn send_rest(&mut self, op: Op<J>, action: u32) {
         if op.rest(self.cfg.page_size).is_none() {
+            self.settle(action, None);
             return;
         }
         let req = self.next_seq();
         self.pending.push(Pending {
             via: Via::Http { req },
             op,
+            action,
             auth_retried: false,
         });
         if self.token.is_some() {
@@ -261,7 +320,7 @@ impl<J: Json> Machine<J> {
             .partition(|p| matches!(p.via, Via::Ack { conn: c, .. } if c == conn));
         self.pending = kept;
         for p in stranded {
-            self.send_rest(p.op);
+            self.send_rest(p.op, p.action);
         }
     }
 
@@ -272,11 +331,17 @@ impl<J: Json> Machine<J> {
         result: Result<Option<J>, ClientError>,
     ) {
         if let Some(p) = self.take_pending(Via::Ack { conn, id }) {
-            self.finish(p.op, result);
+            self.finish(p, result);
         }
     }
 
-    pub(super) fn on_http_done(&mut self, req: u32, status: u16, body: &str) {
+    pub(super) fn on_http_done(
+        &mut self,
+        req: u32,
+        status: u16,
+        body: &str,
+        retry_after: Option<u32>,
+    ) {
         let Some(p) = self.take_pending(Via::Http { req }) else {
             return;
         };
@@ -290,7 +355,7 @@ impl<J: Json> Machine<J> {
             self.out.push(Effect::GetToken(req));
             return;
         }
-        self.finish(p.op, decode_response(status, body));
+        self.finish(p, decode_response(status, body, retry_after));
     }
 
     pub(super) fn on_http_failed(&mut self, req: u32) {
@@ -302,7 +367,7 @@ impl<J: Json> Machine<J> {
 
     pub(super) fn fail_pending_http(&mut self, req: u32, error: ClientError) {
         if let Some(p) = self.take_pending(Via::Http { req }) {
-            self.finish(p.op, Err(error));
+            self.finish(p, Err(error));
         }
     }
 
@@ -311,20 +376,23 @@ impl<J: Json> Machine<J> {
         Some(self.pending.remove(i))
     }
 
-    /// Applies an op's answer, or undoes its optimistic change and reports the error.
-    fn finish(&mut self, op: Op<J>, result: Result<Option<J>, ClientError>) {
-        let data = match result {
-            Ok(data) => data,
-            Err(error) => {
-                // Deleting something already gone is what the user wanted.
-                let gone = error.code == "not_found" && matches!(op, Op::Remove { .. });
-                if !gone {
-                    self.undo(op);
-                    self.report(error);
-                }
-                return;
+    /// Applies an op's answer, or undoes its optimistic change and reports the error; then
+    /// settles the caller's promise.
+    fn finish(&mut self, p: Pending<J>, result: Result<Option<J>, ClientError>) {
+        match result {
+            Ok(data) => {
+                self.apply(p.op, data);
+                self.settle(p.action, None);
             }
-        };
+            Err(error) => {
+                self.undo(p.op);
+                self.report(error.clone());
+                self.settle(p.action, Some(error));
+            }
+        }
+    }
+
+    fn apply(&mut self, op: Op<J>, data: Option<J>) {
         match op {
             Op::Subscribe { .. } => {
                 let Some(data) = data else { return };
@@ -336,7 +404,7 @@ impl<J: Json> Machine<J> {
                     self.add_new(item);
                 }
                 if s.resync {
-                    self.reload_first_page();
+                    self.reload_first_page(0);
                 }
             }
             Op::Page { replace, mark, .. } => {
@@ -375,7 +443,7 @@ impl<J: Json> Machine<J> {
             }
             Op::MarkRead { .. } => {
                 if let Some(item) = data.and_then(Item::from_json) {
-                    self.apply_push(Push::Updated(item));
+                    self.update(item);
                 }
             }
             Op::MarkAllRead { .. } | Op::Remove { .. } => {}

@@ -530,9 +530,9 @@ fn fall_back_to_sse(h: &mut Harness) -> u32 {
     conn
 }
 
-fn sse_event(id: Option<&str>, event: b::ServerEvent) -> String {
-    let id = id.map(|i| format!("id: {i}\n")).unwrap_or_default();
-    format!("{id}data: {}\n\n", envelope(event))
+/// The data of one SSE event, as `io.ts` hands it over.
+fn sse_data(event: b::ServerEvent) -> String {
+    envelope(event).to_string()
 }
 
 #[test]
@@ -552,27 +552,21 @@ fn blocked_websocket_falls_back_to_sse_and_keeps_delivering() {
         req,
         status: 200,
         body: json!({"items": [notification("01", false)], "nextCursor": "01"}).to_string(),
+        retry_after: None,
     });
     assert!(h.m.has_more());
-    let stream = format!(
-        "{}: ping\n\n{}",
-        sse_event(None, count_event(1)),
-        sse_event(Some("02"), new_event("02"))
-    );
-    // Split mid-event, as a network would.
-    let (a, b) = stream.split_at(stream.len() / 2 + 3);
-    h.step(Input::SseChunk {
-        conn,
-        text: a.into(),
-    });
-    h.step(Input::SseChunk {
-        conn,
-        text: b.into(),
-    });
+    // A ping (no event), then two events.
+    for data in [
+        String::new(),
+        sse_data(count_event(1)),
+        sse_data(new_event("02")),
+    ] {
+        h.step(Input::SseData { conn, data });
+    }
     assert_eq!(h.ids(), ["02", "01"]);
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn,
-        text: sse_event(None, count_event(2)),
+        data: sse_data(count_event(2)),
     });
     assert_eq!(h.m.unread_count(), 2);
     assert_eq!(h.emitted(), ["02"]);
@@ -587,10 +581,11 @@ fn on_sse_it_probes_websocket_and_moves_back_without_losing_anything() {
         req,
         status: 200,
         body: json!({"items": [notification("01", false)], "nextCursor": null}).to_string(),
+        retry_after: None,
     });
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn: sse,
-        text: sse_event(Some("02"), new_event("02")),
+        data: sse_data(new_event("02")),
     });
     h.take();
     // A probe that fails keeps us on SSE and schedules the next one.
@@ -626,9 +621,9 @@ fn on_sse_it_probes_websocket_and_moves_back_without_losing_anything() {
     );
     assert_eq!(h.ids(), ["03", "02", "01"]);
     // A chunk from the closed stream is ignored.
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn: sse,
-        text: sse_event(Some("09"), new_event("09")),
+        data: sse_data(new_event("09")),
     });
     assert_eq!(h.ids(), ["03", "02", "01"]);
 }
@@ -637,9 +632,9 @@ fn on_sse_it_probes_websocket_and_moves_back_without_losing_anything() {
 fn sse_reconnects_resume_with_last_event_id() {
     let mut h = Harness::new();
     let sse = fall_back_to_sse(&mut h);
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn: sse,
-        text: sse_event(Some("05"), new_event("05")),
+        data: sse_data(new_event("05")),
     });
     h.advance(10_000);
     h.step(Input::SseEnded { conn: sse });
@@ -680,7 +675,10 @@ fn sse_401_is_handled_like_an_unauthorized_connect_error() {
 #[test]
 fn mark_read_is_optimistic_and_confirmed_by_the_ack() {
     let (mut h, conn) = connected_harness();
-    h.step(Input::MarkRead("03".into()));
+    h.step(Input::MarkRead {
+        id: "03".into(),
+        action: 0,
+    });
     assert_eq!(h.m.unread_count(), 1);
     assert!(h.m.notifications()[0].read);
     let sent = h.sent(conn);
@@ -696,14 +694,20 @@ fn mark_read_is_optimistic_and_confirmed_by_the_ack() {
         "2026-11-25T17:01:00.000Z"
     );
     // Marking it again sends (idempotent) but doesn't count twice.
-    h.step(Input::MarkRead("03".into()));
+    h.step(Input::MarkRead {
+        id: "03".into(),
+        action: 0,
+    });
     assert_eq!(h.m.unread_count(), 1);
 }
 
 #[test]
 fn a_refused_action_is_rolled_back_with_an_error() {
     let (mut h, conn) = connected_harness();
-    h.step(Input::MarkRead("02".into()));
+    h.step(Input::MarkRead {
+        id: "02".into(),
+        action: 0,
+    });
     let sent = h.sent(conn);
     h.take();
     h.ack(
@@ -716,7 +720,7 @@ fn a_refused_action_is_rolled_back_with_an_error() {
     assert!(h.has(|e| *e == Effect::Error(ClientError::new("not_found", "gone"))));
     assert_eq!(h.m.last_error().unwrap().code, "not_found");
 
-    h.step(Input::MarkAllRead);
+    h.step(Input::MarkAllRead { action: 0 });
     assert_eq!(h.m.unread_count(), 0);
     assert!(h.m.notifications().iter().all(|i| i.read));
     let sent = h.sent(conn);
@@ -734,7 +738,10 @@ fn a_refused_action_is_rolled_back_with_an_error() {
 #[test]
 fn remove_goes_over_rest_and_is_restored_when_refused() {
     let (mut h, _conn) = connected_harness();
-    h.step(Input::Remove("02".into()));
+    h.step(Input::Remove {
+        id: "02".into(),
+        action: 0,
+    });
     assert_eq!(h.ids(), ["03", "01"]);
     assert_eq!(h.m.unread_count(), 1);
     let (req, method, url, token) = h.http();
@@ -745,31 +752,113 @@ fn remove_goes_over_rest_and_is_restored_when_refused() {
         req,
         status: 500,
         body: r#"{"error":{"code":"internal","message":"x"}}"#.into(),
+        retry_after: None,
     });
     assert_eq!(h.ids(), ["03", "02", "01"]);
     assert_eq!(h.m.unread_count(), 2);
-    // Already deleted elsewhere: fine.
-    h.step(Input::Remove("02".into()));
+    // An id the server doesn't know: refused with not_found, and the item comes back.
+    h.step(Input::Remove {
+        id: "02".into(),
+        action: 7,
+    });
     let (req, ..) = h.http();
     h.take();
     h.step(Input::HttpDone {
         req,
         status: 404,
         body: r#"{"error":{"code":"not_found","message":"x"}}"#.into(),
+        retry_after: None,
     });
-    assert_eq!(h.ids(), ["03", "01"]);
-    assert!(!h.has(|e| matches!(e, Effect::Error(_))));
+    assert_eq!(h.ids(), ["03", "02", "01"]);
+    let settled = h.find(|e| match e {
+        Effect::Settled { action, error } => Some((*action, error.clone())),
+        _ => None,
+    });
+    let error = settled.1.expect("rejected");
+    assert_eq!((settled.0, error.code.as_str()), (7, "not_found"));
+    assert_eq!(error.status, Some(404));
+}
+
+#[test]
+fn actions_settle_when_the_server_confirms() {
+    let (mut h, conn) = connected_harness();
+    h.step(Input::MarkRead {
+        id: "03".into(),
+        action: 1,
+    });
+    let sent = h.sent(conn);
+    assert!(
+        !h.has(|e| matches!(e, Effect::Settled { .. })),
+        "not before the ack"
+    );
+    h.ack(
+        conn,
+        sent.ack,
+        json!({"success": true, "data": notification("03", true)}),
+    );
+    assert!(h.has(|e| *e
+        == Effect::Settled {
+            action: 1,
+            error: None
+        }));
+    // Nothing older to load: settles at once.
+    h.step(Input::LoadMore { action: 2 });
+    if h.has(|e| matches!(e, Effect::SendWs { .. })) {
+        let sent = h.sent(conn);
+        h.ack(
+            conn,
+            sent.ack,
+            json!({"success": true, "data": {"items": [], "nextCursor": null}}),
+        );
+    }
+    assert!(h.has(|e| *e
+        == Effect::Settled {
+            action: 2,
+            error: None
+        }));
+    h.step(Input::LoadMore { action: 3 });
+    assert!(h.has(|e| *e
+        == Effect::Settled {
+            action: 3,
+            error: None
+        }));
+}
+
+#[test]
+fn clearing_the_user_forgets_the_list_and_restarts_the_connection() {
+    let (mut h, conn) = connected_harness();
+    h.step(Input::MarkAllRead { action: 4 });
+    h.take();
+    h.step(Input::ClearUser { restart: true });
+    assert!(h.ids().is_empty());
+    assert_eq!(h.m.unread_count(), 0);
+    let settled = h.find(|e| match e {
+        Effect::Settled { action, error } => Some((*action, error.clone())),
+        _ => None,
+    });
+    assert_eq!(settled.0, 4);
+    assert_eq!(settled.1.unwrap().code, "user_changed");
+    assert!(h.has(|e| *e == Effect::CloseWs { conn }));
+    assert!(
+        h.has(|e| matches!(e, Effect::GetToken(_))),
+        "connects again"
+    );
+    assert_eq!(h.m.status(), Status::Connecting);
 }
 
 #[test]
 fn rest_401_fetches_a_fresh_token_and_retries_once() {
     let (mut h, _conn) = connected_harness();
-    h.step(Input::Remove("03".into()));
+    h.step(Input::Remove {
+        id: "03".into(),
+        action: 0,
+    });
     let (req, ..) = h.http();
     h.step(Input::HttpDone {
         req,
         status: 401,
         body: String::new(),
+        retry_after: None,
     });
     let token = h.give_token();
     let (req2, _, _, used) = h.http();
@@ -779,6 +868,7 @@ fn rest_401_fetches_a_fresh_token_and_retries_once() {
         req,
         status: 401,
         body: String::new(),
+        retry_after: None,
     });
     assert_eq!(h.m.last_error().unwrap().code, "unauthorized");
     assert_eq!(h.ids(), ["03", "02", "01"], "rolled back");
@@ -787,7 +877,10 @@ fn rest_401_fetches_a_fresh_token_and_retries_once() {
 #[test]
 fn actions_waiting_on_a_dropped_socket_finish_over_rest() {
     let (mut h, conn) = connected_harness();
-    h.step(Input::MarkRead("03".into()));
+    h.step(Input::MarkRead {
+        id: "03".into(),
+        action: 0,
+    });
     h.sent(conn);
     h.advance(10_000);
     h.step(Input::WsClosed { conn });
@@ -798,6 +891,7 @@ fn actions_waiting_on_a_dropped_socket_finish_over_rest() {
         req,
         status: 200,
         body: notification("03", true).to_string(),
+        retry_after: None,
     });
     assert!(h.m.notifications()[0].read);
     assert_eq!(h.m.unread_count(), 1);
@@ -812,12 +906,13 @@ fn network_failures_of_actions_roll_back() {
         req,
         status: 200,
         body: json!({"items": [notification("01", false)], "nextCursor": null}).to_string(),
+        retry_after: None,
     });
-    h.step(Input::SseChunk {
+    h.step(Input::SseData {
         conn: 0,
-        text: String::new(),
+        data: String::new(),
     });
-    h.step(Input::MarkAllRead);
+    h.step(Input::MarkAllRead { action: 0 });
     let (req, method, url, _) = h.http();
     assert_eq!(
         (method, url.as_str()),
@@ -847,8 +942,8 @@ fn load_more_pages_backwards_until_the_end() {
         json!({"success": true, "data": {"unreadCount": 4, "missed": [], "resync": false}}),
     );
     assert!(h.m.has_more());
-    h.step(Input::LoadMore);
-    h.step(Input::LoadMore); // ignored while one is in flight
+    h.step(Input::LoadMore { action: 0 });
+    h.step(Input::LoadMore { action: 0 }); // ignored while one is in flight
     let more = h.sent(conn);
     assert_eq!(more.payload, json!({"limit": 20, "before": "04"}));
     assert!(!h.has(|e| matches!(e, Effect::SendWs { .. })));
@@ -860,7 +955,7 @@ fn load_more_pages_backwards_until_the_end() {
     assert_eq!(h.ids(), ["05", "04", "02"]);
     assert!(!h.m.has_more());
     h.take();
-    h.step(Input::LoadMore);
+    h.step(Input::LoadMore { action: 0 });
     assert!(!h.has(|e| matches!(e, Effect::SendWs { .. })));
 }
 
@@ -1022,7 +1117,7 @@ fn a_namespace_that_never_answers_the_connect_times_out_despite_pings() {
 #[test]
 fn refresh_reloads_the_first_page_and_the_count() {
     let (mut h, conn) = connected_harness();
-    h.step(Input::Refresh);
+    h.step(Input::Refresh { action: 0 });
     let list = h.sent(conn);
     let count = h.sent(conn);
     assert_eq!(list.name, "list_notifications");
