@@ -138,6 +138,17 @@ impl Churn {
     }
 }
 
+/// Concurrent reads, more than the server's blocking threads, so every pooled read
+/// connection the load could open is open before the baseline is taken.
+async fn fill_read_pool(api: &Api) {
+    const CONCURRENT_READS: usize = 64;
+    let reads = (0..CONCURRENT_READS).map(|i| {
+        let token = Token::user(&user(i % USERS)).hs256(TEST_SECRET);
+        async move { api.unread_count(&token).await }
+    });
+    futures_util::future::join_all(reads).await;
+}
+
 pub async fn soak(config: &Config) -> Result<String> {
     let duration = Duration::from_secs(config.soak_secs);
     let server = Server::start(config, None).await?;
@@ -162,10 +173,13 @@ pub async fn soak(config: &Config) -> Result<String> {
     }
     drop(arrivals_tx);
 
-    // One warm-up round, so the baseline includes buffers any connection allocates once.
+    // One warm-up round, so the baseline includes buffers any connection allocates once, and
+    // a burst of concurrent reads, so the store's bounded pool of read connections (and their
+    // files) is as large at the baseline as the load can make it.
     let mut churn = Churn::default();
     churn.open_round(&api, 1).await;
     churn.retire(true).await;
+    fill_read_pool(&api).await;
     settle(&server, &api).await?;
     let baseline = snapshot(&server, &api).await?;
 
