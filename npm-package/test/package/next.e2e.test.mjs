@@ -1,8 +1,9 @@
-// The packed tarball in a Next.js (App Router) app, built with `next build` and served by
-// `next start` (see scripts/test-client-package.sh): the page is rendered on the server, which
-// imports @ghostpay/notifications/react, then hydrates in Chromium, connects to the real server
-// and shows a published notification, loading the WebAssembly module without a synchronous
-// compile (`WebAssembly.Module` is never called on the main thread).
+// The packed tarball in a Next.js (App Router) app, built with `next build` (which prerenders
+// /prerendered) and served by `next start` (see scripts/test-client-package.sh): the page is
+// rendered on the server, which imports @ghostpay/notifications/react, then hydrates in
+// Chromium, connects to the real server and shows a published notification, loading the
+// WebAssembly module without a synchronous compile (`WebAssembly.Module` is never called on the
+// main thread) from the .wasm Next.js emitted.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -64,6 +65,12 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await next?.stop();
+});
+
+test("Next.js app: the page next build prerendered shows the provider's server-side state", async () => {
+  const response = await fetch(`${next.origin}/prerendered`);
+  assert.equal(response.status, 200);
+  assert.match(await response.text(), /<b id="status">idle<\/b>/);
 });
 
 test("Next.js app (next build, next start): renders on the server, connects and shows a published notification", async (t) => {
