@@ -2,8 +2,11 @@
 # `npm pack` the built package, install the tarball into a fresh app (npm-package/test/fresh-app,
 # copied to a temp dir), type-check it (TypeScript strict), build it with Vite and with webpack 5
 # (default settings, no wasm plugin), then load both builds and a plain HTML page in Chromium
-# against the real server. publint and arethetypeswrong check the package's exports and types.
-# Needs: a built npm-package/dist, NOTIFY_SERVER_BIN, npm dependencies installed.
+# against the real server. The same tarball goes into a Next.js app (npm-package/test/next-app,
+# App Router; its npm dependencies installed in place by `npm ci`, only when its lockfile changed):
+# `next build` must print no warning, and the page `next start` renders on the server is loaded
+# in Chromium too. publint and arethetypeswrong check the package's exports and types.
+# Needs: a built npm-package/dist, NOTIFY_SERVER_BIN, npm-package's npm dependencies installed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PKG="$ROOT/npm-package"
@@ -23,4 +26,25 @@ cp -r "$PKG/test/fresh-app" "$WORK/app"
 cd "$WORK/app"
 npm install --no-audit --no-fund --loglevel=error "$TARBALL"
 npm run build
-FRESH_APP_DIR="$WORK/app" node --test --test-timeout=120000 --test-reporter=spec "$PKG/test/package/"
+
+# Next.js: built where it lives (next resolves its node_modules there); .next is git-ignored.
+NEXT_APP="$PKG/test/next-app"
+export NEXT_TELEMETRY_DISABLED=1
+stamp="$NEXT_APP/node_modules/.ci-lock-sha"
+want="$(sha256sum "$NEXT_APP/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  (cd "$NEXT_APP" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+else
+  echo "next-app: npm dependencies up to date"
+fi
+cd "$NEXT_APP"
+npm install --no-save --no-audit --no-fund --loglevel=error "$TARBALL"
+rm -rf .next
+./node_modules/.bin/next build 2>&1 | tee "$WORK/next-build.txt"
+if grep -qiE 'warn|⚠' "$WORK/next-build.txt"; then
+  echo "next build printed a warning (see above)" >&2
+  exit 1
+fi
+
+FRESH_APP_DIR="$WORK/app" NEXT_APP_DIR="$NEXT_APP" node --test --test-timeout=120000 --test-reporter=spec "$PKG/test/package/"

@@ -104,6 +104,6 @@ step "unit: package API in Node (SSR import, store)" unit
 step "size: the . entry from the packed tarball, <= 24 KB gz" size_report
 step "server: cargo build -p notify-server" build_server
 step "e2e: Chromium against notify-server" e2e
-step "package: npm pack into fresh Vite and webpack apps and a plain page" packaged
+step "package: npm pack into fresh Vite and webpack apps, a plain page and Next.js" packaged
 summary
 echo "test-client: all passed"
