@@ -139,11 +139,14 @@ impl Churn {
 }
 
 /// Concurrent reads, more than the server's blocking threads, so every pooled read
-/// connection the load could open is open before the baseline is taken.
-async fn fill_read_pool(api: &Api) {
+/// connection the load could open is open before the baseline is taken. They go through a
+/// client of their own, dropped at the end, so their HTTP connections close before it.
+async fn fill_read_pool(base: &str) {
     const CONCURRENT_READS: usize = 64;
+    let api = Api::new(base);
     let reads = (0..CONCURRENT_READS).map(|i| {
         let token = Token::user(&user(i % USERS)).hs256(TEST_SECRET);
+        let api = &api;
         async move { api.unread_count(&token).await }
     });
     futures_util::future::join_all(reads).await;
@@ -179,7 +182,7 @@ pub async fn soak(config: &Config) -> Result<String> {
     let mut churn = Churn::default();
     churn.open_round(&api, 1).await;
     churn.retire(true).await;
-    fill_read_pool(&api).await;
+    fill_read_pool(api.base()).await;
     settle(&server, &api).await?;
     let baseline = snapshot(&server, &api).await?;
 
@@ -338,7 +341,8 @@ async fn settle(server: &Server, api: &Api) -> Result<()> {
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let now = snapshot(server, api).await?;
-        let still = now.sockets == last.sockets && now.streams == last.streams;
+        let still =
+            now.sockets == last.sockets && now.streams == last.streams && now.fds == last.fds;
         if (still && now.sockets == WITNESSES as f64 && now.streams == 0.0)
             || Instant::now() > deadline
         {
