@@ -5,7 +5,7 @@
 # a crash is saved as fuzz/target/artifacts/<target>/crash-* and fails the run.
 #
 # usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 20 s, every target)
-# e.g.   scripts/fuzz.sh 3600 client_sse                       (an hour on one target)
+# e.g.   scripts/fuzz.sh 3600 client_json                      (an hour on one target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,7 @@ seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
-  targets=(client_codec client_sse client_json server_socket_event server_rest_body)
+  targets=(client_codec client_json server_socket_event server_rest_body)
 fi
 
 # libfuzzer-sys builds libFuzzer itself (C++).

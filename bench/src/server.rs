@@ -89,6 +89,9 @@ impl Server {
                 "--jwt-secret",
                 TEST_SECRET,
             ])
+            // Every bench client comes from 127.0.0.1: the per-address cap on handshakes that
+            // haven't authenticated yet (256 by default) would refuse the bursts the bench makes.
+            .args(["--max-pending-handshakes-per-ip", "100000"])
             .arg("--database-url")
             .arg(database_url)
             .args(

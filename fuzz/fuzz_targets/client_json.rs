@@ -42,9 +42,9 @@ impl Json for Parsed {
     }
 }
 
-fuzz_target!(|input: (u16, &str)| {
-    let (status, text) = input;
-    let _ = wire::decode_response::<Parsed>(status, text);
+fuzz_target!(|input: (u16, Option<u32>, &str)| {
+    let (status, retry_after, text) = input;
+    let _ = wire::decode_response::<Parsed>(status, text, retry_after);
     if let Some(value) = Parsed::parse(text) {
         let _ = wire::decode_envelope(&value);
         let _ = wire::decode_ack(&value);
