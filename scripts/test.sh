@@ -50,7 +50,7 @@ step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warning
 step "cargo test (unit + integration against real server processes)" cargo test --workspace --quiet
 # Coverage-guided fuzzing (libFuzzer), 20 s per target from the checked-in seed corpus; the
 # instrumented build is cached in fuzz/target.
-step "fuzz: client codec, SSE, JSON; server socket events and REST bodies (20 s each)" scripts/fuzz.sh 20
+step "fuzz: client codec and JSON; server socket events and REST bodies (20 s each)" scripts/fuzz.sh 20
 # One debug server binary for every suite below (cargo test has just built it).
 cargo build --quiet -p notify-server
 export NOTIFY_SERVER_BIN="$root/target/debug/notify-server"

@@ -2,7 +2,7 @@
 // database, stopped by pid. Tokens are minted by the server binary's own `token` command
 // (and, for the expired-token case, signed here with the same secret).
 import { execFile, spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ export class NotifyServer {
   }
 
   constructor({ corsOrigin, transports, dir }) {
-    this.secret = "e2e-secret-" + Math.random().toString(36).slice(2);
+    this.secret = randomBytes(24).toString("hex"); // 48 characters: the server refuses secrets under 32 bytes
     this.corsOrigin = corsOrigin;
     this.transports = transports;
     this.dir = dir ?? mkdtempSync(join(tmpdir(), "notify-e2e-"));
