@@ -16,7 +16,8 @@ export async function vitePreview(appDir, notifyUrl) {
   const port = await freePort();
   const child = spawn(join(appDir, "node_modules", ".bin", "vite"), ["preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
     cwd: appDir,
-    env: { ...process.env, NOTIFY_SERVER: notifyUrl },
+    // Without colours: under CI=true Vite colours its output, splitting the URL it prints.
+    env: { ...process.env, NOTIFY_SERVER: notifyUrl, NO_COLOR: "1", FORCE_COLOR: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise((ok) => child.once("exit", ok));
@@ -24,7 +25,7 @@ export async function vitePreview(appDir, notifyUrl) {
   const origin = await new Promise((ok, fail) => {
     const onData = (chunk) => {
       out += chunk;
-      if (out.includes(`http://127.0.0.1:${port}`)) ok(`http://127.0.0.1:${port}`);
+      if (out.replace(/\x1b\[[0-9;]*m/g, "").includes(`http://127.0.0.1:${port}`)) ok(`http://127.0.0.1:${port}`);
     };
     child.stdout.setEncoding("utf8").on("data", onData);
     child.stderr.setEncoding("utf8").on("data", onData);
