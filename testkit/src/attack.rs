@@ -120,12 +120,7 @@ pub async fn connect_and_reset(port: u16, token: &str) -> io::Result<()> {
         Some(Ok(Message::Text(open))) if open.starts_with('0') => {}
         other => return Err(io::Error::other(format!("expected OPEN, got {other:?}"))),
     }
-    let connect = format!(
-        "40{},{}",
-        notify_bindings::NAMESPACE,
-        serde_json::json!({ "token": token })
-    );
-    ws.send(Message::text(connect))
+    ws.send(Message::text(crate::sio::connect_frame(token)))
         .await
         .map_err(io::Error::other)?;
     ws.get_ref().set_zero_linger()?;

@@ -118,8 +118,7 @@ impl LoadSocket {
                 "expected engine.io OPEN, got {open:?}"
             )));
         }
-        let connect = format!("40/notifications,{}", serde_json::json!({ "token": token }));
-        send(&mut ws, connect).await?;
+        send(&mut ws, crate::sio::connect_frame(token)).await?;
         loop {
             let text = next_text(&mut ws).await?;
             if text.starts_with("40/notifications,") {

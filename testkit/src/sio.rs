@@ -649,6 +649,15 @@ fn encode(value: &str) -> String {
     out
 }
 
+/// The namespace CONNECT frame with `token` in its auth payload, as browsers send it.
+pub fn connect_frame(token: &str) -> String {
+    format!(
+        "40{},{}",
+        notify_bindings::NAMESPACE,
+        json!({ "token": token })
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,12 +88,7 @@ impl TestCert {
         if !open.starts_with('0') {
             return Err(io::Error::other(format!("expected OPEN, got {open:?}")));
         }
-        let connect = format!(
-            "40{},{}",
-            notify_bindings::NAMESPACE,
-            serde_json::json!({ "token": token })
-        );
-        ws.send(Message::text(connect))
+        ws.send(Message::text(crate::sio::connect_frame(token)))
             .await
             .map_err(io::Error::other)?;
         // The server may ping before it answers the CONNECT: answer each ping once.
