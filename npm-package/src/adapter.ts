@@ -37,18 +37,31 @@ export function startAdapterClient<TData>({ client, owned }: AdapterClient<TData
   return () => client.destroy();
 }
 
-type ActionName = "markRead" | "markAllRead" | "remove" | "loadMore" | "refresh";
+/** The names of the actions every adapter returns. */
+export const ACTION_NAMES = [
+  "markRead",
+  "markUnread",
+  "markAllRead",
+  "markSeen",
+  "markAllSeen",
+  "archive",
+  "unarchive",
+  "remove",
+  "loadMore",
+  "refresh",
+] as const;
+
+type ActionName = (typeof ACTION_NAMES)[number];
 
 /** The actions every adapter returns: the client's, each resolving once the server confirmed. */
 export type NotificationActions<TData = DefaultData> = Pick<NotificationClient<TData>, ActionName>;
 
+/** Each action as `run(name)` makes it. */
+export function actionsFrom<TData>(run: (name: ActionName) => unknown): NotificationActions<TData> {
+  return Object.fromEntries(ACTION_NAMES.map((name) => [name, run(name)])) as NotificationActions<TData>;
+}
+
 /** The client's actions as plain functions (safe to pass as event handlers). */
 export function actionsOf<TData>(client: NotificationClient<TData>): NotificationActions<TData> {
-  return {
-    markRead: (id) => client.markRead(id),
-    markAllRead: () => client.markAllRead(),
-    remove: (id) => client.remove(id),
-    loadMore: () => client.loadMore(),
-    refresh: () => client.refresh(),
-  };
+  return actionsFrom((name) => client[name].bind(client));
 }

@@ -11,12 +11,11 @@ import {
   CLEAR_USER,
   CONNECT,
   DISCONNECT,
+  Edit,
+  EDIT,
   Io,
   LOAD_MORE,
-  MARK_ALL_READ,
-  MARK_READ,
   REFRESH,
-  REMOVE,
 } from "./io.js";
 import { toCoreOptions, type CoreOptions } from "./options.js";
 import type {
@@ -42,6 +41,7 @@ type Settle = { resolve: () => void; reject: (error: NotificationError) => void 
 const INITIAL_STATE: NotificationState<never> = Object.freeze({
   notifications: Object.freeze([]),
   unreadCount: 0,
+  unseenCount: 0,
   status: "idle",
   transport: null,
   lastError: null,
@@ -175,19 +175,44 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.#core?.input(CLEAR_USER, 1, 0);
   }
 
-  /** Marks one notification read (at once; rolled back if the server refuses). */
+  /** Marks one notification read, and seen (at once; rolled back if the server refuses). */
   markRead(id: string): Promise<void> {
-    return this.#act((core, action) => core.inputText(MARK_READ, action, String(id), 0, 0));
+    return this.#edit(Edit.Read, [id]);
+  }
+
+  /** Marks one notification unread again; it stays seen (at once; rolled back if refused). */
+  markUnread(id: string): Promise<void> {
+    return this.#edit(Edit.Unread, [id]);
   }
 
   /** Marks every notification read (at once; rolled back if the server refuses). */
   markAllRead(): Promise<void> {
-    return this.#act((core, action) => core.input(MARK_ALL_READ, action, 0));
+    return this.#edit(Edit.Read, null);
+  }
+
+  /** Marks notifications seen, e.g. those shown in an open list (1..100 ids; at once, rolled back if refused). */
+  markSeen(ids: readonly string[]): Promise<void> {
+    return this.#edit(Edit.Seen, ids);
+  }
+
+  /** Marks every notification seen, as when the bell is opened (at once; rolled back if refused). */
+  markAllSeen(): Promise<void> {
+    return this.#edit(Edit.Seen, null);
+  }
+
+  /** Archives one notification: it leaves the default list and the counts (at once; rolled back if refused). */
+  archive(id: string): Promise<void> {
+    return this.#edit(Edit.Archive, [id]);
+  }
+
+  /** Brings an archived notification back (at once; rolled back if refused). */
+  unarchive(id: string): Promise<void> {
+    return this.#edit(Edit.Unarchive, [id]);
   }
 
   /** Deletes one notification (at once; restored if the server refuses, e.g. `not_found`). */
   remove(id: string): Promise<void> {
-    return this.#act((core, action) => core.inputText(REMOVE, action, String(id), 0, 0));
+    return this.#edit(Edit.Remove, [id]);
   }
 
   /** Loads the next page of older notifications (resolves at once while one loads or at the end). */
@@ -234,6 +259,10 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     return this.getSnapshot().unreadCount;
   }
 
+  get unseenCount(): number {
+    return this.getSnapshot().unseenCount;
+  }
+
   get notifications(): readonly Notification<TData>[] {
     return this.getSnapshot().notifications;
   }
@@ -278,6 +307,12 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     return token;
   }
 
+  /** The action `edit` on `ids` (`null`: all of them). */
+  #edit(edit: Edit, ids: readonly string[] | null): Promise<void> {
+    const text = JSON.stringify(ids === null ? null : ids.map(String));
+    return this.#act((core, action) => core.inputText(EDIT, action, text, edit, 0));
+  }
+
   /** Runs an action now (or once the module is ready); settles when the server has answered. */
   #act(run: (core: NotificationCore, action: number) => void): Promise<void> {
     if (this.#destroyed) return Promise.reject(new Error("NotificationClient: used after destroy()"));
@@ -315,6 +350,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     return Object.freeze({
       notifications: Object.freeze(core.notifications() as Notification<TData>[]),
       unreadCount: core.unreadCount(),
+      unseenCount: core.unseenCount(),
       status: core.status() as Status,
       transport: (core.transport() ?? null) as Transport | null,
       lastError: core.lastError() as ClientError | null,

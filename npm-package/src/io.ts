@@ -19,7 +19,6 @@ const WS_CLOSED = 5;
 const SSE_RESPONSE = 6;
 const SSE_ENDED = 7;
 const HTTP_FAILED = 8;
-export const MARK_ALL_READ = 9;
 export const LOAD_MORE = 10;
 export const REFRESH = 11;
 export const CLEAR_USER = 12;
@@ -28,8 +27,17 @@ const TOKEN_FAILED = 14;
 const WS_TEXT = 15;
 const SSE_DATA = 16;
 const HTTP_DONE = 17;
-export const MARK_READ = 18;
-export const REMOVE = 19;
+/** A user action: `inputText(EDIT, action, JSON ids or "null" for all, code, 0)`. */
+export const EDIT = 18;
+/** The codes of `EDIT` (`Edit` in client-wasm/src/glue/client.rs). */
+export const enum Edit {
+  Read,
+  Unread,
+  Seen,
+  Archive,
+  Unarchive,
+  Remove,
+}
 
 const messageOf = (error: unknown): string =>
   typeof error === "string" ? error : String((error as Error | null)?.message ?? "getToken failed");
@@ -152,9 +160,11 @@ export class Io {
     this.#streams.delete(conn);
   }
 
-  /** A REST request; the answer's status, body and `Retry-After` go back to the core. */
-  request(req: number, method: string, url: string, token: string): void {
-    fetch(url, { method, headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } })
+  /** A REST request (a JSON `body`, when given); the answer's status, body and `Retry-After` go back to the core. */
+  request(req: number, method: string, url: string, token: string, body?: string): void {
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    fetch(url, { method, headers, body })
       .then(async (response) => [response.status, await response.text(), Number(response.headers.get("retry-after")) || 0] as const)
       .then(
         ([status, body, retryAfter]) => this.core?.inputText(HTTP_DONE, req, body, status, retryAfter),

@@ -17,6 +17,9 @@ export interface CoreOptions {
   stableAfter?: number;
   sseIdleTimeout?: number;
   pageSize?: number;
+  filterType?: string;
+  /** `"true"` or `"all"`; absent: the non-archived notifications. */
+  archived?: string;
 }
 
 const TRANSPORTS: readonly Transport[] = ["websocket", "sse"];
@@ -67,6 +70,13 @@ export function toCoreOptions(options: NotificationClientOptions): CoreOptions {
   checkNumber("stableAfter", options.stableAfter, 0);
   checkNumber("sseIdleTimeout", options.sseIdleTimeout, 1);
   checkNumber("pageSize", options.pageSize, 1, 100);
+  const filter = options.filter ?? {};
+  if (filter.type !== undefined && (typeof filter.type !== "string" || filter.type === "")) {
+    throw new TypeError("NotificationClient: filter.type must be a non-empty string");
+  }
+  if (![undefined, true, false, "all"].includes(filter.archived)) {
+    throw new TypeError('NotificationClient: filter.archived must be true, false or "all"');
+  }
   return {
     url,
     socketPath: options.socketPath,
@@ -82,5 +92,7 @@ export function toCoreOptions(options: NotificationClientOptions): CoreOptions {
     stableAfter: options.stableAfter,
     sseIdleTimeout: options.sseIdleTimeout,
     pageSize: options.pageSize,
+    filterType: filter.type,
+    archived: filter.archived === true || filter.archived === "all" ? String(filter.archived) : undefined,
   };
 }

@@ -9,9 +9,31 @@ import type { ErrorCode, Notification as WireNotification } from "./generated/wi
 export type { ErrorCode };
 
 /** A notification as the server sends it; `TData` types its free-form `data`. */
-export type Notification<TData = Record<string, unknown> | null> = Omit<WireNotification, "data"> & {
-  readonly data: TData;
-};
+export type Notification<TData = Record<string, unknown> | null> = Omit<WireNotification, "data"> &
+  FeedStates & {
+    readonly data: TData;
+  };
+
+/**
+ * The feed states of a v2 server (contract "Feed states"): seen (shown in an open list), read
+ * (acted on; also seen) and archived (out of the default list and the counts).
+ */
+export interface FeedStates {
+  readonly isSeen: boolean;
+  readonly seenAt: string | null;
+  readonly isArchived: boolean;
+  readonly archivedAt: string | null;
+}
+
+/**
+ * Which notifications a client's list holds: a `type` (exact, or a prefix ending in `.*`:
+ * `payment.*`) and the archived ones (`true`), the others (`false`, the default) or `"all"`.
+ * The counts are then the server's for that type.
+ */
+export interface NotificationFilter {
+  readonly type?: string;
+  readonly archived?: boolean | "all";
+}
 
 /** Connection status. `idle` until `connect()`; `unauthorized` and `disconnected` are final until the next `connect()`. */
 export type Status =
@@ -65,6 +87,8 @@ export interface NotificationState<TData = Record<string, unknown> | null> {
   readonly notifications: readonly Notification<TData>[];
   /** The server's unread count (adjusted by optimistic actions still in flight). */
   readonly unreadCount: number;
+  /** The server's count of notifications not yet seen: what a bell badge shows. */
+  readonly unseenCount: number;
   readonly status: Status;
   /** The live transport, or `null` while not connected. */
   readonly transport: Transport | null;
@@ -140,6 +164,8 @@ export interface NotificationClientOptions {
   readonly sseIdleTimeout?: number;
   /** Page size of the first page and of `loadMore()`. Default 20 (1..100). */
   readonly pageSize?: number;
+  /** What the list holds (and which counts it shows). Default: every non-archived notification. */
+  readonly filter?: NotificationFilter;
 }
 
 /** Events and the value each listener receives. */

@@ -2,6 +2,7 @@
 
 use super::backoff::Backoff;
 use super::codec::WEBSOCKET_QUERY;
+use super::filter::Filter;
 
 /// Everything the app can tune; [`Config::new`] gives the documented defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,8 @@ pub struct Config {
     pub sse_idle_timeout_ms: u64,
     /// Page size of the first page and of `loadMore`.
     pub page_size: u32,
+    /// What the list holds.
+    pub filter: Filter,
 }
 
 impl Config {
@@ -42,6 +45,7 @@ impl Config {
             stable_after_ms: 5_000,
             sse_idle_timeout_ms: 45_000,
             page_size: notify_bindings::limits::PAGE_LIMIT_DEFAULT,
+            filter: Filter::default(),
         }
     }
 

@@ -22,9 +22,11 @@ pub trait Json: Clone {
     fn as_bool(&self) -> Option<bool>;
     /// The elements when the value is an array.
     fn elements(&self) -> Option<Vec<Self>>;
-    /// A new notification object equal to this one but with `isRead` and `readAt` replaced
-    /// (the original is left untouched, so snapshots handed out earlier never change).
-    fn with_read(&self, is_read: bool, read_at: Option<&str>) -> Self;
+    /// A new notification object equal to this one but with a state flag (`isRead`, `isSeen`,
+    /// `isArchived`: `keys.0`) set to `on` and its time (`keys.1`) set to `at` when turned on,
+    /// `null` when turned off (the original is left untouched, so snapshots handed out earlier
+    /// never change).
+    fn with_flag(&self, keys: (&str, &str), on: bool, at: Option<&str>) -> Self;
 }
 
 /// The string member `key`, if present.
@@ -130,16 +132,16 @@ mod value_impl {
         fn elements(&self) -> Option<Vec<Self>> {
             self.as_array().cloned()
         }
-        fn with_read(&self, is_read: bool, read_at: Option<&str>) -> Self {
+        fn with_flag(&self, keys: (&str, &str), on: bool, at: Option<&str>) -> Self {
             let mut copy = self.clone();
             if let Some(object) = copy.as_object_mut() {
-                object.insert("isRead".into(), Value::Bool(is_read));
-                if is_read {
-                    if let Some(at) = read_at {
-                        object.insert("readAt".into(), Value::String(at.into()));
+                object.insert(keys.0.into(), Value::Bool(on));
+                if on {
+                    if let Some(at) = at {
+                        object.insert(keys.1.into(), Value::String(at.into()));
                     }
                 } else {
-                    object.insert("readAt".into(), Value::Null);
+                    object.insert(keys.1.into(), Value::Null);
                 }
             }
             copy
@@ -205,12 +207,13 @@ mod tests {
     }
 
     #[test]
-    fn with_read_copies() {
+    fn with_flag_copies() {
+        let keys = ("isRead", "readAt");
         let v = json!({"id": "1", "isRead": false, "readAt": null});
-        let read = v.with_read(true, Some("2026-01-01T00:00:00.000Z"));
+        let read = v.with_flag(keys, true, Some("2026-01-01T00:00:00.000Z"));
         assert_eq!(read["isRead"], true);
         assert_eq!(read["readAt"], "2026-01-01T00:00:00.000Z");
         assert_eq!(v["isRead"], false);
-        assert_eq!(read.with_read(false, None)["readAt"], Value::Null);
+        assert_eq!(read.with_flag(keys, false, None)["readAt"], Value::Null);
     }
 }

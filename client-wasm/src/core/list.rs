@@ -1,29 +1,84 @@
 //! The notifications the client holds: ordered newest first, one entry per id.
 //!
 //! Ids are time-ordered strings (a later notification compares greater), so ordering is a plain
-//! string comparison and merging is a binary search. Read flags only move forward: a stale copy
-//! that says "unread" never undoes a read the client already knows about (an optimistic
-//! `markRead`, or a `notification_updated` that arrived before an older page).
+//! string comparison and merging is a binary search. A page never turns a read notification back
+//! into an unread one (it may be older news than an optimistic `markRead`); pushes and action
+//! answers, which the server orders by `seq`, replace entries as they are ([`List::put`]).
 
 use super::json::Json;
+
+/// A notification's state flags (contract "Feed states").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    Read,
+    Seen,
+    Archived,
+}
+
+impl Flag {
+    /// The JSON keys of the flag and of its time.
+    fn keys(self) -> (&'static str, &'static str) {
+        match self {
+            Flag::Read => ("isRead", "readAt"),
+            Flag::Seen => ("isSeen", "seenAt"),
+            Flag::Archived => ("isArchived", "archivedAt"),
+        }
+    }
+}
 
 /// One notification: the fields the core needs, and the object as the server sent it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item<J> {
     pub id: String,
     pub read: bool,
+    pub seen: bool,
+    pub archived: bool,
     pub value: J,
 }
 
 impl<J: Json> Item<J> {
-    /// Reads `id` and `isRead` from a notification object; `None` when it has no string id.
+    /// Reads `id` and the state flags from a notification object; `None` when it has no
+    /// string id. A v1 server sends no `isSeen`: a read notification counts as seen.
     pub fn from_json(value: J) -> Option<Self> {
         let id = value.get("id")?.as_str()?;
-        let read = value
-            .get("isRead")
-            .and_then(|r| r.as_bool())
-            .unwrap_or(false);
-        Some(Item { id, read, value })
+        let flag = |key| value.get(key).and_then(|f| f.as_bool());
+        let read = flag("isRead").unwrap_or(false);
+        Some(Item {
+            id,
+            read,
+            seen: flag("isSeen").unwrap_or(read),
+            archived: flag("isArchived").unwrap_or(false),
+            value,
+        })
+    }
+
+    pub fn flag(&self, flag: Flag) -> bool {
+        match flag {
+            Flag::Read => self.read,
+            Flag::Seen => self.seen,
+            Flag::Archived => self.archived,
+        }
+    }
+
+    /// A copy with `flag` set to `on` (its time to `at`, when known); reading also marks seen.
+    pub fn with_flag(&self, flag: Flag, on: bool, at: Option<&str>) -> Self {
+        let mut copy = self.clone();
+        copy.value = copy.value.with_flag(flag.keys(), on, at);
+        match flag {
+            Flag::Read => copy.read = on,
+            Flag::Seen => copy.seen = on,
+            Flag::Archived => copy.archived = on,
+        }
+        if flag == Flag::Read && on && !copy.seen {
+            copy = copy.with_flag(Flag::Seen, true, at);
+        }
+        copy
+    }
+
+    /// What this notification adds to the `[unread, unseen]` counts (archived: nothing).
+    pub fn counts(&self) -> [u64; 2] {
+        let live = u64::from(!self.archived);
+        [live * u64::from(!self.read), live * u64::from(!self.seen)]
     }
 }
 
@@ -109,26 +164,37 @@ impl<J: Json> List<J> {
         self.position(id).ok().map(|i| self.items.remove(i))
     }
 
-    /// Marks `id` read (copying its object); returns the previous entry when it was unread.
-    pub fn mark_read(&mut self, id: &str, read_at: Option<&str>) -> Option<Item<J>> {
-        let i = self.position(id).ok()?;
-        let held = &mut self.items[i];
-        if held.read {
-            return None;
+    /// Adds `item`, or replaces the entry with its id, whatever the flags say.
+    pub fn put(&mut self, item: Item<J>) {
+        match self.position(&item.id) {
+            Ok(i) => self.items[i] = item,
+            Err(i) => self.items.insert(i, item),
         }
-        let previous = held.clone();
-        held.value = held.value.with_read(true, read_at);
-        held.read = true;
-        Some(previous)
     }
 
-    /// Marks every entry read; returns the previous versions of those that were unread.
-    pub fn mark_all_read(&mut self, read_at: Option<&str>) -> Vec<Item<J>> {
+    /// Sets `flag` of `id` to `on` (copying its object); returns the previous entry when it
+    /// changed.
+    pub fn set_flag(
+        &mut self,
+        id: &str,
+        flag: Flag,
+        on: bool,
+        at: Option<&str>,
+    ) -> Option<Item<J>> {
+        let i = self.position(id).ok()?;
+        if self.items[i].flag(flag) == on {
+            return None;
+        }
+        let changed = self.items[i].with_flag(flag, on, at);
+        Some(core::mem::replace(&mut self.items[i], changed))
+    }
+
+    /// Sets `flag` on every entry; returns the previous versions of those that changed.
+    pub fn set_flag_all(&mut self, flag: Flag, at: Option<&str>) -> Vec<Item<J>> {
         let mut previous = Vec::new();
-        for held in self.items.iter_mut().filter(|i| !i.read) {
-            previous.push(held.clone());
-            held.value = held.value.with_read(true, read_at);
-            held.read = true;
+        for held in self.items.iter_mut().filter(|i| !i.flag(flag)) {
+            let changed = held.with_flag(flag, true, at);
+            previous.push(core::mem::replace(held, changed));
         }
         previous
     }
@@ -203,16 +269,56 @@ mod tests {
     }
 
     #[test]
-    fn mark_read_copies_and_reports_the_previous_entry() {
+    fn set_flag_copies_and_reports_the_previous_entry() {
         let mut list = List::default();
         list.upsert(item("01", false), false);
-        let before = list.mark_read("01", Some("t")).unwrap();
+        let before = list.set_flag("01", Flag::Read, true, Some("t")).unwrap();
         assert!(!before.read);
         assert_eq!(before.value["isRead"], false);
-        assert_eq!(list.get("01").unwrap().value["isRead"], true);
-        assert!(list.mark_read("01", None).is_none(), "already read");
-        assert!(list.mark_read("zz", None).is_none(), "unknown id");
+        let now = list.get("01").unwrap();
+        assert_eq!(now.value["isRead"], true);
+        assert_eq!((now.value["isSeen"].clone(), now.seen), (json!(true), true));
+        assert_eq!(now.value["seenAt"], "t", "reading marks seen");
+        assert!(
+            list.set_flag("01", Flag::Read, true, None).is_none(),
+            "already read"
+        );
+        assert!(
+            list.set_flag("zz", Flag::Read, true, None).is_none(),
+            "unknown id"
+        );
+        let read = list.set_flag("01", Flag::Read, false, None).unwrap();
+        let unread = list.get("01").unwrap();
+        assert!(!unread.read && unread.seen, "unread stays seen");
+        assert_eq!(unread.value["readAt"], Value::Null);
+        list.restore(vec![read], false);
+        assert!(list.get("01").unwrap().read);
         list.restore(vec![before], false);
+        assert!(!list.get("01").unwrap().read);
+    }
+
+    #[test]
+    fn counts_leave_out_archived_notifications() {
+        let v = json!({"id": "1", "isRead": false, "isSeen": false, "isArchived": false});
+        let fresh = Item::from_json(v).unwrap();
+        assert_eq!(fresh.counts(), [1, 1]);
+        assert_eq!(fresh.with_flag(Flag::Seen, true, None).counts(), [1, 0]);
+        assert_eq!(fresh.with_flag(Flag::Read, true, None).counts(), [0, 0]);
+        let archived = fresh.with_flag(Flag::Archived, true, Some("t"));
+        assert_eq!(archived.counts(), [0, 0]);
+        assert_eq!(archived.value["archivedAt"], "t");
+        // A v1 notification (no isSeen) counts as seen once read.
+        assert_eq!(item("2", true).counts(), [0, 0]);
+        assert_eq!(item("3", false).counts(), [1, 1]);
+    }
+
+    #[test]
+    fn put_replaces_whatever_the_flags_say() {
+        let mut list = List::default();
+        list.upsert(item("01", true), false);
+        list.put(item("01", false));
+        list.put(item("02", false));
+        assert_eq!(ids(&list), ["02", "01"]);
         assert!(!list.get("01").unwrap().read);
     }
 
@@ -222,7 +328,7 @@ mod tests {
         for (id, read) in [("01", false), ("02", true), ("03", false)] {
             list.upsert(item(id, read), false);
         }
-        let previous = list.mark_all_read(None);
+        let previous = list.set_flag_all(Flag::Read, None);
         assert_eq!(previous.len(), 2);
         assert!(list.items().iter().all(|i| i.read));
         list.restore(previous, false);

@@ -5,6 +5,7 @@
 //! - [`backoff`]: exponential backoff with full jitter, and the jitter's random source.
 //! - [`transport`]: WebSocket first, SSE fallback, back to WebSocket.
 //! - [`list`]: the newest-first, de-duplicated notification list.
+//! - [`filter`]: which notifications the list holds (the `filter` option).
 //! - [`wire`]: the contract's messages in and out.
 //! - [`config`]: options and URLs.
 //! - [`machine`]: the sans-I/O state machine that ties them together.
@@ -12,6 +13,7 @@
 pub mod backoff;
 pub mod codec;
 pub mod config;
+pub mod filter;
 pub mod json;
 pub mod list;
 pub mod machine;

@@ -4,9 +4,20 @@
 //! serializes with; the native tests build their fixtures from its types, so a change in the
 //! contract breaks these tests rather than the browser.
 
+use super::filter::Filter;
 use super::json::{self, Json, str_field, u64_field};
 use super::list::Item;
 use notify_bindings::events;
+
+/// The contract's v2 event names (feed states).
+pub mod events_v2 {
+    pub const ALL_SEEN: &str = "all_seen";
+    pub const MARK_UNREAD: &str = "mark_unread";
+    pub const ARCHIVE: &str = "archive";
+    pub const UNARCHIVE: &str = "unarchive";
+    pub const MARK_SEEN: &str = "mark_seen";
+    pub const MARK_ALL_SEEN: &str = "mark_all_seen";
+}
 
 /// A server push (the same envelopes on Socket.IO and SSE).
 #[derive(Debug, Clone, PartialEq)]
@@ -14,8 +25,10 @@ pub enum Push<J> {
     Notification(Item<J>),
     Updated(Item<J>),
     Deleted(String),
-    UnreadCount(u64),
+    /// `count` and, from a v2 server, `unseen`.
+    UnreadCount(u64, Option<u64>),
     AllRead(Option<String>),
+    AllSeen(Option<String>),
     Resync,
 }
 
@@ -30,17 +43,25 @@ pub fn decode_push<J: Json>(name: &str, payload: &J) -> Option<Push<J>> {
         events::NOTIFICATION => Push::Notification(Item::from_json(data)?),
         events::NOTIFICATION_UPDATED => Push::Updated(Item::from_json(data)?),
         events::NOTIFICATION_DELETED => Push::Deleted(str_field(&data, "id")?),
-        events::UNREAD_COUNT => Push::UnreadCount(u64_field(&data, "count")?),
+        events::UNREAD_COUNT => {
+            Push::UnreadCount(u64_field(&data, "count")?, u64_field(&data, "unseen"))
+        }
         events::ALL_READ => Push::AllRead(str_field(&data, "readAt")),
+        events_v2::ALL_SEEN => Push::AllSeen(str_field(&data, "seenAt")),
         events::RESYNC => Push::Resync,
         _ => return None,
     })
 }
 
-/// Reads an SSE message: an envelope whose `type` names the event.
+/// Reads an SSE message or a replayed change: an envelope whose `type` names the event.
 pub fn decode_envelope<J: Json>(envelope: &J) -> Option<Push<J>> {
     let name = str_field(envelope, "type")?;
     decode_push(&name, envelope)
+}
+
+/// The change-log position an envelope carries (v2), if any.
+pub fn seq_of<J: Json>(envelope: &J) -> Option<u64> {
+    u64_field(envelope, "seq")
 }
 
 /// An error the client reports: a contract error code (or a client-side one) and a message.
@@ -153,18 +174,39 @@ fn refusal<J: Json>(status: u16, parsed: Option<J>) -> ClientError {
 /// The ack data of `subscribe_notifications`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscribed<J> {
-    pub unread_count: Option<u64>,
-    /// Oldest first, as the server sends them.
+    /// `[unread, unseen]` (the unseen count from v2 servers only).
+    pub counts: (Option<u64>, Option<u64>),
+    /// The current change-log position (v2); `None` from a v1 server.
+    pub seq: Option<u64>,
+    /// v1 catch-up: notifications newer than `since`, oldest first.
     pub missed: Vec<Item<J>>,
+    /// v2 catch-up: the change envelopes after `sinceSeq`, oldest first.
+    pub changes: Vec<J>,
     pub resync: bool,
 }
 
 pub fn decode_subscribed<J: Json>(data: &J) -> Subscribed<J> {
     Subscribed {
-        unread_count: u64_field(data, "unreadCount"),
+        counts: decode_counts(data),
+        seq: seq_of(data),
         missed: items(data, "missed"),
+        changes: data
+            .get("changes")
+            .and_then(|c| c.elements())
+            .unwrap_or_default(),
         resync: data.get("resync").and_then(|r| r.as_bool()) == Some(true),
     }
+}
+
+/// `(unread, unseen)` from any of the answers that carry counts: the subscribe ack
+/// (`unreadCount`, `unseenCount`), `GET /notifications/unread-count` (`count`) and
+/// `GET /notifications/counts` (`unread`, `unseen`).
+pub fn decode_counts<J: Json>(data: &J) -> (Option<u64>, Option<u64>) {
+    let first = |keys: [&str; 2]| keys.into_iter().find_map(|k| u64_field(data, k));
+    (
+        first(["unreadCount", "unread"]).or_else(|| u64_field(data, "count")),
+        first(["unseenCount", "unseen"]),
+    )
 }
 
 /// A page: `{"items": [...], "nextCursor": id | null}`.
@@ -201,26 +243,49 @@ pub fn event_array(name: &str, payload_json: &str) -> String {
     out
 }
 
-/// `{"limit": n, "before": "..."}` for `list_notifications`.
-pub fn list_payload(limit: u32, before: Option<&str>) -> String {
+/// `{"limit": n, "before": "...", <filter>}` for `list_notifications`.
+pub fn list_payload(limit: u32, before: Option<&str>, filter: &Filter) -> String {
     let mut out = String::from("{\"limit\":");
     json::push_u64(&mut out, u64::from(limit));
     if let Some(before) = before {
         out.push_str(",\"before\":");
         json::push_str(&mut out, before);
     }
+    filter.push_payload(&mut out);
     out.push('}');
     out
 }
 
-/// `/notifications?limit=n[&before=...]` for `GET`.
-pub fn list_path(limit: u32, before: Option<&str>) -> String {
+/// `/notifications?limit=n[&before=...][<filter>]` for `GET`.
+pub fn list_path(limit: u32, before: Option<&str>, filter: &Filter) -> String {
     let mut out = String::from("/notifications?limit=");
     json::push_u64(&mut out, u64::from(limit));
     if let Some(before) = before {
         out.push_str("&before=");
         json::push_url_component(&mut out, before);
     }
+    filter.push_query(&mut out);
+    out
+}
+
+/// `{"sinceSeq": n}`.
+pub fn since_seq_payload(seq: u64) -> String {
+    let mut out = String::from("{\"sinceSeq\":");
+    json::push_u64(&mut out, seq);
+    out.push('}');
+    out
+}
+
+/// `{"ids": [...]}` for `mark_seen` and `POST /notifications/seen`.
+pub fn ids_payload(ids: &[String]) -> String {
+    let mut out = String::from("{\"ids\":[");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json::push_str(&mut out, id);
+    }
+    out.push_str("]}");
     out
 }
 
@@ -279,7 +344,7 @@ mod tests {
         );
         assert_eq!(
             push_of(b::ServerEvent::UnreadCount(b::UnreadCount { count: 7 })),
-            Some(Push::UnreadCount(7))
+            Some(Push::UnreadCount(7, None))
         );
         assert_eq!(
             push_of(b::ServerEvent::AllRead(b::AllRead {
@@ -292,14 +357,14 @@ mod tests {
             Some(Push::Resync)
         );
         let sse = to_value(b::ServerEvent::UnreadCount(b::UnreadCount { count: 2 })).unwrap();
-        assert_eq!(decode_envelope(&sse), Some(Push::UnreadCount(2)));
+        assert_eq!(decode_envelope(&sse), Some(Push::UnreadCount(2, None)));
     }
 
     #[test]
     fn bare_payloads_and_junk() {
         assert_eq!(
             decode_push("unread_count", &json!({"count": 1})),
-            Some(Push::UnreadCount(1))
+            Some(Push::UnreadCount(1, None))
         );
         assert_eq!(decode_push("unread_count", &json!({"count": "x"})), None);
         assert_eq!(
@@ -377,7 +442,7 @@ mod tests {
         })
         .unwrap();
         let s = decode_subscribed(&result);
-        assert_eq!(s.unread_count, Some(3));
+        assert_eq!((s.counts, s.seq), ((Some(3), None), None));
         assert_eq!(
             s.missed.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
             ["01", "02"]
@@ -403,7 +468,7 @@ mod tests {
     fn requests_match_the_contract_types() {
         let array: Value = serde_json::from_str(&event_array(
             events::LIST_NOTIFICATIONS,
-            &list_payload(20, Some("0\"1")),
+            &list_payload(20, Some("0\"1"), &Filter::default()),
         ))
         .unwrap();
         assert_eq!(array[0], "list_notifications");
@@ -413,11 +478,39 @@ mod tests {
         let since: b::SubscribeRequest =
             serde_json::from_str(&json::object1("since", "01J")).unwrap();
         assert_eq!(since.since.as_deref(), Some("01J"));
-        assert_eq!(list_path(5, None), "/notifications?limit=5");
+        let all = Filter::default();
+        assert_eq!(list_path(5, None, &all), "/notifications?limit=5");
         assert_eq!(
-            list_path(5, Some("a b")),
+            list_path(5, Some("a b"), &all),
             "/notifications?limit=5&before=a%20b"
         );
         assert_eq!(item_path("x/y", "/read"), "/notifications/x%2Fy/read");
+    }
+
+    #[test]
+    fn v2_pushes_and_acks_decode() {
+        let count = json!({"type": "unread_count", "data": {"count": 2, "unseen": 5}, "seq": 9});
+        assert_eq!(decode_envelope(&count), Some(Push::UnreadCount(2, Some(5))));
+        assert_eq!(seq_of(&count), Some(9));
+        let seen = json!({"type": "all_seen", "data": {"seenAt": "t"}, "seq": 10});
+        assert_eq!(
+            decode_envelope(&seen),
+            Some(Push::AllSeen(Some("t".into())))
+        );
+        let ack = json!({"unreadCount": 1, "unseenCount": 2, "seq": 10,
+            "changes": [count, seen], "resync": false});
+        let s = decode_subscribed(&ack);
+        assert_eq!(
+            (s.counts, s.seq, s.changes.len()),
+            ((Some(1), Some(2)), Some(10), 2)
+        );
+        assert_eq!(
+            decode_counts(&json!({"unread": 3, "unseen": 4, "total": 9})),
+            (Some(3), Some(4))
+        );
+        let sent: Value = serde_json::from_str(&since_seq_payload(42)).unwrap();
+        assert_eq!(sent, json!({"sinceSeq": 42}));
+        let ids: Value = serde_json::from_str(&ids_payload(&["a".into(), "b\"".into()])).unwrap();
+        assert_eq!(ids, json!({"ids": ["a", "b\""]}));
     }
 }

@@ -5,7 +5,8 @@
 use super::host::Host;
 use super::js;
 use super::options;
-use crate::core::machine::{Input, Machine};
+use crate::core::json::Json;
+use crate::core::machine::{Edit, Input, Machine};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 
@@ -23,7 +24,6 @@ impl Event {
     const SSE_RESPONSE: u32 = 6;
     const SSE_ENDED: u32 = 7;
     const HTTP_FAILED: u32 = 8;
-    const MARK_ALL_READ: u32 = 9;
     const LOAD_MORE: u32 = 10;
     const REFRESH: u32 = 11;
     const CLEAR_USER: u32 = 12;
@@ -32,8 +32,21 @@ impl Event {
     const WS_TEXT: u32 = 15;
     const SSE_DATA: u32 = 16;
     const HTTP_DONE: u32 = 17;
-    const MARK_READ: u32 = 18;
-    const REMOVE: u32 = 19;
+    /// A user action; `b` is its [`Edit`] code, the text the ids (a JSON array) or `null`.
+    const EDIT: u32 = 18;
+}
+
+/// The [`Edit`] of a code (`EDITS` in `npm-package/src/io.ts`).
+fn edit_of(code: u32) -> Option<Edit> {
+    const EDITS: [Edit; 6] = [
+        Edit::Read,
+        Edit::Unread,
+        Edit::Seen,
+        Edit::Archive,
+        Edit::Unarchive,
+        Edit::Remove,
+    ];
+    EDITS.get(code as usize).copied()
 }
 
 #[wasm_bindgen]
@@ -90,7 +103,6 @@ impl NotificationCore {
             },
             Event::SSE_ENDED => Input::SseEnded { conn: a },
             Event::HTTP_FAILED => Input::HttpFailed { req: a },
-            Event::MARK_ALL_READ => Input::MarkAllRead { action: a },
             Event::LOAD_MORE => Input::LoadMore { action: a },
             Event::REFRESH => Input::Refresh { action: a },
             Event::CLEAR_USER => Input::ClearUser { restart: a != 0 },
@@ -123,12 +135,14 @@ impl NotificationCore {
                 body: text,
                 retry_after: (c > 0).then_some(c),
             },
-            Event::MARK_READ => Input::MarkRead {
-                id: text,
-                action: a,
-            },
-            Event::REMOVE => Input::Remove {
-                id: text,
+            Event::EDIT => Input::Edit {
+                edit: match edit_of(b) {
+                    Some(edit) => edit,
+                    None => return,
+                },
+                ids: JsValue::parse(&text)
+                    .and_then(|ids| ids.elements())
+                    .map(|ids| ids.iter().filter_map(|id| id.as_string()).collect()),
                 action: a,
             },
             _ => return,
@@ -151,6 +165,11 @@ impl NotificationCore {
     #[wasm_bindgen(js_name = unreadCount)]
     pub fn unread_count(&self) -> f64 {
         self.machine.borrow().unread_count() as f64
+    }
+
+    #[wasm_bindgen(js_name = unseenCount)]
+    pub fn unseen_count(&self) -> f64 {
+        self.machine.borrow().unseen_count() as f64
     }
 
     #[wasm_bindgen(js_name = hasMore)]

@@ -23,9 +23,10 @@ extern "C" {
     fn open_sse(this: &Host, conn: u32, url: &str, token: &str, last_event_id: Option<String>);
     #[wasm_bindgen(method, js_name = closeSse)]
     fn close_sse(this: &Host, conn: u32);
-    /// A REST request; reports `httpDone(req, status, body, retryAfter)` or `httpFailed(req)`.
+    /// A REST request (with a JSON `body`, when given); reports
+    /// `httpDone(req, status, body, retryAfter)` or `httpFailed(req)`.
     #[wasm_bindgen(method)]
-    fn request(this: &Host, req: u32, method: &str, url: &str, token: &str);
+    fn request(this: &Host, req: u32, method: &str, url: &str, token: &str, body: Option<String>);
     /// Calls `tick()` at `at` (ms since the epoch); -1 cancels.
     #[wasm_bindgen(method, js_name = setTimer)]
     pub fn set_timer(this: &Host, at: f64);
@@ -54,7 +55,8 @@ impl Host {
                 method,
                 url,
                 token,
-            } => self.request(req, method.as_str(), &url, &token),
+                body,
+            } => self.request(req, method.as_str(), &url, &token, body),
             Effect::Notification(value) => self.emit("notification", &value),
             Effect::Updated(value) => self.emit("notificationUpdated", &value),
             Effect::Deleted(id) => self.emit("notificationDeleted", &js::object1("id", &id.into())),

@@ -91,13 +91,13 @@ impl Json for JsValue {
         )
     }
 
-    fn with_read(&self, is_read: bool, read_at: Option<&str>) -> Self {
+    fn with_flag(&self, keys: (&str, &str), on: bool, at: Option<&str>) -> Self {
         let copy = object_assign(&object(), self);
-        set(&copy, "isRead", &JsValue::from_bool(is_read));
-        match (is_read, read_at) {
-            (true, Some(at)) => set(&copy, "readAt", &JsValue::from_str(at)),
+        set(&copy, keys.0, &JsValue::from_bool(on));
+        match (on, at) {
+            (true, Some(at)) => set(&copy, keys.1, &JsValue::from_str(at)),
             (true, None) => {}
-            (false, _) => set(&copy, "readAt", &JsValue::NULL),
+            (false, _) => set(&copy, keys.1, &JsValue::NULL),
         }
         copy
     }

@@ -3,6 +3,7 @@
 
 use super::js::get;
 use crate::core::config::Config;
+use crate::core::filter::Archived;
 use wasm_bindgen::JsValue;
 
 fn number(options: &JsValue, key: &str) -> Option<f64> {
@@ -51,5 +52,11 @@ pub fn config(options: &JsValue) -> Result<Config, JsValue> {
     if let Some(n) = number(options, "pageSize") {
         cfg.page_size = n as u32;
     }
+    cfg.filter.kind = get(options, "filterType").as_string();
+    cfg.filter.archived = match get(options, "archived").as_string().as_deref() {
+        Some("true") => Archived::Only,
+        Some("all") => Archived::All,
+        _ => Archived::No,
+    };
     Ok(cfg)
 }

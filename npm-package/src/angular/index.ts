@@ -68,6 +68,7 @@ export class NotificationService<TData = DefaultData> {
   readonly state: Signal<NotificationState<TData>> = this.#state.asReadonly();
   readonly notifications = computed(() => this.#state().notifications);
   readonly unreadCount = computed(() => this.#state().unreadCount);
+  readonly unseenCount = computed(() => this.#state().unseenCount);
   readonly status = computed(() => this.#state().status);
   readonly transport = computed(() => this.#state().transport);
   readonly lastError = computed(() => this.#state().lastError);
@@ -75,6 +76,7 @@ export class NotificationService<TData = DefaultData> {
 
   readonly notifications$ = this.#select((s) => s.notifications);
   readonly unreadCount$ = this.#select((s) => s.unreadCount);
+  readonly unseenCount$ = this.#select((s) => s.unseenCount);
   readonly status$ = this.#select((s) => s.status);
   /** Each new notification once (for toasts). */
   readonly notification$: Observable<Notification<TData>> = this.#arrived$.asObservable();
@@ -82,7 +84,12 @@ export class NotificationService<TData = DefaultData> {
   readonly #actions = actionsOf(this.client);
   /** The client's actions; each resolves once the server confirmed. */
   readonly markRead = this.#actions.markRead;
+  readonly markUnread = this.#actions.markUnread;
   readonly markAllRead = this.#actions.markAllRead;
+  readonly markSeen = this.#actions.markSeen;
+  readonly markAllSeen = this.#actions.markAllSeen;
+  readonly archive = this.#actions.archive;
+  readonly unarchive = this.#actions.unarchive;
   readonly remove = this.#actions.remove;
   readonly loadMore = this.#actions.loadMore;
   readonly refresh = this.#actions.refresh;

@@ -22,7 +22,7 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from "react";
-import { actionsOf, adapterClient, startAdapterClient, type DefaultData, type NotificationActions, type NotificationsOptions } from "../adapter.js";
+import { actionsFrom, actionsOf, adapterClient, startAdapterClient, type DefaultData, type NotificationActions, type NotificationsOptions } from "../adapter.js";
 import type { NotificationClient } from "../client.js";
 import type { Notification, NotificationState } from "../types.js";
 
@@ -123,19 +123,14 @@ const noClient = (): Promise<never> =>
 const EMPTY_STATE: NotificationState<never> = Object.freeze({
   notifications: Object.freeze([]),
   unreadCount: 0,
+  unseenCount: 0,
   status: "idle",
   transport: null,
   lastError: null,
   hasMore: false,
 });
 
-const NO_ACTIONS: NotificationActions<never> = {
-  markRead: noClient,
-  markAllRead: noClient,
-  remove: noClient,
-  loadMore: noClient,
-  refresh: noClient,
-};
+const NO_ACTIONS: NotificationActions<never> = actionsFrom(() => noClient);
 
 /** The state, actions and client of the nearest `<NotificationProvider>`. */
 export function useNotifications<TData = DefaultData>(): UseNotifications<TData> {

@@ -134,7 +134,7 @@ impl<J: Json> Machine<J> {
                     conn,
                     url: self.cfg.http_url("/notifications/events"),
                     token: self.token.clone().unwrap_or_default(),
-                    last_event_id: self.high_water.clone(),
+                    last_event_id: self.resume_point(),
                 });
                 Link::Sse(SseLink {
                     conn,
@@ -143,6 +143,18 @@ impl<J: Json> Machine<J> {
                 })
             }
         };
+    }
+
+    /// SSE `Last-Event-ID`: the change-log position (v2), else the newest id (v1).
+    fn resume_point(&self) -> Option<String> {
+        match self.change_seq {
+            Some(seq) => {
+                let mut out = String::new();
+                crate::core::json::push_u64(&mut out, seq);
+                Some(out)
+            }
+            None => self.high_water.clone(),
+        }
     }
 
     fn open_ws(&mut self, now: u64) -> WsLink {
@@ -257,9 +269,15 @@ impl<J: Json> Machine<J> {
         self.last_error = None;
         self.dirty = true;
         self.set_status(Status::Connected);
+        // Pushes of a dropped socket were never applied: the catch-up replays them.
+        self.held = None;
         if transport == Transport::WebSocket {
+            if self.change_seq.is_some() {
+                self.held = Some(Vec::new());
+            }
             self.send_op(Op::Subscribe {
                 since: self.high_water.clone(),
+                since_seq: self.change_seq,
             });
         }
         if !self.first_page_loaded {
@@ -390,7 +408,7 @@ impl<J: Json> Machine<J> {
                     return;
                 };
                 if let Some(push) = name.as_str().and_then(|n| decode_push(&n, &payload)) {
-                    self.apply_push(push);
+                    self.receive(&payload, push);
                 }
             }
             SocketKind::Ack => {
@@ -455,11 +473,11 @@ impl<J: Json> Machine<J> {
             return;
         }
         link.deadline = now + self.cfg.sse_idle_timeout_ms;
-        let push = J::parse(data)
-            .as_ref()
-            .and_then(crate::core::wire::decode_envelope);
-        if let Some(push) = push {
-            self.apply_push(push);
+        let Some(envelope) = J::parse(data) else {
+            return;
+        };
+        if let Some(push) = crate::core::wire::decode_envelope(&envelope) {
+            self.receive(&envelope, push);
         }
     }
 

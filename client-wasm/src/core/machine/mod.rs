@@ -99,15 +99,11 @@ pub enum Input {
     },
     /// The user's actions. `action` identifies the caller's promise: the step that finishes the
     /// action emits [`Effect::Settled`] with it (0: nobody waits).
-    MarkRead {
-        id: String,
-        action: u32,
-    },
-    MarkAllRead {
-        action: u32,
-    },
-    Remove {
-        id: String,
+    ///
+    /// `edit` applied to the notifications `ids`; `None`: to all of them (read or seen).
+    Edit {
+        edit: Edit,
+        ids: Option<Vec<String>>,
         action: u32,
     },
     LoadMore {
@@ -121,6 +117,17 @@ pub enum Input {
     ClearUser {
         restart: bool,
     },
+}
+
+/// What a user action does to the notifications it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Read,
+    Unread,
+    Seen,
+    Archive,
+    Unarchive,
+    Remove,
 }
 
 /// HTTP methods the client uses.
@@ -168,13 +175,14 @@ pub enum Effect<J> {
     CloseSse {
         conn: u32,
     },
-    /// A REST request (no body: every action of the contract is in its method and path) with
-    /// `Authorization: Bearer <token>`.
+    /// A REST request with `Authorization: Bearer <token>` and, when it has a body, JSON
+    /// (only `POST /notifications/seen` has one).
     Http {
         req: u32,
         method: Method,
         url: String,
         token: String,
+        body: Option<String>,
     },
     /// Listeners: a new notification arrived.
     Notification(J),
@@ -260,13 +268,18 @@ pub struct Machine<J> {
     cfg: Config,
     status: Status,
     list: List<J>,
-    unread: u64,
+    /// `[unread, unseen]`.
+    counts: [u64; 2],
     last_error: Option<ClientError>,
     has_more: bool,
     first_page_loaded: bool,
     loading_more: bool,
-    /// The newest id ever received: what catch-ups resume from.
+    /// The newest id ever received: what catch-ups from a v1 server resume from.
     high_water: Option<String>,
+    /// The change-log position of the state held (v2 servers): what catch-ups resume from.
+    change_seq: Option<u64>,
+    /// Live pushes that arrived while a `sinceSeq` catch-up was in flight, applied after it.
+    held: Option<Vec<sync::Held<J>>>,
     rng: Rng,
     chooser: Chooser,
     token: Option<String>,
@@ -292,12 +305,14 @@ impl<J: super::json::Json> Machine<J> {
             cfg,
             status: Status::Idle,
             list: List::default(),
-            unread: 0,
+            counts: [0, 0],
             last_error: None,
             has_more: true,
             first_page_loaded: false,
             loading_more: false,
             high_water: None,
+            change_seq: None,
+            held: None,
             rng: Rng::new(seed),
             chooser,
             token: None,
@@ -338,9 +353,7 @@ impl<J: super::json::Json> Machine<J> {
                 retry_after,
             } => self.on_http_done(req, status, &body, retry_after),
             Input::HttpFailed { req } => self.on_http_failed(req),
-            Input::MarkRead { id, action } => self.mark_read(id, action),
-            Input::MarkAllRead { action } => self.mark_all_read(action),
-            Input::Remove { id, action } => self.remove(id, action),
+            Input::Edit { edit, ids, action } => self.edit(edit, ids, action),
             Input::LoadMore { action } => self.load_more(action),
             Input::Refresh { action } => self.refresh(action),
             Input::ClearUser { restart } => self.clear_user(restart),
@@ -383,7 +396,11 @@ impl<J: super::json::Json> Machine<J> {
     }
 
     pub fn unread_count(&self) -> u64 {
-        self.unread
+        self.counts[0]
+    }
+
+    pub fn unseen_count(&self) -> u64 {
+        self.counts[1]
     }
 
     pub fn last_error(&self) -> Option<&ClientError> {
@@ -413,12 +430,13 @@ impl<J: super::json::Json> Machine<J> {
         }
     }
 
-    fn set_unread(&mut self, count: u64) {
-        if self.unread != count {
-            self.unread = count;
-            self.out.push(Effect::UnreadCount(count));
-            self.dirty = true;
+    /// Shows the counts `[unread, unseen]` (listeners hear about a new unread count).
+    fn set_counts(&mut self, counts: [u64; 2]) {
+        if self.counts[0] != counts[0] {
+            self.out.push(Effect::UnreadCount(counts[0]));
         }
+        self.dirty |= self.counts != counts;
+        self.counts = counts;
     }
 
     fn report(&mut self, error: ClientError) {

@@ -1,25 +1,72 @@
 //! Keeping the notification state in step with the server.
 //!
-//! Pushes are merged by id into the newest-first list. Each user action is an [`Op`] with an
-//! optimistic change already applied and the means to undo it; it travels as a Socket.IO event
-//! with an ack while the WebSocket is connected, and as a REST request otherwise (SSE mode,
-//! reconnecting, or when the socket drops before the ack came back). The unread count shown is
-//! always the server's latest figure, adjusted only by optimistic actions still in flight.
+//! Pushes are merged by id into the newest-first list; a v2 server numbers every change (`seq`),
+//! and the client applies each change once, in order, and resumes from the last one after a gap.
+//! Each user action is an [`Op`] with an optimistic change already applied and the means to undo
+//! it; it travels as a Socket.IO event with an ack while the WebSocket is connected, and as a
+//! REST request otherwise (SSE mode, reconnecting, or when the socket drops before the ack came
+//! back). The counts shown are always the server's latest figures, adjusted only by optimistic
+//! actions still in flight.
 
-use super::{Effect, Link, Machine, Method, Phase, Status, TokenFor};
-use crate::core::json::{self, Json, u64_field};
-use crate::core::list::{Item, Merge};
+use super::{Config, Edit, Effect, Link, Machine, Method, Phase, Status, TokenFor};
+use crate::core::json::{self, Json};
+use crate::core::list::{Flag, Item, Merge};
 use crate::core::wire::{
-    self, ClientError, Push, codes, decode_page, decode_response, decode_subscribed,
+    self, ClientError, Push, codes, decode_counts, decode_envelope, decode_page, decode_response,
+    decode_subscribed, events_v2, seq_of,
 };
 use notify_bindings::{NAMESPACE, events};
+
+/// A live push held back during a catch-up, with its `seq`.
+pub(super) type Held<J> = (Push<J>, Option<u64>);
+
+impl Edit {
+    /// The flag the edit sets and its new value (`Remove` has none).
+    fn flag(self) -> Option<(Flag, bool)> {
+        Some(match self {
+            Edit::Read => (Flag::Read, true),
+            Edit::Unread => (Flag::Read, false),
+            Edit::Seen => (Flag::Seen, true),
+            Edit::Archive => (Flag::Archived, true),
+            Edit::Unarchive => (Flag::Archived, false),
+            Edit::Remove => return None,
+        })
+    }
+
+    /// The Socket.IO event, for one id (`ids`) or for all (`None`).
+    fn event(self, all: bool) -> Option<&'static str> {
+        Some(match (self, all) {
+            (Edit::Read, false) => events::MARK_READ,
+            (Edit::Read, true) => events::MARK_ALL_READ,
+            (Edit::Seen, false) => events_v2::MARK_SEEN,
+            (Edit::Seen, true) => events_v2::MARK_ALL_SEEN,
+            (Edit::Unread, _) => events_v2::MARK_UNREAD,
+            (Edit::Archive, _) => events_v2::ARCHIVE,
+            (Edit::Unarchive, _) => events_v2::UNARCHIVE,
+            (Edit::Remove, _) => return None,
+        })
+    }
+
+    /// The REST path suffix after `/notifications/<id>`.
+    fn suffix(self) -> &'static str {
+        match self {
+            Edit::Read => "/read",
+            Edit::Unread => "/unread",
+            Edit::Archive => "/archive",
+            Edit::Unarchive => "/unarchive",
+            Edit::Seen | Edit::Remove => "",
+        }
+    }
+}
 
 /// A request the client makes, with what it needs to apply the answer or undo its effect.
 #[derive(Debug, Clone)]
 pub(super) enum Op<J> {
-    /// `subscribe_notifications`: catch up from `since` and get the unread count.
+    /// `subscribe_notifications`: catch up from `since_seq` (v2) or `since` (v1) and get the
+    /// counts.
     Subscribe {
         since: Option<String>,
+        since_seq: Option<u64>,
     },
     /// A page: the first one (`before` none) or an older one. `replace` swaps the list for it
     /// (refresh, resync), keeping entries newer than `mark` that arrived meanwhile. `mark` is
@@ -30,55 +77,79 @@ pub(super) enum Op<J> {
         before: Option<String>,
         mark: Option<String>,
     },
-    /// The unread count alone.
+    /// The counts alone.
     Count,
-    MarkRead {
-        id: String,
-        undo: Option<Item<J>>,
-        decrement: u64,
-    },
-    MarkAllRead {
+    /// A user action on `ids` (`None`: all); `undo` holds the entries as they were and `shifted`
+    /// how far the counts moved, to roll back if the server refuses.
+    Edit {
+        edit: Edit,
+        ids: Option<Vec<String>>,
         undo: Vec<Item<J>>,
-        decrement: u64,
-    },
-    Remove {
-        id: String,
-        undo: Option<Item<J>>,
-        decrement: u64,
+        shifted: [i64; 2],
     },
 }
 
 impl<J> Op<J> {
     /// The Socket.IO form: event name and payload, if the contract has one.
-    fn socket_event(&self, page_size: u32) -> Option<(&'static str, String)> {
+    fn socket_event(&self, cfg: &Config) -> Option<(&'static str, String)> {
         Some(match self {
-            Op::Subscribe { since } => (
+            Op::Subscribe { since, since_seq } => (
                 events::SUBSCRIBE_NOTIFICATIONS,
-                match since {
-                    Some(id) => json::object1("since", id),
-                    None => "{}".to_owned(),
+                match (since_seq, since) {
+                    (Some(seq), _) => wire::since_seq_payload(*seq),
+                    (None, Some(id)) => json::object1("since", id),
+                    (None, None) => "{}".to_owned(),
                 },
             ),
             Op::Page { before, .. } => (
                 events::LIST_NOTIFICATIONS,
-                wire::list_payload(page_size, before.as_deref()),
+                wire::list_payload(cfg.page_size, before.as_deref(), &cfg.filter),
             ),
+            // A type filter's counts are a REST answer only.
+            Op::Count if cfg.filter.kind.is_some() => return None,
             Op::Count => (events::SUBSCRIBE_NOTIFICATIONS, "{}".to_owned()),
-            Op::MarkRead { id, .. } => (events::MARK_READ, json::object1("id", id)),
-            Op::MarkAllRead { .. } => (events::MARK_ALL_READ, "{}".to_owned()),
-            Op::Remove { .. } => return None,
+            Op::Edit { edit, ids, .. } => (
+                edit.event(ids.is_none())?,
+                match (edit, ids.as_deref()) {
+                    (_, None) => "{}".to_owned(),
+                    (Edit::Seen, Some(ids)) => wire::ids_payload(ids),
+                    (_, Some(ids)) => json::object1("id", ids.first()?),
+                },
+            ),
         })
     }
 
-    /// The REST form: method and path, if there is one.
-    fn rest(&self, page_size: u32) -> Option<(Method, String)> {
+    /// The REST form: method, path and body, if there is one.
+    fn rest(&self, cfg: &Config) -> Option<(Method, String, Option<String>)> {
+        let post = |path: &str| (Method::Post, path.to_owned(), None);
         Some(match self {
             Op::Subscribe { .. } => return None,
-            Op::Page { before, .. } => (Method::Get, wire::list_path(page_size, before.as_deref())),
-            Op::Count => (Method::Get, "/notifications/unread-count".to_owned()),
-            Op::MarkRead { id, .. } => (Method::Post, wire::item_path(id, "/read")),
-            Op::MarkAllRead { .. } => (Method::Post, "/notifications/read-all".to_owned()),
-            Op::Remove { id, .. } => (Method::Delete, wire::item_path(id, "")),
+            Op::Page { before, .. } => (
+                Method::Get,
+                wire::list_path(cfg.page_size, before.as_deref(), &cfg.filter),
+                None,
+            ),
+            Op::Count => (
+                Method::Get,
+                cfg.filter
+                    .counts_path()
+                    .unwrap_or_else(|| "/notifications/unread-count".to_owned()),
+                None,
+            ),
+            Op::Edit { edit, ids, .. } => match (edit, ids.as_deref()) {
+                (Edit::Read, None) => post("/notifications/read-all"),
+                (Edit::Seen, None) => post("/notifications/seen-all"),
+                (Edit::Seen, Some(ids)) => (
+                    Method::Post,
+                    "/notifications/seen".to_owned(),
+                    Some(wire::ids_payload(ids)),
+                ),
+                (Edit::Remove, Some(ids)) => {
+                    (Method::Delete, wire::item_path(ids.first()?, ""), None)
+                }
+                (_, Some(ids)) => post(&wire::item_path(ids.first()?, edit.suffix())),
+                (_, None) => return None,
+            },
         })
     }
 }
@@ -101,7 +172,30 @@ pub(super) struct Pending<J> {
 }
 
 impl<J: Json> Machine<J> {
-    pub(super) fn apply_push(&mut self, push: Push<J>) {
+    /// A live push: held back while a catch-up is in flight, applied otherwise.
+    pub(super) fn receive(&mut self, envelope: &J, push: Push<J>) {
+        let seq = seq_of(envelope);
+        match &mut self.held {
+            Some(held) => held.push((push, seq)),
+            None => self.apply_in_order(push, seq),
+        }
+    }
+
+    /// Applies a push unless its `seq` shows the state held already includes it (a count may
+    /// share the `seq` of the change it follows).
+    fn apply_in_order(&mut self, push: Push<J>, seq: Option<u64>) {
+        if let Some(seq) = seq {
+            let held = self.change_seq.unwrap_or(0);
+            let is_count = matches!(push, Push::UnreadCount(..));
+            if seq < held || (seq == held && !is_count) {
+                return;
+            }
+            self.change_seq = Some(seq);
+        }
+        self.apply_push(push);
+    }
+
+    fn apply_push(&mut self, push: Push<J>) {
         match push {
             Push::Notification(item) => self.add_new(item),
             Push::Updated(item) => {
@@ -110,33 +204,49 @@ impl<J: Json> Machine<J> {
                 self.out.push(Effect::Updated(value));
             }
             Push::Deleted(id) => {
-                if self.list.remove(&id).is_some() {
-                    self.dirty = true;
-                }
+                self.dirty |= self.list.remove(&id).is_some();
                 self.out.push(Effect::Deleted(id));
             }
-            Push::UnreadCount(n) => self.set_unread(n),
+            // A type filter's counts are not the user's: ask for the filter's.
+            Push::UnreadCount(..) if self.cfg.filter.kind.is_some() => self.fetch_counts(),
+            Push::UnreadCount(unread, unseen) => {
+                self.set_counts([unread, unseen.unwrap_or(self.counts[1])])
+            }
             Push::AllRead(at) => {
-                if !self.list.mark_all_read(at.as_deref()).is_empty() {
-                    self.dirty = true;
-                }
+                self.dirty |= !self.list.set_flag_all(Flag::Read, at.as_deref()).is_empty();
                 self.out.push(Effect::AllRead(at));
+            }
+            Push::AllSeen(at) => {
+                self.dirty |= !self.list.set_flag_all(Flag::Seen, at.as_deref()).is_empty();
             }
             Push::Resync => self.reload_first_page(0),
         }
     }
 
-    fn update(&mut self, item: Item<J>) {
-        if self.list.upsert(item, true) != Merge::Kept {
-            self.dirty = true;
+    /// The counts of a type filter (one request at a time).
+    fn fetch_counts(&mut self) {
+        if !self.pending.iter().any(|p| matches!(p.op, Op::Count)) {
+            self.send_op(Op::Count);
         }
     }
 
-    /// A notification delivered live or by a catch-up: listeners hear about it once.
+    /// The server's current copy of a notification: it replaces the one held, or leaves the
+    /// list when it no longer matches the filter.
+    fn update(&mut self, item: Item<J>) {
+        if self.cfg.filter.matches(&item) {
+            self.list.put(item);
+            self.dirty = true;
+        } else {
+            self.dirty |= self.list.remove(&item.id).is_some();
+        }
+    }
+
+    /// A notification delivered live or by a catch-up: listeners hear about it once (when it
+    /// belongs in the list).
     fn add_new(&mut self, item: Item<J>) {
         self.raise_high_water(&item.id);
         let value = item.value.clone();
-        if self.list.upsert(item, false) == Merge::Added {
+        if self.cfg.filter.matches(&item) && self.list.upsert(item, false) == Merge::Added {
             self.out.push(Effect::Notification(value));
             self.dirty = true;
         }
@@ -159,46 +269,66 @@ impl<J: Json> Machine<J> {
         );
     }
 
-    pub(super) fn mark_read(&mut self, id: String, action: u32) {
-        let undo = self.list.mark_read(&id, None);
-        let decrement = self.optimistic_decrement(u64::from(undo.is_some()));
-        self.dirty |= undo.is_some();
-        self.send_action(
-            Op::MarkRead {
-                id,
-                undo,
-                decrement,
-            },
-            action,
-        );
-    }
-
-    pub(super) fn mark_all_read(&mut self, action: u32) {
-        let undo = self.list.mark_all_read(None);
+    /// A user action: applied to the list and the counts at once, then sent.
+    pub(super) fn edit(&mut self, edit: Edit, ids: Option<Vec<String>>, action: u32) {
+        let mut undo = Vec::new();
+        let mut delta = [0i64; 2];
+        match (&ids, edit.flag()) {
+            (None, Some((flag, true))) => {
+                undo = self.list.set_flag_all(flag, None);
+                // Reading marks seen; the list may not hold every notification the counts do.
+                delta = [-(self.counts[0] as i64), -(self.counts[1] as i64)];
+                if flag == Flag::Seen {
+                    delta[0] = 0;
+                }
+            }
+            (None, _) => {}
+            (Some(ids), flag) => {
+                for id in ids {
+                    let previous = match flag {
+                        Some((flag, on)) => self.list.set_flag(id, flag, on, None),
+                        None => self.list.remove(id),
+                    };
+                    let Some(previous) = previous else { continue };
+                    let now = self.list.get(id).map_or([0, 0], Item::counts);
+                    for (d, (now, before)) in
+                        delta.iter_mut().zip(now.iter().zip(previous.counts()))
+                    {
+                        *d += *now as i64 - before as i64;
+                    }
+                    if self
+                        .list
+                        .get(id)
+                        .is_some_and(|i| !self.cfg.filter.matches(i))
+                    {
+                        self.list.remove(id);
+                    }
+                    undo.push(previous);
+                }
+            }
+        }
         self.dirty |= !undo.is_empty();
-        let decrement = self.optimistic_decrement(self.unread);
-        self.send_action(Op::MarkAllRead { undo, decrement }, action);
-    }
-
-    pub(super) fn remove(&mut self, id: String, action: u32) {
-        let undo = self.list.remove(&id);
-        self.dirty |= undo.is_some();
-        let was_unread = undo.as_ref().is_some_and(|i| !i.read);
-        let decrement = self.optimistic_decrement(u64::from(was_unread));
+        let shifted = self.shift_counts(delta);
         self.send_action(
-            Op::Remove {
-                id,
+            Op::Edit {
+                edit,
+                ids,
                 undo,
-                decrement,
+                shifted,
             },
             action,
         );
     }
 
-    fn optimistic_decrement(&mut self, by: u64) -> u64 {
-        let by = by.min(self.unread);
-        self.set_unread(self.unread - by);
-        by
+    /// Moves the counts by `delta` (never below zero); returns how far they moved.
+    fn shift_counts(&mut self, delta: [i64; 2]) -> [i64; 2] {
+        let before = self.counts;
+        let moved = |i: usize| (before[i] as i64 + delta[i]).max(0) as u64;
+        self.set_counts([moved(0), moved(1)]);
+        [
+            self.counts[0] as i64 - before[0] as i64,
+            self.counts[1] as i64 - before[1] as i64,
+        ]
     }
 
     /// Loads the next older page; while one loads or at the end there is nothing to wait for.
@@ -231,8 +361,10 @@ impl<J: Json> Machine<J> {
             self.settle(p.action, Some(error));
         }
         self.list = Default::default();
-        self.set_unread(0);
+        self.set_counts([0, 0]);
         self.high_water = None;
+        self.change_seq = None;
+        self.held = None;
         self.has_more = true;
         self.first_page_loaded = false;
         self.loading_more = false;
@@ -261,7 +393,7 @@ impl<J: Json> Machine<J> {
             Link::Ws(l) if l.phase == Phase::Connected => Some(l.conn),
             _ => None,
         };
-        if let (Some(conn), Some((name, payload))) = (conn, op.socket_event(self.cfg.page_size)) {
+        if let (Some(conn), Some((name, payload))) = (conn, op.socket_event(&self.cfg)) {
             let id = u64::from(self.next_seq());
             let text =
                 crate::core::codec::event(NAMESPACE, Some(id), &wire::event_array(name, &payload));
@@ -278,7 +410,7 @@ impl<J: Json> Machine<J> {
     }
 
     fn send_rest(&mut self, op: Op<J>, action: u32) {
-        if op.rest(self.cfg.page_size).is_none() {
+        if op.rest(&self.cfg).is_none() {
             self.settle(action, None);
             return;
         }
@@ -302,7 +434,7 @@ impl<J: Json> Machine<J> {
         let Some(p) = self.pending.iter().find(|p| p.via == Via::Http { req }) else {
             return;
         };
-        let Some((method, path)) = p.op.rest(self.cfg.page_size) else {
+        let Some((method, path, body)) = p.op.rest(&self.cfg) else {
             return;
         };
         self.out.push(Effect::Http {
@@ -310,6 +442,7 @@ impl<J: Json> Machine<J> {
             method,
             url: self.cfg.http_url(&path),
             token: self.token.clone().unwrap_or_default(),
+            body,
         });
     }
 
@@ -395,17 +528,10 @@ impl<J: Json> Machine<J> {
     fn apply(&mut self, op: Op<J>, data: Option<J>) {
         match op {
             Op::Subscribe { .. } => {
-                let Some(data) = data else { return };
-                let s = decode_subscribed(&data);
-                if let Some(n) = s.unread_count {
-                    self.set_unread(n);
+                if let Some(data) = data {
+                    self.caught_up(&data);
                 }
-                for item in s.missed {
-                    self.add_new(item);
-                }
-                if s.resync {
-                    self.reload_first_page(0);
-                }
+                self.release_held();
             }
             Op::Page { replace, mark, .. } => {
                 self.loading_more = false;
@@ -435,41 +561,70 @@ impl<J: Json> Machine<J> {
                 self.dirty = true;
             }
             Op::Count => {
-                let count = data
-                    .and_then(|d| u64_field(&d, "unreadCount").or_else(|| u64_field(&d, "count")));
-                if let Some(n) = count {
-                    self.set_unread(n);
+                if let Some(data) = data {
+                    let (unread, unseen) = decode_counts(&data);
+                    let counts = [
+                        unread.unwrap_or(self.counts[0]),
+                        unseen.unwrap_or(self.counts[1]),
+                    ];
+                    self.set_counts(counts);
                 }
             }
-            Op::MarkRead { .. } => {
+            // One notification's answer is its new state; the others are `{"updated": n}`.
+            Op::Edit { .. } => {
                 if let Some(item) = data.and_then(Item::from_json) {
                     self.update(item);
                 }
             }
-            Op::MarkAllRead { .. } | Op::Remove { .. } => {}
+        }
+    }
+
+    /// The `subscribe_notifications` ack: the changes missed (v2) or the notifications missed
+    /// (v1), then the counts as of the ack's `seq`; `resync` reloads the first page.
+    fn caught_up(&mut self, data: &J) {
+        let s = decode_subscribed(data);
+        if s.resync {
+            self.change_seq = s.seq;
+        }
+        for change in &s.changes {
+            if let Some(push) = decode_envelope(change) {
+                self.apply_in_order(push, seq_of(change));
+            }
+        }
+        for item in s.missed {
+            self.add_new(item);
+        }
+        if let (Some(unread), unseen) = s.counts {
+            self.apply_in_order(Push::UnreadCount(unread, unseen), s.seq);
+        }
+        if s.resync {
+            self.reload_first_page(0);
+        }
+    }
+
+    /// Applies the live pushes held back during a catch-up.
+    fn release_held(&mut self) {
+        for (push, seq) in self.held.take().unwrap_or_default() {
+            self.apply_in_order(push, seq);
         }
     }
 
     fn undo(&mut self, op: Op<J>) {
         match op {
-            Op::MarkRead {
-                undo, decrement, ..
+            Op::Edit {
+                edit,
+                undo,
+                shifted,
+                ..
             } => {
-                self.list.restore(undo.into_iter().collect(), false);
-                self.set_unread(self.unread + decrement);
-            }
-            Op::MarkAllRead { undo, decrement } => {
-                self.list.restore(undo, false);
-                self.set_unread(self.unread + decrement);
-            }
-            Op::Remove {
-                undo, decrement, ..
-            } => {
-                self.list.restore(undo.into_iter().collect(), true);
-                self.set_unread(self.unread + decrement);
+                // Entries that left the list come back; others deleted meanwhile stay deleted.
+                let reinsert = matches!(edit, Edit::Remove | Edit::Archive | Edit::Unarchive);
+                self.list.restore(undo, reinsert);
+                self.shift_counts([-shifted[0], -shifted[1]]);
             }
             Op::Page { .. } => self.loading_more = false,
-            Op::Subscribe { .. } | Op::Count => return,
+            Op::Subscribe { .. } => return self.release_held(),
+            Op::Count => return,
         }
         self.dirty = true;
     }

@@ -22,6 +22,15 @@ fn notification(id: &str, read: bool) -> Value {
     .unwrap()
 }
 
+/// The user's action `edit` on one notification.
+fn edit(edit: Edit, id: &str, action: u32) -> Input {
+    Input::Edit {
+        edit,
+        ids: Some(vec![id.into()]),
+        action,
+    }
+}
+
 fn envelope(event: b::ServerEvent) -> Value {
     serde_json::to_value(event).unwrap()
 }
@@ -675,10 +684,7 @@ fn sse_401_is_handled_like_an_unauthorized_connect_error() {
 #[test]
 fn mark_read_is_optimistic_and_confirmed_by_the_ack() {
     let (mut h, conn) = connected_harness();
-    h.step(Input::MarkRead {
-        id: "03".into(),
-        action: 0,
-    });
+    h.step(edit(Edit::Read, "03", 0));
     assert_eq!(h.m.unread_count(), 1);
     assert!(h.m.notifications()[0].read);
     let sent = h.sent(conn);
@@ -694,20 +700,14 @@ fn mark_read_is_optimistic_and_confirmed_by_the_ack() {
         "2026-11-25T17:01:00.000Z"
     );
     // Marking it again sends (idempotent) but doesn't count twice.
-    h.step(Input::MarkRead {
-        id: "03".into(),
-        action: 0,
-    });
+    h.step(edit(Edit::Read, "03", 0));
     assert_eq!(h.m.unread_count(), 1);
 }
 
 #[test]
 fn a_refused_action_is_rolled_back_with_an_error() {
     let (mut h, conn) = connected_harness();
-    h.step(Input::MarkRead {
-        id: "02".into(),
-        action: 0,
-    });
+    h.step(edit(Edit::Read, "02", 0));
     let sent = h.sent(conn);
     h.take();
     h.ack(
@@ -720,7 +720,11 @@ fn a_refused_action_is_rolled_back_with_an_error() {
     assert!(h.has(|e| *e == Effect::Error(ClientError::new("not_found", "gone"))));
     assert_eq!(h.m.last_error().unwrap().code, "not_found");
 
-    h.step(Input::MarkAllRead { action: 0 });
+    h.step(Input::Edit {
+        edit: Edit::Read,
+        ids: None,
+        action: 0,
+    });
     assert_eq!(h.m.unread_count(), 0);
     assert!(h.m.notifications().iter().all(|i| i.read));
     let sent = h.sent(conn);
@@ -738,10 +742,7 @@ fn a_refused_action_is_rolled_back_with_an_error() {
 #[test]
 fn remove_goes_over_rest_and_is_restored_when_refused() {
     let (mut h, _conn) = connected_harness();
-    h.step(Input::Remove {
-        id: "02".into(),
-        action: 0,
-    });
+    h.step(edit(Edit::Remove, "02", 0));
     assert_eq!(h.ids(), ["03", "01"]);
     assert_eq!(h.m.unread_count(), 1);
     let (req, method, url, token) = h.http();
@@ -757,10 +758,7 @@ fn remove_goes_over_rest_and_is_restored_when_refused() {
     assert_eq!(h.ids(), ["03", "02", "01"]);
     assert_eq!(h.m.unread_count(), 2);
     // An id the server doesn't know: refused with not_found, and the item comes back.
-    h.step(Input::Remove {
-        id: "02".into(),
-        action: 7,
-    });
+    h.step(edit(Edit::Remove, "02", 7));
     let (req, ..) = h.http();
     h.take();
     h.step(Input::HttpDone {
@@ -782,10 +780,7 @@ fn remove_goes_over_rest_and_is_restored_when_refused() {
 #[test]
 fn actions_settle_when_the_server_confirms() {
     let (mut h, conn) = connected_harness();
-    h.step(Input::MarkRead {
-        id: "03".into(),
-        action: 1,
-    });
+    h.step(edit(Edit::Read, "03", 1));
     let sent = h.sent(conn);
     assert!(
         !h.has(|e| matches!(e, Effect::Settled { .. })),
@@ -827,7 +822,11 @@ fn actions_settle_when_the_server_confirms() {
 #[test]
 fn clearing_the_user_forgets_the_list_and_restarts_the_connection() {
     let (mut h, conn) = connected_harness();
-    h.step(Input::MarkAllRead { action: 4 });
+    h.step(Input::Edit {
+        edit: Edit::Read,
+        ids: None,
+        action: 4,
+    });
     h.take();
     h.step(Input::ClearUser { restart: true });
     assert!(h.ids().is_empty());
@@ -849,10 +848,7 @@ fn clearing_the_user_forgets_the_list_and_restarts_the_connection() {
 #[test]
 fn rest_401_fetches_a_fresh_token_and_retries_once() {
     let (mut h, _conn) = connected_harness();
-    h.step(Input::Remove {
-        id: "03".into(),
-        action: 0,
-    });
+    h.step(edit(Edit::Remove, "03", 0));
     let (req, ..) = h.http();
     h.step(Input::HttpDone {
         req,
@@ -877,10 +873,7 @@ fn rest_401_fetches_a_fresh_token_and_retries_once() {
 #[test]
 fn actions_waiting_on_a_dropped_socket_finish_over_rest() {
     let (mut h, conn) = connected_harness();
-    h.step(Input::MarkRead {
-        id: "03".into(),
-        action: 0,
-    });
+    h.step(edit(Edit::Read, "03", 0));
     h.sent(conn);
     h.advance(10_000);
     h.step(Input::WsClosed { conn });
@@ -912,7 +905,11 @@ fn network_failures_of_actions_roll_back() {
         conn: 0,
         data: String::new(),
     });
-    h.step(Input::MarkAllRead { action: 0 });
+    h.step(Input::Edit {
+        edit: Edit::Read,
+        ids: None,
+        action: 0,
+    });
     let (req, method, url, _) = h.http();
     assert_eq!(
         (method, url.as_str()),
@@ -1177,4 +1174,387 @@ fn a_page_that_overtakes_the_catch_up_still_announces_new_notifications_once() {
     );
     assert_eq!(h.emitted(), ["03", "02"], "each new one announced once");
     assert_eq!(h.ids(), ["03", "02", "01"]);
+}
+
+// ---- v2: feed states, the change log, filters -------------------------------------------
+
+/// A v2 notification (with its feed states).
+fn v2(id: &str, kind: &str, read: bool, seen: bool, archived: bool) -> Value {
+    let mut n = notification(id, read);
+    n["type"] = json!(kind);
+    n["isSeen"] = json!(seen);
+    n["seenAt"] = if seen { json!("t") } else { Value::Null };
+    n["isArchived"] = json!(archived);
+    n["archivedAt"] = if archived { json!("t") } else { Value::Null };
+    n
+}
+
+/// A change envelope as the server reports it (`{"type", "data", "seq"}`).
+fn change(kind: &str, data: Value, seq: u64) -> Value {
+    json!({"type": kind, "data": data, "seq": seq})
+}
+
+fn counts(unread: u64, unseen: u64, seq: u64) -> Value {
+    change(
+        "unread_count",
+        json!({"count": unread, "unseen": unseen}),
+        seq,
+    )
+}
+
+fn live(h: &mut Harness, conn: u32, envelope: Value) {
+    h.ws(
+        conn,
+        &format!("42{NS},{}", json!([envelope["type"], envelope])),
+    );
+}
+
+/// Connected to a v2 server at `seq` 5 holding 04..01 (04, 03 unread; 04 unseen).
+fn v2_harness(cfg: Config) -> (Harness, u32) {
+    let mut h = Harness::with(cfg);
+    h.step(Input::Connect);
+    let conn = h.open_websocket();
+    let sub = h.sent(conn);
+    assert_eq!(sub.payload, json!({}), "nothing to resume from yet");
+    let list = h.sent(conn);
+    let page = [
+        v2("04", "payment.received", false, false, false),
+        v2("03", "payment.sent", false, true, false),
+        v2("02", "info", true, true, false),
+        v2("01", "info", true, true, false),
+    ];
+    h.ack(
+        conn,
+        list.ack,
+        json!({"success": true, "data": {"items": page, "nextCursor": null}}),
+    );
+    h.ack(
+        conn,
+        sub.ack,
+        json!({"success": true, "data": {"unreadCount": 2, "unseenCount": 1, "seq": 5,
+            "changes": [], "resync": false}}),
+    );
+    assert_eq!((h.m.unread_count(), h.m.unseen_count()), (2, 1));
+    h.take();
+    (h, conn)
+}
+
+/// Drops `conn` and reconnects over WebSocket; returns the new conn and its subscribe.
+fn reconnect(h: &mut Harness, conn: u32) -> (u32, Sent) {
+    h.advance(10_000);
+    h.step(Input::WsClosed { conn });
+    h.take();
+    h.advance_to_deadline();
+    let conn2 = h.open_websocket();
+    let sub = h.sent(conn2);
+    assert_eq!(sub.name, "subscribe_notifications");
+    (conn2, sub)
+}
+
+fn list_requests(h: &Harness) -> usize {
+    h.fx.iter()
+        .filter(|e| match e {
+            Effect::SendWs { text, .. } => text.contains("list_notifications"),
+            Effect::Http { url, .. } => url.contains("/notifications?"),
+            _ => false,
+        })
+        .count()
+}
+
+#[test]
+fn a_reconnect_replays_the_changes_made_elsewhere_without_reloading() {
+    let (mut h, conn) = v2_harness(config());
+    h.step(Input::Offline);
+    let (conn2, sub) = reconnect(&mut h, conn);
+    assert_eq!(sub.payload, json!({"sinceSeq": 5}));
+    // Meanwhile on another device: 03 read, 02 deleted, 01 archived, 05 and 06 created.
+    let changes = json!([
+        change(
+            "notification_updated",
+            v2("03", "payment.sent", true, true, false),
+            6
+        ),
+        counts(1, 1, 6),
+        change("notification_deleted", json!({"id": "02"}), 7),
+        change(
+            "notification_updated",
+            v2("01", "info", true, true, true),
+            8
+        ),
+        change("notification", v2("05", "info", false, false, false), 9),
+        change("notification", v2("06", "info", false, false, false), 10),
+        counts(3, 3, 10),
+        // Already held: ignored.
+        change("notification_deleted", json!({"id": "04"}), 5),
+    ]);
+    h.ack(
+        conn2,
+        sub.ack,
+        json!({"success": true, "data": {"unreadCount": 3, "unseenCount": 3, "seq": 10,
+            "changes": changes, "resync": false}}),
+    );
+    assert_eq!(h.ids(), ["06", "05", "04", "03"]);
+    assert!(h.m.notifications()[3].read, "03 read elsewhere");
+    assert_eq!((h.m.unread_count(), h.m.unseen_count()), (3, 3));
+    assert_eq!(h.emitted(), ["05", "06"]);
+    assert_eq!(list_requests(&h), 0, "no page reload");
+    // The next gap resumes from 10, and a replayed change never applies twice.
+    live(
+        &mut h,
+        conn2,
+        change("notification_deleted", json!({"id": "05"}), 11),
+    );
+    live(
+        &mut h,
+        conn2,
+        change("notification", v2("05", "info", false, false, false), 9),
+    );
+    assert_eq!(h.ids(), ["06", "04", "03"]);
+    let (_, sub) = reconnect(&mut h, conn2);
+    assert_eq!(sub.payload, json!({"sinceSeq": 11}));
+}
+
+#[test]
+fn live_pushes_during_a_catch_up_apply_after_it() {
+    let (mut h, conn) = v2_harness(config());
+    let (conn2, sub) = reconnect(&mut h, conn);
+    // 04 read (6), then unread again (7): the live 7 arrives before the ack that holds 6.
+    live(
+        &mut h,
+        conn2,
+        change(
+            "notification_updated",
+            v2("04", "payment.received", false, true, false),
+            7,
+        ),
+    );
+    h.ack(
+        conn2,
+        sub.ack,
+        json!({"success": true, "data": {"unreadCount": 1, "unseenCount": 0, "seq": 6,
+            "changes": [change("notification_updated",
+                v2("04", "payment.received", true, true, false), 6)],
+            "resync": false}}),
+    );
+    assert!(!h.m.notifications()[0].read, "the later change wins");
+}
+
+#[test]
+fn a_resync_reloads_the_first_page_and_resumes_from_the_new_seq() {
+    let (mut h, conn) = v2_harness(config());
+    let (conn2, sub) = reconnect(&mut h, conn);
+    h.ack(
+        conn2,
+        sub.ack,
+        json!({"success": true, "data": {"unreadCount": 0, "unseenCount": 0, "seq": 900,
+            "changes": [], "resync": true}}),
+    );
+    let list = h.sent(conn2);
+    assert_eq!(list.name, "list_notifications");
+    h.ack(
+        conn2,
+        list.ack,
+        json!({"success": true, "data": {"items": [v2("09", "info", true, true, false)],
+            "nextCursor": null}}),
+    );
+    assert_eq!(h.ids(), ["09"]);
+    let (_, sub) = reconnect(&mut h, conn2);
+    assert_eq!(sub.payload, json!({"sinceSeq": 900}));
+}
+
+#[test]
+fn sse_resumes_from_the_seq() {
+    let mut h = Harness::new();
+    let sse = fall_back_to_sse(&mut h);
+    for envelope in [
+        counts(1, 1, 3),
+        change("notification", v2("05", "info", false, false, false), 4),
+    ] {
+        h.step(Input::SseData {
+            conn: sse,
+            data: envelope.to_string(),
+        });
+    }
+    h.advance(10_000);
+    h.step(Input::SseEnded { conn: sse });
+    h.take();
+    h.advance_to_deadline();
+    h.give_token();
+    let last = h.find(|e| match e {
+        Effect::OpenSse { last_event_id, .. } => Some(last_event_id.clone()),
+        _ => None,
+    });
+    assert_eq!(last.as_deref(), Some("4"));
+}
+
+#[test]
+fn feed_actions_are_optimistic_and_roll_back() {
+    let (mut h, conn) = v2_harness(config());
+    // Archive 03 (unread, seen): it leaves the default list and the unread count.
+    h.step(edit(Edit::Archive, "03", 1));
+    assert_eq!(h.ids(), ["04", "02", "01"]);
+    assert_eq!((h.m.unread_count(), h.m.unseen_count()), (1, 1));
+    let sent = h.sent(conn);
+    assert_eq!(
+        (sent.name.as_str(), &sent.payload),
+        ("archive", &json!({"id": "03"}))
+    );
+    h.ack(
+        conn,
+        sent.ack,
+        json!({"success": false, "error": {"code": "not_found", "message": "x"}}),
+    );
+    assert_eq!(h.ids(), ["04", "03", "02", "01"], "restored");
+    assert_eq!((h.m.unread_count(), h.m.unseen_count()), (2, 1));
+    // Mark 02 unread: it stays seen.
+    h.step(edit(Edit::Unread, "02", 2));
+    assert_eq!((h.m.unread_count(), h.m.unseen_count()), (3, 1));
+    let sent = h.sent(conn);
+    assert_eq!(sent.name, "mark_unread");
+    let answer = v2("02", "info", false, true, false);
+    h.ack(conn, sent.ack, json!({"success": true, "data": answer}));
+    assert!(h.has(|e| *e
+        == Effect::Settled {
+            action: 2,
+            error: None
+        }));
+    assert!(!h.m.notifications()[2].read && h.m.notifications()[2].seen);
+    // Seen by ids, then all seen.
+    h.step(Input::Edit {
+        edit: Edit::Seen,
+        ids: Some(vec!["04".into(), "nope".into()]),
+        action: 3,
+    });
+    assert_eq!(h.m.unseen_count(), 0);
+    let sent = h.sent(conn);
+    assert_eq!(
+        (sent.name.as_str(), &sent.payload),
+        ("mark_seen", &json!({"ids": ["04", "nope"]}))
+    );
+    h.step(Input::Edit {
+        edit: Edit::Seen,
+        ids: None,
+        action: 4,
+    });
+    assert_eq!(h.sent(conn).name, "mark_all_seen");
+}
+
+#[test]
+fn feed_actions_over_rest() {
+    let mut h = Harness::new();
+    fall_back_to_sse(&mut h);
+    h.take();
+    for (edit, ids, method, path, body) in [
+        (
+            Edit::Seen,
+            Some(vec!["a".to_owned(), "b".to_owned()]),
+            Method::Post,
+            "/notifications/seen",
+            Some(r#"{"ids":["a","b"]}"#),
+        ),
+        (
+            Edit::Seen,
+            None,
+            Method::Post,
+            "/notifications/seen-all",
+            None,
+        ),
+        (
+            Edit::Unread,
+            Some(vec!["a".to_owned()]),
+            Method::Post,
+            "/notifications/a/unread",
+            None,
+        ),
+        (
+            Edit::Archive,
+            Some(vec!["a".to_owned()]),
+            Method::Post,
+            "/notifications/a/archive",
+            None,
+        ),
+        (
+            Edit::Unarchive,
+            Some(vec!["a".to_owned()]),
+            Method::Post,
+            "/notifications/a/unarchive",
+            None,
+        ),
+    ] {
+        h.step(Input::Edit {
+            edit,
+            ids,
+            action: 0,
+        });
+        let sent = h.find(|e| match e {
+            Effect::Http {
+                method, url, body, ..
+            } => Some((*method, url.clone(), body.clone())),
+            _ => None,
+        });
+        assert_eq!(
+            sent,
+            (
+                method,
+                format!("http://127.0.0.1:3001{path}"),
+                body.map(str::to_owned)
+            )
+        );
+    }
+}
+
+#[test]
+fn a_filter_selects_the_list_and_its_counts() {
+    let mut cfg = config();
+    cfg.filter.kind = Some("payment.*".into());
+    let mut h = Harness::with(cfg);
+    h.step(Input::Connect);
+    let conn = h.open_websocket();
+    let sub = h.sent(conn);
+    let list = h.sent(conn);
+    assert_eq!(list.payload, json!({"limit": 20, "type": "payment.*"}));
+    h.ack(
+        conn,
+        list.ack,
+        json!({"success": true, "data": {"items": [v2("01", "payment.sent", false, false, false)],
+            "nextCursor": null}}),
+    );
+    h.ack(
+        conn,
+        sub.ack,
+        json!({"success": true, "data": {"unreadCount": 9, "unseenCount": 9, "seq": 1,
+            "changes": [], "resync": false}}),
+    );
+    // The user's counts are not the filter's: the client asks for the filter's.
+    let (req, method, url, _) = h.http();
+    assert_eq!(
+        (method, url.as_str()),
+        (
+            Method::Get,
+            "http://127.0.0.1:3001/notifications/counts?type=payment.%2A"
+        )
+    );
+    h.step(Input::HttpDone {
+        req,
+        status: 200,
+        body: r#"{"unread": 1, "unseen": 1, "total": 1}"#.into(),
+        retry_after: None,
+    });
+    assert_eq!((h.m.unread_count(), h.m.unseen_count()), (1, 1));
+    // Live news of another type stays out of the list.
+    live(
+        &mut h,
+        conn,
+        change("notification", v2("02", "info", false, false, false), 2),
+    );
+    live(
+        &mut h,
+        conn,
+        change(
+            "notification",
+            v2("03", "payment.received", false, false, false),
+            3,
+        ),
+    );
+    assert_eq!(h.ids(), ["03", "01"]);
 }
