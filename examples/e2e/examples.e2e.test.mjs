@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { launchBrowser } from "./lib/browser.mjs";
 import { NotifyServer } from "./lib/server.mjs";
 import { serveStatic } from "./lib/static.mjs";
-import { badgeIs, itemCount, items, openApp, statusIs, text, transportOf, until, wasmCompiles } from "./lib/app.mjs";
+import { badgeIs, itemCount, items, openApp, openList, statusIs, text, transportOf, until, wasmCompiles } from "./lib/app.mjs";
 import { vitePreview } from "./lib/preview.mjs";
 
 const DIST = { react: "react/dist", vue: "vue/dist", angular: "angular/dist/browser" };
@@ -87,6 +87,7 @@ for (const app of apps) {
         await badgeIs(page, 3);
 
         const target = published[1].id;
+        await openList(page);
         await page.click(`[data-testid="notification-item"][data-id="${target}"] [data-testid="mark-read"]`);
         await badgeIs(page, 2);
         await until("the item marked read", async () => (await items(page)).find((i) => i.id === target)?.read === "true");
@@ -97,6 +98,31 @@ for (const app of apps) {
         await badgeIs(page, 0);
         await until("every item read", async () => (await items(page)).every((i) => i.read === "true"));
         await until("the server's count at 0", async () => (await server.unreadCount(token)) === 0);
+      }));
+
+    it("the bell's badge counts unseen notifications; opening the list marks them seen; archive removes one", () =>
+      withServer([], async (server, context) => {
+        const user = newUser(app);
+        const token = server.mint(user);
+        const page = await openApp(context, site.origin, { server: server.url, token });
+        await statusIs(page, "connected");
+        const first = await server.publish(user, "one");
+        await server.publish(user, "two");
+        const unseenIs = (n) => until(`unseen badge = ${n}`, async () => (await text(page, "unseen-count")) === String(n));
+        await unseenIs(2);
+        await badgeIs(page, 2);
+
+        await openList(page);
+        await unseenIs(0);
+        assert.equal(await text(page, "unread-count"), "2", "seen is not read");
+        assert.deepEqual((await items(page)).map((i) => i.read), ["false", "false"], "unread items keep their style");
+        await until("the server's unseen count at 0", async () => (await server.counts(token)).unseen === 0);
+
+        await page.click(`[data-testid="notification-item"][data-id="${first.id}"] [data-testid="archive"]`);
+        await itemCount(page, 1);
+        await badgeIs(page, 1);
+        await until("the server's unread count at 1", async () => (await server.unreadCount(token)) === 1);
+        assert.deepEqual((await server.list(token)).map((n) => n.title), ["two"]);
       }));
 
     it("keeps two tabs of the same user in agreement", () =>
@@ -113,6 +139,7 @@ for (const app of apps) {
         await badgeIs(a, 2);
         await badgeIs(b, 2);
 
+        await openList(a);
         await a.click(`[data-testid="notification-item"][data-id="${n1.id}"] [data-testid="mark-read"]`);
         await badgeIs(b, 1);
         await until("tab B shows it read", async () => (await items(b)).find((i) => i.id === n1.id)?.read === "true");
@@ -182,6 +209,7 @@ for (const app of apps) {
 
         const n = await server.publish(user, "over SSE");
         await badgeIs(page, 1);
+        await openList(page);
         await page.click(`[data-testid="notification-item"][data-id="${n.id}"] [data-testid="mark-read"]`);
         await badgeIs(page, 0);
         await until("the server's count at 0", async () => (await server.unreadCount(token)) === 0);
@@ -268,7 +296,8 @@ async function checkRelativeUrl(server, context, origin, app) {
   assert.equal(await transportOf(page), "websocket");
   const n = await server.publish(user, "via the proxy");
   await badgeIs(page, 1);
-  await page.click(`[data-testid="notification-item"][data-id="${n.id}"] [data-testid="mark-read"]`);
+  await openList(page);
+        await page.click(`[data-testid="notification-item"][data-id="${n.id}"] [data-testid="mark-read"]`);
   await badgeIs(page, 0);
   await until("the server's count at 0", async () => (await server.unreadCount(server.mint(user))) === 0);
   const hosts = new Set(page.wire.filter((l) => /^(http|ws open) /.test(l)).map((l) => new URL(l.split(" ").pop()).host));

@@ -1,6 +1,8 @@
-// The example app: header (bell, unread badge, connection indicator), the list with
-// "mark as read", and a toast for each new notification, all from NotificationService (which
-// connects when the app starts and disconnects when it is destroyed).
+// The example app: header (a bell whose badge counts the unseen notifications, the unread count,
+// connection indicator); the bell opens the list (which marks everything seen), where unread
+// items stand out and each can be marked read or archived; a toast for each new notification.
+// All from NotificationService (which connects when the app starts and disconnects when it is
+// destroyed).
 import { Component, DestroyRef, inject, signal } from "@angular/core";
 import { DatePipe } from "@angular/common";
 import { NotificationService, type Notification } from "@ghostpay/notifications/angular";
@@ -16,16 +18,18 @@ import { devLogin, devNotify, serverUrl, token } from "./config";
       @if (svc.transport(); as transport) { <span class="transport">via {{ transport }}</span> }
       @if (svc.lastError(); as error) { <span class="error" data-testid="last-error">{{ error.message }}</span> }
       <button (click)="sendTest()">Send me a test notification</button>
-      <button data-testid="mark-all-read" [disabled]="svc.unreadCount() === 0" (click)="run(svc.markAllRead())">Mark all as read</button>
+      <button data-testid="mark-all-read" [disabled]="svc.unreadCount() === 0" (click)="run(svc.markAllRead())">
+        Mark all as read (<span data-testid="unread-count">{{ svc.unreadCount() }}</span> unread)
+      </button>
       @if (actionError(); as e) { <span class="error" role="alert">{{ e }}</span> }
-      <span class="bell" [attr.aria-label]="svc.unreadCount() + ' unread notifications'">
-        🔔<span class="badge" data-testid="unread-count">{{ svc.unreadCount() }}</span>
-      </span>
+      <button class="bell" data-testid="bell" [attr.aria-expanded]="open()" [attr.aria-label]="svc.unseenCount() + ' new notifications'" (click)="toggle()">
+        🔔<span class="badge" data-testid="unseen-count">{{ svc.unseenCount() }}</span>
+      </button>
     </header>
 
-    @if (svc.notifications().length === 0) {
+    @if (open() && svc.notifications().length === 0) {
       <p class="empty">No notifications yet.</p>
-    } @else {
+    } @else if (open()) {
       <main>
         <ul class="list">
           @for (n of svc.notifications(); track n.id) {
@@ -35,9 +39,12 @@ import { devLogin, devNotify, serverUrl, token } from "./config";
                 @if (n.message) { <p>{{ n.message }}</p> }
                 <time [attr.datetime]="n.createdAt">{{ n.createdAt | date: 'medium' }}</time>
               </div>
-              @if (!n.isRead) {
-                <button data-testid="mark-read" (click)="run(svc.markRead(n.id))">Mark as read</button>
-              }
+              <div class="actions">
+                @if (!n.isRead) {
+                  <button data-testid="mark-read" (click)="run(svc.markRead(n.id))">Mark as read</button>
+                }
+                <button data-testid="archive" (click)="run(svc.archive(n.id))">Archive</button>
+              </div>
             </li>
           }
         </ul>
@@ -58,6 +65,7 @@ export class NotificationsComponent {
   protected readonly toast = signal<Notification | null>(null);
   /** An action's failure (it rolled back), shown until the next one. */
   protected readonly actionError = signal<string | null>(null);
+  protected readonly open = signal(false);
 
   constructor() {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -75,6 +83,12 @@ export class NotificationsComponent {
   protected run(action: Promise<unknown>): void {
     this.actionError.set(null);
     action.catch((e: Error) => this.actionError.set(e.message));
+  }
+
+  /** Opening the list shows everything in it: all seen, as in the feeds users know. */
+  protected toggle(): void {
+    if (!this.open()) this.run(this.svc.markAllSeen());
+    this.open.update((open) => !open);
   }
 
   protected sendTest(): void {

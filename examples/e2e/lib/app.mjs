@@ -55,8 +55,15 @@ export function text(page, testid) {
   return page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? null, testid);
 }
 
-/** The rendered list: [{ id, read, text }], top to bottom. */
-export function items(page) {
+/** Opens the list with the bell, when it is closed (which marks every notification seen). */
+export async function openList(page) {
+  const closed = await page.$('[data-testid="bell"][aria-expanded="false"]');
+  if (closed) await closed.click();
+}
+
+/** The rendered list (opened first): [{ id, read, text }], top to bottom. */
+export async function items(page) {
+  await openList(page);
   return page.$$eval('[data-testid="notification-item"]', (els) =>
     els.map((e) => ({ id: e.getAttribute("data-id"), read: e.getAttribute("data-read"), text: e.textContent })),
   );

@@ -79,6 +79,11 @@ export class NotifyServer {
     return (await this.request("GET", "/notifications/unread-count", userToken)).count;
   }
 
+  /** `GET /notifications/counts`: `{ unread, unseen, total }`. */
+  async counts(userToken) {
+    return this.request("GET", "/notifications/counts", userToken);
+  }
+
   async list(userToken) {
     return (await this.request("GET", "/notifications?limit=100", userToken)).items;
   }

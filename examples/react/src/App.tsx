@@ -1,6 +1,8 @@
-// The example app: a header with the user, a bell, unread badge and connection indicator, the
-// list of notifications with "mark as read", and a toast for each new one. All state comes from
-// useNotifications(); the provider owns the one connection and switches it with the user.
+// The example app: a header with the user, a bell whose badge counts the unseen notifications,
+// the unread count and connection indicator; the bell opens the list (which marks everything
+// seen), where unread items stand out and each can be marked read or archived; a toast for each
+// new one. All state comes from useNotifications(); the provider owns the one connection and
+// switches it with the user.
 import { useEffect, useState, type FormEvent } from "react";
 import { NotificationProvider, useNotifications, type Notification } from "@ghostpay/notifications/react";
 import { devNotify, devSignIn, serverUrl, type Session } from "./config";
@@ -9,6 +11,7 @@ type SignIn = (session: Session) => void;
 
 export function App({ session, onSignIn }: { session: Session; onSignIn: SignIn }) {
   const [toast, setToast] = useState<Notification | null>(null);
+  const [open, setOpen] = useState(false);
   useEffect(() => {
     if (!toast) return;
     const timer = setTimeout(() => setToast(null), 5000);
@@ -17,8 +20,8 @@ export function App({ session, onSignIn }: { session: Session; onSignIn: SignIn 
 
   return (
     <NotificationProvider url={serverUrl} getToken={() => session.token} userKey={session.userId} onNotification={setToast}>
-      <Header session={session} onSignIn={onSignIn} />
-      <NotificationList />
+      <Header session={session} onSignIn={onSignIn} open={open} onToggle={() => setOpen(!open)} />
+      {open && <NotificationList />}
       {toast && (
         <div className="toast" data-testid="toast" role="status" onClick={() => setToast(null)}>
           <strong>{toast.title}</strong>
@@ -39,9 +42,21 @@ function useActionError(): [string | null, (action: Promise<unknown>) => void] {
   return [error, run];
 }
 
-function Header({ session, onSignIn }: { session: Session; onSignIn: SignIn }) {
-  const { unreadCount, status, transport, lastError, markAllRead } = useNotifications();
+interface HeaderProps {
+  session: Session;
+  onSignIn: SignIn;
+  open: boolean;
+  onToggle: () => void;
+}
+
+function Header({ session, onSignIn, open, onToggle }: HeaderProps) {
+  const { unreadCount, unseenCount, status, transport, lastError, markAllRead, markAllSeen } = useNotifications();
   const [error, run] = useActionError();
+  // Opening the list shows everything in it: all seen, as in the feeds users know.
+  const toggle = () => {
+    if (!open) run(markAllSeen());
+    onToggle();
+  };
   return (
     <header>
       <h1>GhostPay</h1>
@@ -54,18 +69,18 @@ function Header({ session, onSignIn }: { session: Session; onSignIn: SignIn }) {
       {lastError && <span className="error" data-testid="last-error">{lastError.message}</span>}
       <button onClick={() => devNotify(session.token, "Payment received")}>Send me a test notification</button>
       <button data-testid="mark-all-read" onClick={() => run(markAllRead())} disabled={unreadCount === 0}>
-        Mark all as read
+        Mark all as read (<span data-testid="unread-count">{unreadCount}</span> unread)
       </button>
       {error && <span className="error" role="alert">{error}</span>}
-      <span className="bell" aria-label={`${unreadCount} unread notifications`}>
-        🔔<span className="badge" data-testid="unread-count">{unreadCount}</span>
-      </span>
+      <button className="bell" data-testid="bell" aria-expanded={open} aria-label={`${unseenCount} new notifications`} onClick={toggle}>
+        🔔<span className="badge" data-testid="unseen-count">{unseenCount}</span>
+      </button>
     </header>
   );
 }
 
 function NotificationList() {
-  const { notifications, hasMore, markRead, loadMore } = useNotifications();
+  const { notifications, hasMore, markRead, archive, loadMore } = useNotifications();
   const [error, run] = useActionError();
   if (notifications.length === 0) return <p className="empty">No notifications yet.</p>;
   return (
@@ -79,11 +94,16 @@ function NotificationList() {
               {n.message && <p>{n.message}</p>}
               <time dateTime={n.createdAt}>{new Date(n.createdAt).toLocaleString()}</time>
             </div>
-            {!n.isRead && (
-              <button data-testid="mark-read" onClick={() => run(markRead(n.id))}>
-                Mark as read
+            <div className="actions">
+              {!n.isRead && (
+                <button data-testid="mark-read" onClick={() => run(markRead(n.id))}>
+                  Mark as read
+                </button>
+              )}
+              <button data-testid="archive" onClick={() => run(archive(n.id))}>
+                Archive
               </button>
-            )}
+            </div>
           </li>
         ))}
       </ul>

@@ -143,6 +143,30 @@ describe("React adapter", () => {
     await expect(seen!.markAllRead()).resolves.toBeUndefined();
   });
 
+  it("exposes unseenCount and the feed actions (v2 server)", async () => {
+    const token = await newUserToken("react-feed");
+    let seen: UseNotifications | undefined;
+    function Probe() {
+      seen = useNotifications();
+      return null;
+    }
+    render(
+      <NotificationProvider url={serverUrl()} getToken={() => token}>
+        <Probe />
+      </NotificationProvider>,
+    );
+    await waitFor(() => expect(seen?.status).toBe("connected"), WAIT);
+    const first = await notify(token, "first");
+    await notify(token, "second");
+    await waitFor(() => expect([seen?.unreadCount, seen?.unseenCount]).toEqual([2, 2]), WAIT);
+    await expect(seen!.markAllSeen()).resolves.toBeUndefined();
+    expect([seen!.unreadCount, seen!.unseenCount]).toEqual([2, 0]);
+    await expect(seen!.archive(first)).resolves.toBeUndefined();
+    await waitFor(() => expect(seen!.notifications.map((n) => n.title)).toEqual(["second"]), WAIT);
+    expect(seen!.unreadCount).toBe(1);
+    expect(await serverUnreadCount(token)).toBe(1);
+  });
+
   it("uses an existing client without connecting or destroying it", async () => {
     const token = await newUserToken("react-borrowed");
     const client = new NotificationClient({ url: serverUrl(), getToken: () => token });
