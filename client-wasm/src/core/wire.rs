@@ -202,11 +202,11 @@ pub fn decode_subscribed<J: Json>(data: &J) -> Subscribed<J> {
 /// (`unreadCount`, `unseenCount`), `GET /notifications/unread-count` (`count`) and
 /// `GET /notifications/counts` (`unread`, `unseen`).
 pub fn decode_counts<J: Json>(data: &J) -> (Option<u64>, Option<u64>) {
-    let first = |keys: [&str; 2]| keys.into_iter().find_map(|k| u64_field(data, k));
-    (
-        first(["unreadCount", "unread"]).or_else(|| u64_field(data, "count")),
-        first(["unseenCount", "unseen"]),
-    )
+    let unread = u64_field(data, "unreadCount")
+        .or_else(|| u64_field(data, "unread"))
+        .or_else(|| u64_field(data, "count"));
+    let unseen = u64_field(data, "unseenCount").or_else(|| u64_field(data, "unseen"));
+    (unread, unseen)
 }
 
 /// A page: `{"items": [...], "nextCursor": id | null}`.

@@ -121,7 +121,6 @@ impl<J> Op<J> {
 
     /// The REST form: method, path and body, if there is one.
     fn rest(&self, cfg: &Config) -> Option<(Method, String, Option<String>)> {
-        let post = |path: &str| (Method::Post, path.to_owned(), None);
         Some(match self {
             Op::Subscribe { .. } => return None,
             Op::Page { before, .. } => (
@@ -136,20 +135,21 @@ impl<J> Op<J> {
                     .unwrap_or_else(|| "/notifications/unread-count".to_owned()),
                 None,
             ),
-            Op::Edit { edit, ids, .. } => match (edit, ids.as_deref()) {
-                (Edit::Read, None) => post("/notifications/read-all"),
-                (Edit::Seen, None) => post("/notifications/seen-all"),
-                (Edit::Seen, Some(ids)) => (
-                    Method::Post,
-                    "/notifications/seen".to_owned(),
-                    Some(wire::ids_payload(ids)),
-                ),
-                (Edit::Remove, Some(ids)) => {
-                    (Method::Delete, wire::item_path(ids.first()?, ""), None)
-                }
-                (_, Some(ids)) => post(&wire::item_path(ids.first()?, edit.suffix())),
-                (_, None) => return None,
-            },
+            Op::Edit { edit, ids, .. } => {
+                let path = match (edit, ids.as_deref()) {
+                    (Edit::Read, None) => "/notifications/read-all".to_owned(),
+                    (Edit::Seen, None) => "/notifications/seen-all".to_owned(),
+                    (Edit::Seen, Some(_)) => "/notifications/seen".to_owned(),
+                    (_, Some([id, ..])) => wire::item_path(id, edit.suffix()),
+                    _ => return None,
+                };
+                let method = match edit {
+                    Edit::Remove => Method::Delete,
+                    _ => Method::Post,
+                };
+                let body = ids.as_deref().filter(|_| *edit == Edit::Seen);
+                (method, path, body.map(wire::ids_payload))
+            }
         })
     }
 }
@@ -285,23 +285,19 @@ impl<J: Json> Machine<J> {
             (None, _) => {}
             (Some(ids), flag) => {
                 for id in ids {
-                    let previous = match flag {
+                    let changed = match flag {
                         Some((flag, on)) => self.list.set_flag(id, flag, on, None),
                         None => self.list.remove(id),
                     };
-                    let Some(previous) = previous else { continue };
-                    let now = self.list.get(id).map_or([0, 0], Item::counts);
-                    for (d, (now, before)) in
-                        delta.iter_mut().zip(now.iter().zip(previous.counts()))
-                    {
-                        *d += *now as i64 - before as i64;
-                    }
-                    if self
-                        .list
-                        .get(id)
-                        .is_some_and(|i| !self.cfg.filter.matches(i))
-                    {
-                        self.list.remove(id);
+                    let Some(previous) = changed else { continue };
+                    // Taken out, and put back when it still belongs in the list.
+                    let now = self.list.remove(id);
+                    let [unread, unseen] = now.as_ref().map_or([0, 0], Item::counts);
+                    let [was_unread, was_unseen] = previous.counts();
+                    delta[0] += unread as i64 - was_unread as i64;
+                    delta[1] += unseen as i64 - was_unseen as i64;
+                    if let Some(now) = now.filter(|i| self.cfg.filter.matches(i)) {
+                        self.list.put(now);
                     }
                     undo.push(previous);
                 }
