@@ -145,6 +145,31 @@ impl ServerEvent {
     }
 }
 
+/// A pushed envelope with the `seq` of the change it reports: `{"type", "data", "seq"}`.
+///
+/// Every change to a user's feed gets that user's next `seq` (one more per change, first 1);
+/// `unread_count` carries the seq of the state it counts. Envelopes that report no change of
+/// the feed (`resync`) carry none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct Envelope {
+    #[serde(flatten)]
+    pub event: ServerEvent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+    pub seq: Option<u64>,
+}
+
+impl Envelope {
+    /// The envelope of the change numbered `seq`.
+    pub fn change(seq: u64, event: ServerEvent) -> Self {
+        Self {
+            event,
+            seq: Some(seq),
+        }
+    }
+}
+
 /// Body of `POST /notifications` (service tokens only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
@@ -196,13 +221,18 @@ pub struct ListRequest {
     pub unread_only: Option<bool>,
 }
 
-/// Payload of `subscribe_notifications`: `{}` or `{"since": "<id>"}`.
+/// Payload of `subscribe_notifications`: `{}`, `{"sinceSeq": n}` (replay the change log after
+/// seq `n`) or v1's `{"since": "<id>"}` (the notifications newer than that id).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
 pub struct SubscribeRequest {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub since: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+    pub since_seq: Option<u64>,
 }
 
 /// Ack data of `subscribe_notifications`.
@@ -212,9 +242,21 @@ pub struct SubscribeRequest {
 pub struct SubscribeResult {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unread_count: u64,
-    /// Every notification newer than `since`, oldest first, at most 500.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unseen_count: u64,
+    /// The seq of the state the counts describe (0 before the user's first change).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
+    /// With v1's `since`: every notification newer than it, oldest first, at most 500.
+    #[serde(default)]
     pub missed: Vec<Notification>,
-    /// True when more were missing than `missed` holds: reload the first page.
+    /// With `sinceSeq`: every change after it, oldest first, at most 500, as each was pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub changes: Option<Vec<Envelope>>,
+    /// True when the catch-up can't be complete: reload the first page.
     pub resync: bool,
 }
 
@@ -404,6 +446,27 @@ mod tests {
         let back: ServerEvent =
             serde_json::from_value(json!({"type": "notification", "data": sample()})).unwrap();
         assert_eq!(back, ServerEvent::Notification(sample()));
+    }
+
+    #[test]
+    fn change_envelopes_carry_their_seq_beside_type_and_data() {
+        let change = Envelope::change(7, ServerEvent::UnreadCount(UnreadCount { count: 3 }));
+        let text = serde_json::to_string(&change).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            json!({"type": "unread_count", "data": {"count": 3}, "seq": 7})
+        );
+        assert_eq!(serde_json::from_str::<Envelope>(&text).unwrap(), change);
+        let resync = Envelope {
+            event: ServerEvent::Resync(Empty {}),
+            seq: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&resync).unwrap(),
+            r#"{"type":"resync","data":{}}"#
+        );
+        let plain: ServerEvent = serde_json::from_str(&text).unwrap();
+        assert_eq!(plain, change.event);
     }
 
     #[test]

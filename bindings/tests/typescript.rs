@@ -13,6 +13,7 @@ fn declarations() -> String {
         AllRead::decl(&cfg),
         Empty::decl(&cfg),
         ServerEvent::decl(&cfg),
+        Envelope::decl(&cfg),
         CreateNotification::decl(&cfg),
         Page::decl(&cfg),
         ListRequest::decl(&cfg),

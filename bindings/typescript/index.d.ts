@@ -21,21 +21,31 @@ export type Empty = Record<symbol, never>;
 
 export type ServerEvent = { "type": "notification", "data": Notification } | { "type": "unread_count", "data": UnreadCount } | { "type": "notification_updated", "data": Notification } | { "type": "notification_deleted", "data": NotificationId } | { "type": "all_read", "data": AllRead } | { "type": "resync", "data": Empty };
 
+export type Envelope = { seq?: number, } & ({ "type": "notification", "data": Notification } | { "type": "unread_count", "data": UnreadCount } | { "type": "notification_updated", "data": Notification } | { "type": "notification_deleted", "data": NotificationId } | { "type": "all_read", "data": AllRead } | { "type": "resync", "data": Empty });
+
 export type CreateNotification = { userId: string, title: string, message?: string, type?: string, data?: Record<string, unknown> | null, };
 
 export type Page = { items: Array<Notification>, nextCursor: string | null, };
 
 export type ListRequest = { limit?: number, before?: string, unreadOnly?: boolean, };
 
-export type SubscribeRequest = { since?: string, };
+export type SubscribeRequest = { since?: string, sinceSeq?: number, };
 
-export type SubscribeResult = { unreadCount: number, 
+export type SubscribeResult = { unreadCount: number, unseenCount: number, 
 /**
- * Every notification newer than `since`, oldest first, at most 500.
+ * The seq of the state the counts describe (0 before the user's first change).
+ */
+seq: number, 
+/**
+ * With v1's `since`: every notification newer than it, oldest first, at most 500.
  */
 missed: Array<Notification>, 
 /**
- * True when more were missing than `missed` holds: reload the first page.
+ * With `sinceSeq`: every change after it, oldest first, at most 500, as each was pushed.
+ */
+changes?: Array<Envelope>, 
+/**
+ * True when the catch-up can't be complete: reload the first page.
  */
 resync: boolean, };
 

@@ -176,7 +176,10 @@ async fn subscribe_returns_count_and_missed_notifications_oldest_first() {
         plain,
         SubscribeResult {
             unread_count: 4,
+            unseen_count: 0,
+            seq: 4,
             missed: vec![],
+            changes: None,
             resync: false
         }
     );

@@ -437,7 +437,10 @@ mod tests {
     fn subscribe_results_and_pages_decode() {
         let result = to_value(b::SubscribeResult {
             unread_count: 3,
+            unseen_count: 0,
+            seq: 0,
             missed: vec![notification("01", false), notification("02", true)],
+            changes: None,
             resync: false,
         })
         .unwrap();

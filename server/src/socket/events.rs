@@ -12,7 +12,7 @@ use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, State, TryData};
 
-use crate::actions;
+use crate::actions::{self, Since};
 use crate::error::ApiError;
 use crate::json::{self, from_value};
 use crate::rooms::Session;
@@ -39,7 +39,7 @@ pub async fn dispatch<A: Adapter>(
 
 /// A client event, decoded and validated (no I/O yet).
 pub enum Request {
-    Subscribe { since: Option<String> },
+    Subscribe { since: Since },
     MarkRead { id: String },
     MarkAllRead,
     List(ListQuery),
@@ -62,9 +62,12 @@ pub fn decode(name: &str, data: Value, body_limit: usize) -> Result<Request, Api
     Ok(match name {
         events::SUBSCRIBE_NOTIFICATIONS => {
             let request: SubscribeRequest = from_value(data)?;
-            Request::Subscribe {
-                since: request.since,
-            }
+            let since = match (request.since_seq, request.since) {
+                (Some(seq), _) => Since::Seq(seq),
+                (None, Some(id)) if !id.is_empty() => Since::Notification(id),
+                (None, _) => Since::Start,
+            };
+            Request::Subscribe { since }
         }
         events::MARK_READ => {
             let NotificationId { id } = from_value(data)?;
@@ -89,9 +92,7 @@ async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Val
         Err(e) => return reply::<()>(Err(e)),
     };
     match request {
-        Request::Subscribe { since } => {
-            reply(actions::catch_up(state, user_id, since.as_deref()).await)
-        }
+        Request::Subscribe { since } => reply(actions::catch_up(state, user_id, since).await),
         Request::MarkRead { id } => reply(actions::mark_read(state, user_id, &id).await),
         Request::MarkAllRead => reply(actions::mark_all_read(state, user_id).await),
         Request::List(query) => reply(actions::list(state, user_id, query).await),

@@ -20,6 +20,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (user_id, id)
     ) WITHOUT ROWID;
     CREATE INDEX notifications_unread ON notifications (user_id, id) WHERE is_read = 0;",
+    // 2: the change log: each user's newest seq, and the envelope of each numbered change.
+    "CREATE TABLE feed_heads (
+        user_id TEXT NOT NULL PRIMARY KEY,
+        seq     INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE changes (
+        user_id  TEXT NOT NULL,
+        seq      INTEGER NOT NULL,
+        envelope TEXT NOT NULL,
+        PRIMARY KEY (user_id, seq)
+    ) WITHOUT ROWID;",
 ];
 
 /// Brings the schema to the latest version.

@@ -3,6 +3,11 @@
 //!
 //! Every mutation returns the user's unread count as of that change, computed in the same
 //! transaction, so the push that follows it never shows a stale count.
+//!
+//! Every change to a user's feed is also numbered and logged in that transaction: it takes
+//! the user's next `seq` and its envelope goes to the user's change log, which
+//! `subscribe_notifications {sinceSeq}` and SSE `Last-Event-ID` replay. A mutation that
+//! changes nothing takes no seq. The log keeps at least [`LOG_KEEP`] changes per user.
 
 mod migrations;
 mod postgres;
@@ -14,7 +19,7 @@ pub use sqlite::SqliteStore;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use notify_bindings::{Notification, Page};
+use notify_bindings::{Envelope, Notification, Page, ServerEvent};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -74,19 +79,30 @@ pub struct ListQuery {
     pub unread_only: bool,
 }
 
-/// What a change left behind: its result and the user's unread count afterwards.
+/// What a mutation left behind: its result, the user's unread count afterwards, and the
+/// changes it made, each numbered and logged (none when nothing changed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Changed<T> {
     pub value: T,
     pub unread_count: u64,
+    pub changes: Vec<Envelope>,
 }
 
-/// Result of marking one notification read.
+/// The user's feed as of its newest change: that change's seq (0 before the first) and the
+/// counts of that state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeedState {
+    pub seq: u64,
+    pub unread_count: u64,
+}
+
+/// The changes after a seq, oldest first, with the state they lead to.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MarkedRead {
-    pub notification: Notification,
-    /// False when it was already read (nothing to push).
-    pub changed: bool,
+pub struct Replay {
+    pub state: FeedState,
+    /// `None` when they can't all be given: more than the maximum are missing, the log no
+    /// longer reaches back that far, or the seq is ahead of the state's.
+    pub changes: Option<Vec<Envelope>>,
 }
 
 /// Result of marking everything read.
@@ -125,8 +141,16 @@ pub trait Store: Send + Sync + 'static {
     /// A page of the user's notifications, newest first.
     async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page>;
     async fn unread_count(&self, user_id: &str) -> StoreResult<u64>;
+    /// The user's feed state (seq and counts, read together).
+    async fn feed_state(&self, user_id: &str) -> StoreResult<FeedState>;
+    /// The logged changes after seq `after`, at most `max`, with the state they lead to.
+    async fn changes_since(&self, user_id: &str, after: u64, max: usize) -> StoreResult<Replay>;
     /// Marks one read; `None` when the user has no such notification.
-    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<MarkedRead>>>;
+    async fn mark_read(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Changed<Notification>>>;
     async fn mark_all_read(&self, user_id: &str) -> StoreResult<Changed<AllMarkedRead>>;
     /// Deletes one; `None` when the user has no such notification.
     async fn delete(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<()>>>;
@@ -153,6 +177,51 @@ pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     Ok(Arc::new(SqliteStore::open(path)?))
 }
 
+/// Changes of each user the log keeps at least.
+pub const LOG_KEEP: u64 = 1000;
+/// The log of a user is trimmed when their seq reaches a multiple of this (cheap: most
+/// changes delete nothing).
+pub(crate) const TRIM_EVERY: u64 = 100;
+
+/// The seq at or below which a user's log may be dropped once change `seq` is logged, if
+/// this is a change that trims.
+pub(crate) fn trim_below(seq: u64) -> Option<u64> {
+    (seq.is_multiple_of(TRIM_EVERY) && seq > LOG_KEEP).then(|| seq - LOG_KEEP)
+}
+
+/// An event as the log stores it: the envelope without its seq (kept in its own column).
+pub(crate) fn logged_text(event: &ServerEvent) -> String {
+    // Serialising our own types to a string cannot fail.
+    serde_json::to_string(event).unwrap_or_default()
+}
+
+/// The replay of the logged `(seq, envelope text)` rows read after seq `after` (at most
+/// `max + 1` of them, oldest first) in the same snapshot as `state`.
+pub(crate) fn replay_of(
+    state: FeedState,
+    after: u64,
+    rows: Vec<(u64, String)>,
+    max: usize,
+) -> StoreResult<Replay> {
+    // The rows have no gaps but a trimmed start: all are there when they are as many as missing.
+    let missing = state.seq.checked_sub(after);
+    let complete = missing == Some(rows.len() as u64) && rows.len() <= max;
+    let changes = if complete {
+        let changes = rows
+            .into_iter()
+            .map(|(seq, text)| {
+                serde_json::from_str(&text)
+                    .map(|event| Envelope::change(seq, event))
+                    .map_err(|e| StoreError::Internal(format!("unreadable change {seq}: {e}")))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Some(changes)
+    } else {
+        None
+    };
+    Ok(Replay { state, changes })
+}
+
 /// A UUIDv7 greater than `last`, even if the clock stepped back since `last` was made.
 pub(crate) fn next_id(last: Uuid) -> Uuid {
     Uuid::now_v7().max(Uuid::from_u128(last.as_u128() + 1))
@@ -163,4 +232,67 @@ pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now()
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify_bindings::NotificationId;
+
+    fn row(seq: u64) -> (u64, String) {
+        let event = ServerEvent::NotificationDeleted(NotificationId {
+            id: format!("n{seq}"),
+        });
+        (seq, logged_text(&event))
+    }
+
+    fn state(seq: u64) -> FeedState {
+        FeedState {
+            seq,
+            unread_count: 0,
+        }
+    }
+
+    fn seqs(replay: &Replay) -> Option<Vec<u64>> {
+        let changes = replay.changes.as_ref()?;
+        Some(changes.iter().map(|c| c.seq.unwrap()).collect())
+    }
+
+    #[test]
+    fn replays_every_change_after_the_seq_in_order() {
+        let replay = replay_of(state(5), 2, (3..=5).map(row).collect(), 500).unwrap();
+        assert_eq!(seqs(&replay), Some(vec![3, 4, 5]));
+        assert_eq!(
+            replay.changes.unwrap()[0].event,
+            ServerEvent::NotificationDeleted(NotificationId { id: "n3".into() })
+        );
+        let nothing_new = replay_of(state(5), 5, Vec::new(), 500).unwrap();
+        assert_eq!(seqs(&nothing_new), Some(vec![]));
+        let fresh_user = replay_of(state(0), 0, Vec::new(), 500).unwrap();
+        assert_eq!(seqs(&fresh_user), Some(vec![]));
+    }
+
+    #[test]
+    fn asks_for_a_resync_when_the_replay_cannot_be_complete() {
+        // Ahead of the state.
+        assert_eq!(
+            seqs(&replay_of(state(5), 6, Vec::new(), 500).unwrap()),
+            None
+        );
+        // The log was trimmed past `after`.
+        let trimmed = replay_of(state(5), 1, (3..=5).map(row).collect(), 500).unwrap();
+        assert_eq!(seqs(&trimmed), None);
+        // More missing than `max`.
+        let many = replay_of(state(5), 0, (1..=4).map(row).collect(), 3).unwrap();
+        assert_eq!(seqs(&many), None);
+        assert_eq!(many.state, state(5));
+    }
+
+    #[test]
+    fn trims_every_hundredth_change_keeping_the_last_thousand() {
+        assert_eq!(trim_below(1000), None);
+        assert_eq!(trim_below(1050), None);
+        assert_eq!(trim_below(1100), Some(100));
+        assert_eq!(trim_below(2000), Some(1000));
+    }
 }

@@ -9,14 +9,15 @@
 use std::sync::{Arc, Mutex, mpsc};
 
 use async_trait::async_trait;
-use notify_bindings::{Notification, Page};
+use notify_bindings::{AllRead, Envelope, Notification, NotificationId, Page, ServerEvent};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::{
-    AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
-    StoreResult, data_from_text, data_to_text, migrations, next_id, now_rfc3339, page_of,
+    AllMarkedRead, CatchUp, Changed, FeedState, ListQuery, NewNotification, Replay, Store,
+    StoreError, StoreResult, data_from_text, data_to_text, logged_text, migrations, next_id,
+    now_rfc3339, page_of, replay_of, trim_below,
 };
 
 /// Most jobs committed in one transaction.
@@ -242,6 +243,44 @@ fn unread_count(conn: &Connection, user_id: &str) -> rusqlite::Result<u64> {
         .map(|count| count as u64)
 }
 
+/// Records one change of the user's feed, in the write that makes it: takes the user's next
+/// seq and logs the event under it (trimming the log now and then). Every change goes
+/// through here.
+fn record(conn: &Connection, user_id: &str, event: ServerEvent) -> rusqlite::Result<Envelope> {
+    let seq: i64 = conn
+        .prepare_cached(
+            "INSERT INTO feed_heads (user_id, seq) VALUES (?1, 1)
+             ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1 RETURNING seq",
+        )?
+        .query_row([user_id], |row| row.get(0))?;
+    conn.prepare_cached("INSERT INTO changes (user_id, seq, envelope) VALUES (?1, ?2, ?3)")?
+        .execute(params![user_id, seq, logged_text(&event)])?;
+    // Seqs start at 1 and only grow: never negative.
+    let seq = seq as u64;
+    if let Some(below) = trim_below(seq) {
+        conn.prepare_cached("DELETE FROM changes WHERE user_id = ?1 AND seq <= ?2")?
+            .execute(params![user_id, below as i64])?;
+    }
+    Ok(Envelope::change(seq, event))
+}
+
+/// A seq as SQLite's INTEGER (one beyond it is beyond every seq too).
+fn seq_param(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn feed_state(conn: &Connection, user_id: &str) -> rusqlite::Result<FeedState> {
+    let seq = conn
+        .prepare_cached("SELECT seq FROM feed_heads WHERE user_id = ?1")?
+        .query_row([user_id], |row| row.get::<_, i64>(0))
+        .optional()?
+        .unwrap_or(0);
+    Ok(FeedState {
+        seq: seq as u64,
+        unread_count: unread_count(conn, user_id)?,
+    })
+}
+
 fn find(conn: &Connection, user_id: &str, id: &str) -> rusqlite::Result<Option<Notification>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id = ?2"
@@ -278,7 +317,8 @@ impl Store for SqliteStore {
                 notification.created_at
             ])?;
             let unread_count = unread_count(conn, &notification.user_id)?;
-            Ok(Changed { value: notification, unread_count })
+            let created = record(conn, &notification.user_id, ServerEvent::Notification(notification.clone()))?;
+            Ok(Changed { value: notification, unread_count, changes: vec![created] })
         })
         .await
     }
@@ -306,7 +346,41 @@ impl Store for SqliteStore {
         self.read(move |conn| unread_count(conn, &user_id)).await
     }
 
-    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<MarkedRead>>> {
+    async fn feed_state(&self, user_id: &str) -> StoreResult<FeedState> {
+        let user_id = user_id.to_owned();
+        self.read(move |conn| {
+            let snapshot = conn.unchecked_transaction()?;
+            feed_state(&snapshot, &user_id)
+        })
+        .await
+    }
+
+    async fn changes_since(&self, user_id: &str, after: u64, max: usize) -> StoreResult<Replay> {
+        let user_id = user_id.to_owned();
+        let (state, rows) = self
+            .read(move |conn| {
+                let snapshot = conn.unchecked_transaction()?;
+                let state = feed_state(&snapshot, &user_id)?;
+                let rows = snapshot
+                    .prepare_cached(
+                        "SELECT seq, envelope FROM changes WHERE user_id = ?1 AND seq > ?2
+                         ORDER BY seq LIMIT ?3",
+                    )?
+                    .query_map(params![user_id, seq_param(after), max as i64 + 1], |row| {
+                        Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((state, rows))
+            })
+            .await?;
+        replay_of(state, after, rows, max)
+    }
+
+    async fn mark_read(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Changed<Notification>>> {
         let (user_id, id) = (user_id.to_owned(), id.to_owned());
         self.write(move |conn| {
             let changed = conn
@@ -317,7 +391,12 @@ impl Store for SqliteStore {
                 > 0;
             let Some(notification) = find(conn, &user_id, &id)? else { return Ok(None) };
             let unread_count = unread_count(conn, &user_id)?;
-            Ok(Some(Changed { value: MarkedRead { notification, changed }, unread_count }))
+            let changes = if changed {
+                vec![record(conn, &user_id, ServerEvent::NotificationUpdated(notification.clone()))?]
+            } else {
+                Vec::new()
+            };
+            Ok(Some(Changed { value: notification, unread_count, changes }))
         })
         .await
     }
@@ -329,7 +408,13 @@ impl Store for SqliteStore {
             let updated = conn
                 .prepare_cached("UPDATE notifications SET is_read = 1, read_at = ?2 WHERE user_id = ?1 AND is_read = 0")?
                 .execute(params![user_id, read_at])? as u64;
-            Ok(Changed { value: AllMarkedRead { updated, read_at }, unread_count: 0 })
+            let changes = if updated > 0 {
+                let all_read = ServerEvent::AllRead(AllRead { read_at: read_at.clone() });
+                vec![record(conn, &user_id, all_read)?]
+            } else {
+                Vec::new()
+            };
+            Ok(Changed { value: AllMarkedRead { updated, read_at }, unread_count: 0, changes })
         })
         .await
     }
@@ -343,9 +428,11 @@ impl Store for SqliteStore {
             if deleted == 0 {
                 return Ok(None);
             }
+            let event = ServerEvent::NotificationDeleted(NotificationId { id: id.clone() });
             Ok(Some(Changed {
                 value: (),
                 unread_count: unread_count(conn, &user_id)?,
+                changes: vec![record(conn, &user_id, event)?],
             }))
         })
         .await
@@ -452,11 +539,11 @@ mod tests {
         assert_eq!(store.delete("bob", &theirs.id).await.unwrap(), None);
         assert_eq!(store.unread_count("alice").await.unwrap(), 1);
         let marked = store.mark_read("alice", &theirs.id).await.unwrap().unwrap();
-        assert!(marked.value.changed && marked.value.notification.is_read);
-        assert!(marked.value.notification.read_at.is_some());
+        assert_eq!(marked.changes.len(), 1);
+        assert!(marked.value.is_read && marked.value.read_at.is_some());
         assert_eq!(marked.unread_count, 0);
         let again = store.mark_read("alice", &theirs.id).await.unwrap().unwrap();
-        assert!(!again.value.changed);
+        assert!(again.changes.is_empty());
     }
 
     #[tokio::test]
