@@ -445,7 +445,7 @@ mod tests {
         })
         .unwrap();
         let s = decode_subscribed(&result);
-        assert_eq!((s.counts, s.seq), ((Some(3), None), None));
+        assert_eq!((s.counts, s.seq), ((Some(3), Some(0)), Some(0)));
         assert_eq!(
             s.missed.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
             ["01", "02"]
