@@ -181,16 +181,24 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    /// Applies a push unless its `seq` shows the state held already includes it (a count may
-    /// share the `seq` of the change it follows).
+    /// Applies a push unless its `seq` shows the state held already includes it. A count
+    /// describes the state at its `seq`: it is stale when older than the state held, and it sets
+    /// the position only when there is none yet (the first message of a stream), since after a
+    /// `Last-Event-ID` the stream's first count is ahead of the changes replayed after it.
     fn apply_in_order(&mut self, push: Push<J>, seq: Option<u64>) {
         if let Some(seq) = seq {
-            let held = self.change_seq.unwrap_or(0);
-            let is_count = matches!(push, Push::UnreadCount(..));
-            if seq < held || (seq == held && !is_count) {
-                return;
+            let held = self.change_seq;
+            if matches!(push, Push::UnreadCount(..)) {
+                if held.is_some_and(|h| seq < h) {
+                    return;
+                }
+                self.change_seq = held.or(Some(seq));
+            } else {
+                if held.is_some_and(|h| seq <= h) {
+                    return;
+                }
+                self.change_seq = Some(seq);
             }
-            self.change_seq = Some(seq);
         }
         self.apply_push(push);
     }
@@ -590,6 +598,7 @@ impl<J: Json> Machine<J> {
         for item in s.missed {
             self.add_new(item);
         }
+        self.change_seq = self.change_seq.max(s.seq);
         if let (Some(unread), unseen) = s.counts {
             self.apply_in_order(Push::UnreadCount(unread, unseen), s.seq);
         }

@@ -1388,6 +1388,56 @@ fn sse_resumes_from_the_seq() {
 }
 
 #[test]
+fn an_sse_resume_replays_after_a_count_that_is_ahead_of_it() {
+    let mut h = Harness::new();
+    let sse = fall_back_to_sse(&mut h);
+    let first = [
+        counts(0, 0, 2),
+        change("notification", v2("05", "info", false, false, false), 3),
+    ];
+    for envelope in first {
+        h.step(Input::SseData {
+            conn: sse,
+            data: envelope.to_string(),
+        });
+    }
+    h.advance(10_000);
+    h.step(Input::SseEnded { conn: sse });
+    h.take();
+    h.advance_to_deadline();
+    h.give_token();
+    let (sse2, last) = h.find(|e| match e {
+        Effect::OpenSse {
+            conn,
+            last_event_id,
+            ..
+        } => Some((*conn, last_event_id.clone())),
+        _ => None,
+    });
+    assert_eq!(last.as_deref(), Some("3"));
+    assert_eq!(h.ids(), ["05"]);
+    h.step(Input::SseResponse {
+        conn: sse2,
+        status: 200,
+    });
+    // The stream opens with the count of the state now (seq 5), then replays 4 and 5.
+    for envelope in [
+        counts(1, 1, 5),
+        change("notification_deleted", json!({"id": "05"}), 4),
+        counts(0, 0, 4),
+        change("notification", v2("06", "info", false, false, false), 5),
+        counts(1, 1, 5),
+    ] {
+        h.step(Input::SseData {
+            conn: sse2,
+            data: envelope.to_string(),
+        });
+    }
+    assert_eq!(h.ids(), ["06"]);
+    assert_eq!((h.m.unread_count(), h.m.unseen_count()), (1, 1));
+}
+
+#[test]
 fn feed_actions_are_optimistic_and_roll_back() {
     let (mut h, conn) = v2_harness(config());
     // Archive 03 (unread, seen): it leaves the default list and the unread count.
