@@ -10,12 +10,17 @@ import { NotificationError } from "./errors.js";
 import {
   CLEAR_USER,
   CONNECT,
+  ARCHIVE,
   DISCONNECT,
-  Edit,
   EDIT,
   Io,
   LOAD_MORE,
+  READ,
   REFRESH,
+  REMOVE,
+  SEEN,
+  UNARCHIVE,
+  UNREAD,
 } from "./io.js";
 import { toCoreOptions, type CoreOptions } from "./options.js";
 import type {
@@ -177,42 +182,42 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
 
   /** Marks one notification read, and seen (at once; rolled back if the server refuses). */
   markRead(id: string): Promise<void> {
-    return this.#edit(Edit.Read, [id]);
+    return this.#edit(READ, [id]);
   }
 
   /** Marks one notification unread again; it stays seen (at once; rolled back if refused). */
   markUnread(id: string): Promise<void> {
-    return this.#edit(Edit.Unread, [id]);
+    return this.#edit(UNREAD, [id]);
   }
 
   /** Marks every notification read (at once; rolled back if the server refuses). */
   markAllRead(): Promise<void> {
-    return this.#edit(Edit.Read, null);
+    return this.#edit(READ, null);
   }
 
   /** Marks notifications seen, e.g. those shown in an open list (1..100 ids; at once, rolled back if refused). */
   markSeen(ids: readonly string[]): Promise<void> {
-    return this.#edit(Edit.Seen, ids);
+    return this.#edit(SEEN, ids);
   }
 
   /** Marks every notification seen, as when the bell is opened (at once; rolled back if refused). */
   markAllSeen(): Promise<void> {
-    return this.#edit(Edit.Seen, null);
+    return this.#edit(SEEN, null);
   }
 
   /** Archives one notification: it leaves the default list and the counts (at once; rolled back if refused). */
   archive(id: string): Promise<void> {
-    return this.#edit(Edit.Archive, [id]);
+    return this.#edit(ARCHIVE, [id]);
   }
 
   /** Brings an archived notification back (at once; rolled back if refused). */
   unarchive(id: string): Promise<void> {
-    return this.#edit(Edit.Unarchive, [id]);
+    return this.#edit(UNARCHIVE, [id]);
   }
 
   /** Deletes one notification (at once; restored if the server refuses, e.g. `not_found`). */
   remove(id: string): Promise<void> {
-    return this.#edit(Edit.Remove, [id]);
+    return this.#edit(REMOVE, [id]);
   }
 
   /** Loads the next page of older notifications (resolves at once while one loads or at the end). */
@@ -308,7 +313,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   }
 
   /** The action `edit` on `ids` (`null`: all of them). */
-  #edit(edit: Edit, ids: readonly string[] | null): Promise<void> {
+  #edit(edit: number, ids: readonly string[] | null): Promise<void> {
     const text = JSON.stringify(ids === null ? null : ids.map(String));
     return this.#act((core, action) => core.inputText(EDIT, action, text, edit, 0));
   }

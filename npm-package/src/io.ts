@@ -29,15 +29,13 @@ const SSE_DATA = 16;
 const HTTP_DONE = 17;
 /** A user action: `inputText(EDIT, action, JSON ids or "null" for all, code, 0)`. */
 export const EDIT = 18;
-/** The codes of `EDIT` (`Edit` in client-wasm/src/glue/client.rs). */
-export const enum Edit {
-  Read,
-  Unread,
-  Seen,
-  Archive,
-  Unarchive,
-  Remove,
-}
+/** The codes of `EDIT` (`edit_of` in client-wasm/src/glue/client.rs). */
+export const READ = 0;
+export const UNREAD = 1;
+export const SEEN = 2;
+export const ARCHIVE = 3;
+export const UNARCHIVE = 4;
+export const REMOVE = 5;
 
 const messageOf = (error: unknown): string =>
   typeof error === "string" ? error : String((error as Error | null)?.message ?? "getToken failed");
