@@ -102,7 +102,7 @@ test("getSnapshot returns the same frozen object until something changes", () =>
   assert.ok(Object.isFrozen(a) && Object.isFrozen(a.notifications));
   assert.deepEqual(
     { ...a, notifications: [...a.notifications] },
-    { notifications: [], unreadCount: 0, status: "idle", transport: null, lastError: null, hasMore: true },
+    { notifications: [], unreadCount: 0, unseenCount: 0, status: "idle", transport: null, lastError: null, hasMore: true },
   );
   // A change (disconnect from idle keeps idle; markRead of an unknown id starts a request that
   // changes nothing visible yet) — the snapshot only changes when the state does.
@@ -177,5 +177,7 @@ test("options are checked", () => {
   assert.throws(() => new NotificationClient({ url: "http://x", getToken, transports: ["polling"] }), /transports/);
   assert.throws(() => new NotificationClient({ url: "http://x", getToken, pageSize: 500 }), /pageSize/);
   assert.throws(() => new NotificationClient({ url: "http://x", getToken, reconnect: { factor: 0.5 } }), /factor/);
+  assert.throws(() => new NotificationClient({ url: "http://x", getToken, filter: { type: "" } }), /filter.type/);
+  assert.throws(() => new NotificationClient({ url: "http://x", getToken, filter: { archived: "yes" } }), /filter.archived/);
   assert.throws(() => new NotificationClient({ url: "http://x", getToken }).on("nope", () => {}), /unknown event/);
 });
