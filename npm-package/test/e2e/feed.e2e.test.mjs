@@ -104,6 +104,22 @@ describe("feed states and catch-up in Chromium against notify-server", { concurr
     });
   }
 
+  test("a type filter: the list holds that type only, with the server's counts for it", async (t) => {
+    const s = await setup(t);
+    const publish = (title, type) => s.server.request("POST", "/notifications", s.service, { userId: s.user, title, type });
+    await publish("paid", "payment.received");
+    await publish("hello", "info");
+    await s.page.evaluate((url) => window.harness.start({ url, filter: { type: "payment.*" } }), s.server.url);
+    await waitForState(s.page, (st) => st.status === "connected" && st.titles.join() === "paid" && st.unreadCount === 1);
+    // Delivered in order: once "declined" is in, "news" (another type) was seen and left out.
+    await publish("news", "info");
+    await publish("declined", "payment.card.declined");
+    const state = await waitForState(s.page, (st) => st.titles[0] === "declined" && st.unreadCount === 2);
+    assert.deepEqual(state.titles, ["declined", "paid"]);
+    const counts = await s.server.request("GET", "/notifications/counts?type=payment.*", s.userToken);
+    assert.deepEqual([state.unreadCount, state.unseenCount], [counts.unread, counts.unseen]);
+  });
+
   test("feed actions: optimistic, confirmed by the server, unseen vs unread", async (t) => {
     const s = await setup(t);
     const one = await s.server.publish(s.service, s.user, "one");
