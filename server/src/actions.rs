@@ -3,17 +3,17 @@
 //! live socket and SSE stream of that user. Changes of one user take turns (see `turns`).
 
 use notify_bindings::{
-    AllRead, CreateNotification, Notification, NotificationId, Page, ServerEvent, SubscribeResult,
-    UnreadCount, Updated, limits,
+    AllRead, AllSeen, Counts, CreateNotification, Notification, NotificationId, Page, ServerEvent,
+    SubscribeResult, UnreadCount, Updated, limits,
 };
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::ListQuery;
+use crate::store::{Changed, ListQuery, Marked, TypeFilter};
 use crate::validation;
 
-fn unread(count: u64) -> ServerEvent {
-    ServerEvent::UnreadCount(UnreadCount { count })
+fn unread(counts: UnreadCount) -> ServerEvent {
+    ServerEvent::UnreadCount(counts)
 }
 
 /// Stores a notification for `body.userId` and pushes it live. The caller must be allowed
@@ -42,23 +42,26 @@ pub async fn list(state: &AppState, user_id: &str, query: ListQuery) -> Result<P
 }
 
 pub async fn unread_count(state: &AppState, user_id: &str) -> Result<UnreadCount, ApiError> {
-    Ok(UnreadCount {
-        count: state.store.unread_count(user_id).await?,
-    })
+    Ok(state.store.unread_count(user_id).await?)
 }
 
-pub async fn mark_read(
+/// Unread, unseen and total over the user's non-archived notifications of `kind`.
+pub async fn counts(
     state: &AppState,
     user_id: &str,
-    id: &str,
+    kind: Option<TypeFilter>,
+) -> Result<Counts, ApiError> {
+    Ok(state.store.counts(user_id, kind).await?)
+}
+
+/// The notification a change to one left, pushed with the counts when it changed; 404 when
+/// the user has no such notification.
+async fn push_marked(
+    state: &AppState,
+    user_id: &str,
+    marked: Option<Changed<Marked>>,
 ) -> Result<Notification, ApiError> {
-    validation::notification_id("id", id)?;
-    let _turn = state.turns.take(user_id).await;
-    let marked = state
-        .store
-        .mark_read(user_id, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let marked = marked.ok_or_else(ApiError::not_found)?;
     let notification = marked.value.notification;
     if marked.value.changed {
         let events = [
@@ -70,6 +73,51 @@ pub async fn mark_read(
     Ok(notification)
 }
 
+/// Marks one read, and so seen.
+pub async fn mark_read(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+) -> Result<Notification, ApiError> {
+    validation::notification_id("id", id)?;
+    let _turn = state.turns.take(user_id).await;
+    let marked = state.store.mark_read(user_id, id).await?;
+    push_marked(state, user_id, marked).await
+}
+
+/// Marks one unread; it stays seen.
+pub async fn mark_unread(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+) -> Result<Notification, ApiError> {
+    validation::notification_id("id", id)?;
+    let _turn = state.turns.take(user_id).await;
+    let marked = state.store.mark_unread(user_id, id).await?;
+    push_marked(state, user_id, marked).await
+}
+
+/// Archives one: it leaves the default list and every count.
+pub async fn archive(state: &AppState, user_id: &str, id: &str) -> Result<Notification, ApiError> {
+    validation::notification_id("id", id)?;
+    let _turn = state.turns.take(user_id).await;
+    let archived = state.store.archive(user_id, id).await?;
+    push_marked(state, user_id, archived).await
+}
+
+/// Brings one back from the archive.
+pub async fn unarchive(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+) -> Result<Notification, ApiError> {
+    validation::notification_id("id", id)?;
+    let _turn = state.turns.take(user_id).await;
+    let unarchived = state.store.unarchive(user_id, id).await?;
+    push_marked(state, user_id, unarchived).await
+}
+
+/// Marks every notification read, and so seen.
 pub async fn mark_all_read(state: &AppState, user_id: &str) -> Result<Updated, ApiError> {
     let _turn = state.turns.take(user_id).await;
     let all = state.store.mark_all_read(user_id).await?;
@@ -77,6 +125,47 @@ pub async fn mark_all_read(state: &AppState, user_id: &str) -> Result<Updated, A
         let events = [
             ServerEvent::AllRead(AllRead {
                 read_at: all.value.read_at,
+            }),
+            unread(all.unread_count),
+        ];
+        state.fanout.push(user_id, &events).await;
+    }
+    Ok(Updated {
+        updated: all.value.updated,
+    })
+}
+
+/// Marks the user's notifications among `ids` seen (others' ids are ignored); each one that
+/// changed is pushed.
+pub async fn mark_seen(
+    state: &AppState,
+    user_id: &str,
+    ids: Vec<String>,
+) -> Result<Updated, ApiError> {
+    let ids = validation::seen_ids(ids)?;
+    let _turn = state.turns.take(user_id).await;
+    let seen = state.store.mark_seen(user_id, &ids).await?;
+    let updated = seen.value.len() as u64;
+    if updated > 0 {
+        let mut events: Vec<_> = seen
+            .value
+            .into_iter()
+            .map(ServerEvent::NotificationUpdated)
+            .collect();
+        events.push(unread(seen.unread_count));
+        state.fanout.push(user_id, &events).await;
+    }
+    Ok(Updated { updated })
+}
+
+/// Marks every notification seen.
+pub async fn mark_all_seen(state: &AppState, user_id: &str) -> Result<Updated, ApiError> {
+    let _turn = state.turns.take(user_id).await;
+    let all = state.store.mark_all_seen(user_id).await?;
+    if all.value.updated > 0 {
+        let events = [
+            ServerEvent::AllSeen(AllSeen {
+                seen_at: all.value.seen_at,
             }),
             unread(all.unread_count),
         ];
@@ -103,7 +192,8 @@ pub async fn delete(state: &AppState, user_id: &str, id: &str) -> Result<(), Api
     Ok(())
 }
 
-/// The unread count and, with `since`, every newer notification (oldest first, at most 500).
+/// The unread and unseen counts and, with `since`, every newer notification (oldest first, at
+/// most 500).
 pub async fn catch_up(
     state: &AppState,
     user_id: &str,
@@ -121,9 +211,10 @@ pub async fn catch_up(
         None => (Vec::new(), false),
     };
     // Counted after the catch-up, so it covers at least everything in `missed`.
-    let unread_count = state.store.unread_count(user_id).await?;
+    let counts = state.store.unread_count(user_id).await?;
     Ok(SubscribeResult {
-        unread_count,
+        unread_count: counts.count,
+        unseen_count: counts.unseen,
         missed,
         resync,
     })

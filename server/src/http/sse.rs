@@ -94,6 +94,7 @@ pub async fn events(
 
     let mut first = vec![SseMessage::new(&ServerEvent::UnreadCount(UnreadCount {
         count: catch_up.unread_count,
+        unseen: catch_up.unseen_count,
     }))];
     // Only what the catch-up itself sent is skipped from the live stream (a notification made
     // between subscribing and the catch-up query is in both). The client's own Last-Event-ID

@@ -5,7 +5,7 @@ pub(crate) mod events;
 
 use std::sync::Arc;
 
-use notify_bindings::{NAMESPACE, ServerEvent, UnreadCount};
+use notify_bindings::{NAMESPACE, ServerEvent};
 use serde::Deserialize;
 use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
@@ -99,8 +99,8 @@ async fn on_connect<A: Adapter>(
     let user_id = session.principal.user_id.clone();
 
     match state.store.unread_count(&user_id).await {
-        Ok(count) => {
-            let event = ServerEvent::UnreadCount(UnreadCount { count });
+        Ok(counts) => {
+            let event = ServerEvent::UnreadCount(counts);
             if let Err(e) = socket.emit(event.name(), &event) {
                 tracing::debug!(error = %e, "could not send the first unread_count");
             }

@@ -1,9 +1,11 @@
 //! Storage of users' notifications behind a small trait, so that another engine (PostgreSQL)
 //! can be added without touching the handlers.
 //!
-//! Every mutation returns the user's unread count as of that change, computed in the same
-//! transaction, so the push that follows it never shows a stale count.
+//! Every change to a user's feed is one operation here that returns what changed and the
+//! user's unread and unseen counts as of that change, computed in the same transaction, so
+//! the push that follows it never shows a stale count.
 
+mod filter;
 mod migrations;
 mod postgres;
 mod sqlite;
@@ -14,7 +16,7 @@ pub use sqlite::SqliteStore;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use notify_bindings::{Notification, Page};
+use notify_bindings::{Archived, Counts, Notification, Page, UnreadCount};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -29,7 +31,7 @@ pub struct NewNotification {
 }
 
 impl NewNotification {
-    /// The notification this becomes once stored under `id`, created now and unread.
+    /// The notification this becomes once stored under `id`, created now, unread and unseen.
     pub(crate) fn stored(self, id: Uuid) -> Notification {
         Notification {
             id: id.to_string(),
@@ -41,6 +43,10 @@ impl NewNotification {
             is_read: false,
             created_at: now_rfc3339(),
             read_at: None,
+            is_seen: false,
+            seen_at: None,
+            is_archived: false,
+            archived_at: None,
         }
     }
 }
@@ -67,25 +73,47 @@ pub(crate) fn page_of(mut items: Vec<Notification>, limit: u32) -> Page {
 }
 
 /// A validated page request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub limit: u32,
     pub before: Option<String>,
     pub unread_only: bool,
+    pub unseen_only: bool,
+    pub archived: Archived,
+    pub kind: Option<TypeFilter>,
 }
 
-/// What a change left behind: its result and the user's unread count afterwards.
+/// The `type` a list or count is narrowed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeFilter {
+    /// Exactly this type.
+    Exact(String),
+    /// Types that start with this prefix, which ends with `.` (from `payment.*`: `payment.`).
+    Prefix(String),
+}
+
+impl TypeFilter {
+    /// The half-open range `[low, high)` of the types a prefix matches, compared bytewise: the
+    /// prefix's final `.` becomes the next character, `/`.
+    pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
+        let stem = prefix.strip_suffix('.').unwrap_or(prefix);
+        (prefix.to_owned(), format!("{stem}/"))
+    }
+}
+
+/// What a change left behind: its result and the user's counts afterwards.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Changed<T> {
     pub value: T,
-    pub unread_count: u64,
+    pub unread_count: UnreadCount,
 }
 
-/// Result of marking one notification read.
+/// Result of a change to one notification (read, unread, archive, unarchive).
 #[derive(Debug, Clone, PartialEq)]
-pub struct MarkedRead {
+pub struct Marked {
+    /// The notification as it is now.
     pub notification: Notification,
-    /// False when it was already read (nothing to push).
+    /// False when it already was in that state (nothing to push).
     pub changed: bool,
 }
 
@@ -94,6 +122,13 @@ pub struct MarkedRead {
 pub struct AllMarkedRead {
     pub updated: u64,
     pub read_at: String,
+}
+
+/// Result of marking everything seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllMarkedSeen {
+    pub updated: u64,
+    pub seen_at: String,
 }
 
 /// The notifications a client missed, oldest first.
@@ -124,10 +159,29 @@ pub trait Store: Send + Sync + 'static {
     async fn create(&self, new: NewNotification) -> StoreResult<Changed<Notification>>;
     /// A page of the user's notifications, newest first.
     async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page>;
-    async fn unread_count(&self, user_id: &str) -> StoreResult<u64>;
-    /// Marks one read; `None` when the user has no such notification.
-    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<MarkedRead>>>;
+    /// The user's unread and unseen counts (not archived).
+    async fn unread_count(&self, user_id: &str) -> StoreResult<UnreadCount>;
+    /// Unread, unseen and total over the user's non-archived notifications of `kind`.
+    async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts>;
+    /// Marks one read (and seen); `None` when the user has no such notification.
+    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Marked>>>;
+    /// Marks one unread (it stays seen); `None` when the user has no such notification.
+    async fn mark_unread(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Marked>>>;
+    /// Archives one, keeping its first `archivedAt`; `None` when the user has no such one.
+    async fn archive(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Marked>>>;
+    /// Brings one back from the archive; `None` when the user has no such notification.
+    async fn unarchive(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Marked>>>;
+    /// Marks every notification of the user read (and seen).
     async fn mark_all_read(&self, user_id: &str) -> StoreResult<Changed<AllMarkedRead>>;
+    /// Marks the user's notifications among `ids` seen: those that changed, as they are now,
+    /// by id. Ids of other users' notifications are ignored.
+    async fn mark_seen(
+        &self,
+        user_id: &str,
+        ids: &[String],
+    ) -> StoreResult<Changed<Vec<Notification>>>;
+    /// Marks every notification of the user seen.
+    async fn mark_all_seen(&self, user_id: &str) -> StoreResult<Changed<AllMarkedSeen>>;
     /// Deletes one; `None` when the user has no such notification.
     async fn delete(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<()>>>;
     /// The user's notifications newer than `since`, oldest first, at most `max`.

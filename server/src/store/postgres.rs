@@ -6,24 +6,29 @@
 //! unread count), stores its id only when it is above that head, and commits; the next create
 //! of that user waits for the lock. Every operation is one statement (data-modifying CTEs, in
 //! autocommit) prepared once per pooled connection (`prepare_cached`): one round trip each,
-//! and the unread count comes from the head row, never from counting. Pool
+//! and the unread and unseen counts come from the head row, never from counting. Pool
 //! timeouts are short, so a request fails fast with 503 while the database is unreachable,
 //! and the pool reconnects by itself when it comes back.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Config, GenericClient, Pool, PoolConfig, Runtime, Timeouts};
-use notify_bindings::{Notification, Page};
+use notify_bindings::{Counts, Notification, Page, UnreadCount};
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 use uuid::Uuid;
 
+use super::filter::{self, Placeholder};
 use super::{
-    AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
-    StoreResult, data_from_text, data_to_text, next_id, now_rfc3339, page_of,
+    AllMarkedRead, AllMarkedSeen, CatchUp, Changed, ListQuery, Marked, NewNotification, Store,
+    StoreError, StoreResult, TypeFilter, data_from_text, data_to_text, next_id, now_rfc3339,
+    page_of,
 };
 
-const COLUMNS: &str = "id, user_id, type, title, message, data, is_read, created_at, read_at";
+const COLUMNS: &str = "id, user_id, type, title, message, data, is_read, created_at, read_at, \
+                       is_seen, seen_at, is_archived, archived_at";
 
 /// Schema versions, applied in order under an advisory lock (nodes may start together).
 const MIGRATIONS: &[&str] = &[
@@ -50,23 +55,46 @@ const MIGRATIONS: &[&str] = &[
     UPDATE user_heads SET unread = (
         SELECT COUNT(*) FROM notifications n WHERE n.user_id = user_heads.user_id AND NOT n.is_read
     );"#,
+    // 3: feed states (seen, archived); read ones count as seen. The head's `unread` and
+    // `unseen` count only notifications not archived. Types compare bytewise, so a type prefix
+    // is an index range; each index serves the pages and counts of one filter (see `filter`).
+    r#"ALTER TABLE notifications
+        ADD COLUMN is_seen BOOLEAN NOT NULL DEFAULT FALSE,
+        ADD COLUMN seen_at TEXT,
+        ADD COLUMN is_archived BOOLEAN NOT NULL DEFAULT FALSE,
+        ADD COLUMN archived_at TEXT,
+        ALTER COLUMN type TYPE TEXT COLLATE "C";
+    UPDATE notifications SET is_seen = TRUE, seen_at = read_at WHERE is_read;
+    DROP INDEX notifications_unread;
+    CREATE INDEX notifications_unread ON notifications (user_id, is_archived, id) WHERE is_read = FALSE;
+    CREATE INDEX notifications_unseen ON notifications (user_id, is_archived, id) WHERE is_seen = FALSE;
+    CREATE INDEX notifications_archived ON notifications (user_id, is_archived, id);
+    CREATE INDEX notifications_type ON notifications (user_id, type, id)
+        INCLUDE (is_archived, is_read, is_seen);
+    ALTER TABLE user_heads ADD COLUMN unseen BIGINT NOT NULL DEFAULT 0;
+    UPDATE user_heads SET unseen = (
+        SELECT COUNT(*) FROM notifications n
+        WHERE n.user_id = user_heads.user_id AND NOT n.is_seen AND NOT n.is_archived
+    );"#,
 ];
 
 /// Stores a notification under the proposed id `$2` when it is above the user's newest, in
 /// one statement. The upsert locks the user's head row until the statement commits, so ids
 /// rise in commit order across nodes; a waiting create sees the head its predecessor left.
-/// Returns `(unread, NULL)` when stored, or `(NULL, newest id)` when `$2` is not above it.
+/// Returns `(unread, unseen, NULL)` when stored, or `(NULL, NULL, newest id)` when `$2` is not
+/// above it.
 const CREATE: &str = r#"
 WITH head AS (
-    INSERT INTO user_heads AS h (user_id, last_id, unread) VALUES ($1, $2, 1)
-    ON CONFLICT (user_id) DO UPDATE SET last_id = EXCLUDED.last_id, unread = h.unread + 1
+    INSERT INTO user_heads AS h (user_id, last_id, unread, unseen) VALUES ($1, $2, 1, 1)
+    ON CONFLICT (user_id) DO UPDATE
+        SET last_id = EXCLUDED.last_id, unread = h.unread + 1, unseen = h.unseen + 1
         WHERE h.last_id < EXCLUDED.last_id
-    RETURNING unread
+    RETURNING unread, unseen
 ), stored AS (
     INSERT INTO notifications (id, user_id, type, title, message, data, is_read, created_at)
     SELECT $2, $1, $3, $4, $5, $6, FALSE, $7 FROM head
 )
-SELECT (SELECT unread FROM head),
+SELECT (SELECT unread FROM head), (SELECT unseen FROM head),
        CASE WHEN NOT EXISTS (SELECT 1 FROM head)
             THEN (SELECT last_id FROM user_heads WHERE user_id = $1) END"#;
 
@@ -74,51 +102,154 @@ SELECT (SELECT unread FROM head),
 /// clock ran ahead for this user.
 const CREATE_ATTEMPTS: usize = 8;
 
-const UNREAD_COUNT: &str = "SELECT COALESCE((SELECT unread FROM user_heads WHERE user_id = $1), 0)";
+const UNREAD_COUNT: &str = "SELECT COALESCE(MAX(unread), 0), COALESCE(MAX(unseen), 0)
+     FROM user_heads WHERE user_id = $1";
 
-/// Marks `$2` read at `$3`: the notification as it is now, whether it changed, and the unread
-/// count; no row when the user has no such notification.
-const MARK_READ: &str = r#"
-WITH updated AS (
-    UPDATE notifications SET is_read = TRUE, read_at = $3
-    WHERE user_id = $1 AND id = $2 AND NOT is_read
-    RETURNING id, user_id, type, title, message, data, is_read, created_at, read_at
+/// How a notification counts in the head: 1 when unread (or unseen) and not archived.
+fn counted(flag: &str, archived: &str) -> String {
+    format!("(NOT {flag} AND NOT {archived})::int")
+}
+
+/// Changes one notification (`$1` user, `$2` id, `$3` now if the change names it) with the
+/// `SET` clause `set` where `guard` holds, in one statement: the notification as it is now,
+/// whether it changed, and the head's unread and unseen counts; no row when the user has no
+/// such notification. The notification is locked first (`old`, which the update joins so that
+/// it runs first), so the head moves by exactly how its counted state changed, even when
+/// another node changes it at the same moment.
+fn change_one(set: &str, guard: &str) -> String {
+    let unread_now = counted("u.is_read", "u.is_archived");
+    let unread_before = counted("o.was_read", "o.was_archived");
+    let unseen_now = counted("u.is_seen", "u.is_archived");
+    let unseen_before = counted("o.was_seen", "o.was_archived");
+    format!(
+        r#"
+WITH old AS (
+    SELECT is_read AS was_read, is_seen AS was_seen, is_archived AS was_archived
+    FROM notifications WHERE user_id = $1 AND id = $2 FOR UPDATE
+), updated AS (
+    UPDATE notifications SET {set}
+    FROM old
+    WHERE user_id = $1 AND id = $2 AND {guard}
+    RETURNING {COLUMNS}
 ), head AS (
-    UPDATE user_heads SET unread = unread - 1
-    WHERE user_id = $1 AND EXISTS (SELECT 1 FROM updated)
-    RETURNING unread
+    UPDATE user_heads h
+    SET unread = h.unread + {unread_now} - {unread_before},
+        unseen = h.unseen + {unseen_now} - {unseen_before}
+    FROM updated u, old o
+    WHERE h.user_id = $1
+    RETURNING h.unread, h.unseen
 )
-SELECT *, TRUE, COALESCE((SELECT unread FROM head), 0) FROM updated
+SELECT u.*, TRUE, head.unread, head.unseen FROM updated u, head
 UNION ALL
-SELECT id, user_id, type, title, message, data, is_read, created_at, read_at, FALSE,
-       COALESCE((SELECT unread FROM user_heads WHERE user_id = $1), 0)
-FROM notifications
-WHERE user_id = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM updated)"#;
+SELECT {COLUMNS}, FALSE, COALESCE(h.unread, 0), COALESCE(h.unseen, 0)
+FROM notifications LEFT JOIN user_heads h USING (user_id)
+WHERE user_id = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM updated)"#
+    )
+}
 
-/// Marks all of the user's notifications read at `$2`: how many changed, and the unread count
-/// left (creates that committed meanwhile stay unread and counted).
-const MARK_ALL_READ: &str = r#"
-WITH updated AS (
-    UPDATE notifications SET is_read = TRUE, read_at = $2 WHERE user_id = $1 AND NOT is_read
-    RETURNING 1
+/// Marks `$2` read (and seen) at `$3`.
+static MARK_READ: LazyLock<String> = LazyLock::new(|| {
+    change_one(
+        "is_read = TRUE, read_at = $3, is_seen = TRUE, seen_at = COALESCE(seen_at, $3)",
+        "NOT is_read",
+    )
+});
+/// Marks `$2` unread; it stays seen.
+static MARK_UNREAD: LazyLock<String> =
+    LazyLock::new(|| change_one("is_read = FALSE, read_at = NULL", "is_read"));
+/// Archives `$2` at `$3`.
+static ARCHIVE: LazyLock<String> =
+    LazyLock::new(|| change_one("is_archived = TRUE, archived_at = $3", "NOT is_archived"));
+/// Brings `$2` back from the archive.
+static UNARCHIVE: LazyLock<String> =
+    LazyLock::new(|| change_one("is_archived = FALSE, archived_at = NULL", "is_archived"));
+
+/// Marks all of the user's notifications read (and seen) at `$2`: how many changed, and the
+/// counts left (creates that committed meanwhile stay unread and counted). The unread ones are
+/// locked first (`old`), so the head loses exactly the unseen ones among them.
+static MARK_ALL_READ: LazyLock<String> = LazyLock::new(|| {
+    let unread = counted("o.is_read", "o.is_archived");
+    let unseen = counted("o.is_seen", "o.is_archived");
+    format!(
+        r#"
+WITH old AS (
+    SELECT id, is_read, is_seen, is_archived FROM notifications
+    WHERE user_id = $1 AND is_read = FALSE FOR UPDATE
+), updated AS (
+    UPDATE notifications SET is_read = TRUE, read_at = $2, is_seen = TRUE,
+                             seen_at = COALESCE(seen_at, $2)
+    WHERE user_id = $1 AND id IN (SELECT id FROM old) AND is_read = FALSE
+    RETURNING id
+), gone AS (
+    SELECT COUNT(*) AS n, COALESCE(SUM({unread}), 0) AS unread,
+           COALESCE(SUM({unseen}), 0) AS unseen
+    FROM updated u JOIN old o ON o.id = u.id
 ), head AS (
-    UPDATE user_heads SET unread = unread - (SELECT COUNT(*) FROM updated)
+    UPDATE user_heads SET unread = unread - (SELECT unread FROM gone),
+                          unseen = unseen - (SELECT unseen FROM gone)
     WHERE user_id = $1 AND EXISTS (SELECT 1 FROM updated)
-    RETURNING unread
+    RETURNING unread, unseen
+)
+SELECT (SELECT n FROM gone),
+       COALESCE((SELECT unread FROM head), (SELECT unread FROM user_heads WHERE user_id = $1), 0),
+       COALESCE((SELECT unseen FROM head), (SELECT unseen FROM user_heads WHERE user_id = $1), 0)"#
+    )
+});
+
+/// Marks the user's notifications among `$2` seen at `$3`: those that changed, each with the
+/// counts left (the same on every row); when none changed, one row of NULLs with the counts.
+const MARK_SEEN: &str = r#"
+WITH updated AS (
+    UPDATE notifications SET is_seen = TRUE, seen_at = $3
+    WHERE user_id = $1 AND id = ANY($2) AND is_seen = FALSE
+    RETURNING id, user_id, type, title, message, data, is_read, created_at, read_at,
+              is_seen, seen_at, is_archived, archived_at
+), head AS (
+    UPDATE user_heads SET unseen = unseen - (SELECT COUNT(*) FROM updated WHERE NOT is_archived)
+    WHERE user_id = $1 AND EXISTS (SELECT 1 FROM updated)
+    RETURNING unread, unseen
+)
+SELECT u.*, c.unread, c.unseen
+FROM (SELECT
+    COALESCE((SELECT unread FROM head), (SELECT unread FROM user_heads WHERE user_id = $1), 0),
+    COALESCE((SELECT unseen FROM head), (SELECT unseen FROM user_heads WHERE user_id = $1), 0)
+) AS c (unread, unseen)
+LEFT JOIN updated u ON TRUE
+ORDER BY u.id"#;
+
+/// Marks all of the user's notifications seen at `$2`: how many changed, and the counts left.
+const MARK_ALL_SEEN: &str = r#"
+WITH updated AS (
+    UPDATE notifications SET is_seen = TRUE, seen_at = $2
+    WHERE user_id = $1 AND is_seen = FALSE
+    RETURNING is_archived
+), head AS (
+    UPDATE user_heads SET unseen = unseen - (SELECT COUNT(*) FROM updated WHERE NOT is_archived)
+    WHERE user_id = $1 AND EXISTS (SELECT 1 FROM updated)
+    RETURNING unread, unseen
 )
 SELECT (SELECT COUNT(*) FROM updated),
-       COALESCE((SELECT unread FROM head), (SELECT unread FROM user_heads WHERE user_id = $1), 0)"#;
+       COALESCE((SELECT unread FROM head), (SELECT unread FROM user_heads WHERE user_id = $1), 0),
+       COALESCE((SELECT unseen FROM head), (SELECT unseen FROM user_heads WHERE user_id = $1), 0)"#;
 
-/// Deletes `$2`: the unread count left, or no row when the user has no such notification.
-const DELETE: &str = r#"
+/// Deletes `$2`: the counts left, or no row when the user has no such notification.
+static DELETE: LazyLock<String> = LazyLock::new(|| {
+    let unread = counted("d.is_read", "d.is_archived");
+    let unseen = counted("d.is_seen", "d.is_archived");
+    format!(
+        r#"
 WITH deleted AS (
-    DELETE FROM notifications WHERE user_id = $1 AND id = $2 RETURNING is_read
+    DELETE FROM notifications WHERE user_id = $1 AND id = $2
+    RETURNING is_read, is_seen, is_archived
 ), head AS (
-    UPDATE user_heads SET unread = unread - (SELECT COUNT(*) FROM deleted WHERE NOT is_read)
-    WHERE user_id = $1 AND EXISTS (SELECT 1 FROM deleted)
-    RETURNING unread
+    UPDATE user_heads h SET unread = h.unread - {unread}, unseen = h.unseen - {unseen}
+    FROM deleted d
+    WHERE h.user_id = $1
+    RETURNING h.unread, h.unseen
 )
-SELECT unread FROM head"#;
+SELECT unread, unseen FROM head"#
+    )
+});
 
 /// Connection attempts at startup, a second apart.
 const STARTUP_ATTEMPTS: u32 = 30;
@@ -200,6 +331,30 @@ impl PostgresStore {
         result
     }
 
+    /// One [`change_one`] statement: the notification as it is now, whether it changed, and
+    /// the counts; `None` when the user has no such notification.
+    async fn change_one(
+        &self,
+        sql: &str,
+        user_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Changed<Marked>>> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql).await?;
+        let now = now_rfc3339();
+        let values: [&(dyn ToSql + Sync); 3] = [&user_id, &id, &now];
+        let row = client
+            .query_opt(&statement, &values[..statement.params().len()])
+            .await?;
+        Ok(row.map(|row| Changed {
+            value: Marked {
+                notification: to_notification(&row),
+                changed: row.get(13),
+            },
+            unread_count: counts_at(&row, 14),
+        }))
+    }
+
     async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool
             .get()
@@ -236,6 +391,18 @@ fn to_notification(row: &Row) -> Notification {
         is_read: row.get(6),
         created_at: row.get(7),
         read_at: row.get(8),
+        is_seen: row.get(9),
+        seen_at: row.get(10),
+        is_archived: row.get(11),
+        archived_at: row.get(12),
+    }
+}
+
+/// The unread and unseen counts in columns `at` and `at + 1`.
+fn counts_at(row: &Row, at: usize) -> UnreadCount {
+    UnreadCount {
+        count: row.get::<_, i64>(at) as u64,
+        unseen: row.get::<_, i64>(at + 1) as u64,
     }
 }
 
@@ -261,14 +428,19 @@ impl Store for PostgresStore {
                     ],
                 )
                 .await?;
-            if let Some(unread) = row.get::<_, Option<i64>>(0) {
+            if let (Some(unread), Some(unseen)) =
+                (row.get::<_, Option<i64>>(0), row.get::<_, Option<i64>>(1))
+            {
                 return Ok(Changed {
                     value: notification,
-                    unread_count: unread as u64,
+                    unread_count: UnreadCount {
+                        count: unread as u64,
+                        unseen: unseen as u64,
+                    },
                 });
             }
             // Another create of this user holds a newer id: go past it and try again.
-            let head: Option<String> = row.get(1);
+            let head: Option<String> = row.get(2);
             let last = head
                 .and_then(|h| Uuid::parse_str(&h).ok())
                 .unwrap_or_default();
@@ -281,51 +453,67 @@ impl Store for PostgresStore {
 
     async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page> {
         let client = self.client().await?;
-        let unread = if query.unread_only {
-            "AND NOT is_read"
-        } else {
-            ""
-        };
+        let terms = filter::list_terms(&query, 4, Placeholder::Dollar);
         let sql = format!(
-            "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id < $2 {unread} ORDER BY id DESC LIMIT $3"
+            "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id < $2{} ORDER BY id DESC LIMIT $3",
+            terms.sql
         );
         let before = query.before.unwrap_or_else(|| "~".into());
+        let limit = i64::from(query.limit) + 1;
+        let mut values: Vec<&(dyn ToSql + Sync)> = vec![&user_id, &before, &limit];
+        values.extend(terms.params.iter().map(|p| p as &(dyn ToSql + Sync)));
         let rows = client
-            .query(
-                &client.prepare_cached(&sql).await?,
-                &[&user_id, &before, &(i64::from(query.limit) + 1)],
-            )
-            .await
-            .map_err(classify)?;
+            .query(&client.prepare_cached(&sql).await?, &values)
+            .await?;
         Ok(page_of(
             rows.iter().map(to_notification).collect(),
             query.limit,
         ))
     }
 
-    async fn unread_count(&self, user_id: &str) -> StoreResult<u64> {
+    async fn unread_count(&self, user_id: &str) -> StoreResult<UnreadCount> {
         let client = self.client().await?;
         let row = client
             .query_one(&client.prepare_cached(UNREAD_COUNT).await?, &[&user_id])
             .await?;
-        Ok(row.get::<_, i64>(0) as u64)
+        Ok(counts_at(&row, 0))
     }
 
-    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<MarkedRead>>> {
+    async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts> {
         let client = self.client().await?;
+        let terms = filter::type_terms(kind.as_ref(), 2, Placeholder::Dollar);
+        let sql = format!(
+            "SELECT COUNT(*) FILTER (WHERE is_read = FALSE), COUNT(*) FILTER (WHERE is_seen = FALSE),
+                    COUNT(*)
+             FROM notifications WHERE user_id = $1 AND is_archived = FALSE{}",
+            terms.sql
+        );
+        let mut values: Vec<&(dyn ToSql + Sync)> = vec![&user_id];
+        values.extend(terms.params.iter().map(|p| p as &(dyn ToSql + Sync)));
         let row = client
-            .query_opt(
-                &client.prepare_cached(MARK_READ).await?,
-                &[&user_id, &id, &now_rfc3339()],
-            )
+            .query_one(&client.prepare_cached(&sql).await?, &values)
             .await?;
-        Ok(row.map(|row| Changed {
-            value: MarkedRead {
-                notification: to_notification(&row),
-                changed: row.get(9),
-            },
-            unread_count: row.get::<_, i64>(10) as u64,
-        }))
+        Ok(Counts {
+            unread: row.get::<_, i64>(0) as u64,
+            unseen: row.get::<_, i64>(1) as u64,
+            total: row.get::<_, i64>(2) as u64,
+        })
+    }
+
+    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Marked>>> {
+        self.change_one(&MARK_READ, user_id, id).await
+    }
+
+    async fn mark_unread(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Marked>>> {
+        self.change_one(&MARK_UNREAD, user_id, id).await
+    }
+
+    async fn archive(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Marked>>> {
+        self.change_one(&ARCHIVE, user_id, id).await
+    }
+
+    async fn unarchive(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Marked>>> {
+        self.change_one(&UNARCHIVE, user_id, id).await
     }
 
     async fn mark_all_read(&self, user_id: &str) -> StoreResult<Changed<AllMarkedRead>> {
@@ -333,7 +521,7 @@ impl Store for PostgresStore {
         let read_at = now_rfc3339();
         let row = client
             .query_one(
-                &client.prepare_cached(MARK_ALL_READ).await?,
+                &client.prepare_cached(&MARK_ALL_READ).await?,
                 &[&user_id, &read_at],
             )
             .await?;
@@ -342,18 +530,63 @@ impl Store for PostgresStore {
                 updated: row.get::<_, i64>(0) as u64,
                 read_at,
             },
-            unread_count: row.get::<_, i64>(1) as u64,
+            unread_count: counts_at(&row, 1),
+        })
+    }
+
+    async fn mark_seen(
+        &self,
+        user_id: &str,
+        ids: &[String],
+    ) -> StoreResult<Changed<Vec<Notification>>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &client.prepare_cached(MARK_SEEN).await?,
+                &[&user_id, &ids, &now_rfc3339()],
+            )
+            .await?;
+        let unread_count = rows
+            .first()
+            .map(|row| counts_at(row, 13))
+            .unwrap_or_default();
+        let changed = rows
+            .iter()
+            .filter(|row| row.get::<_, Option<String>>(0).is_some())
+            .map(to_notification)
+            .collect();
+        Ok(Changed {
+            value: changed,
+            unread_count,
+        })
+    }
+
+    async fn mark_all_seen(&self, user_id: &str) -> StoreResult<Changed<AllMarkedSeen>> {
+        let client = self.client().await?;
+        let seen_at = now_rfc3339();
+        let row = client
+            .query_one(
+                &client.prepare_cached(MARK_ALL_SEEN).await?,
+                &[&user_id, &seen_at],
+            )
+            .await?;
+        Ok(Changed {
+            value: AllMarkedSeen {
+                updated: row.get::<_, i64>(0) as u64,
+                seen_at,
+            },
+            unread_count: counts_at(&row, 1),
         })
     }
 
     async fn delete(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<()>>> {
         let client = self.client().await?;
         let row = client
-            .query_opt(&client.prepare_cached(DELETE).await?, &[&user_id, &id])
+            .query_opt(&client.prepare_cached(&DELETE).await?, &[&user_id, &id])
             .await?;
         Ok(row.map(|row| Changed {
             value: (),
-            unread_count: row.get::<_, i64>(0) as u64,
+            unread_count: counts_at(&row, 0),
         }))
     }
 
