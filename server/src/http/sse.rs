@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream, StreamExt};
-use notify_bindings::{Empty, Envelope, ServerEvent};
+use notify_bindings::{Empty, Envelope, ServerEvent, UnreadCount};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
@@ -113,7 +113,10 @@ pub async fn events(
     let catch_up = actions::catch_up(&state, &caller.user_id, last_event_id).await?;
     let feed = actions::counted(FeedState {
         seq: catch_up.seq,
-        unread_count: catch_up.unread_count,
+        unread_count: UnreadCount {
+            count: catch_up.unread_count,
+            unseen: catch_up.unseen_count,
+        },
     });
 
     // Only what the catch-up itself covered is skipped from the live stream (a change made
