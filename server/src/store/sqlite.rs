@@ -290,12 +290,9 @@ fn change_one(
     let Some(notification) = find(conn, user_id, id)? else {
         return Ok(None);
     };
-    let changes = if changed {
-        let updated = ServerEvent::NotificationUpdated(notification.clone());
-        vec![record(conn, user_id, updated)?]
-    } else {
-        Vec::new()
-    };
+    let changes = record_if(conn, user_id, changed, || {
+        ServerEvent::NotificationUpdated(notification.clone())
+    })?;
     Ok(Some(Changed {
         value: notification,
         unread_count: unread_count(conn, user_id)?,
@@ -322,6 +319,20 @@ fn record(conn: &Connection, user_id: &str, event: ServerEvent) -> rusqlite::Res
             .execute(params![user_id, below as i64])?;
     }
     Ok(Envelope::change(seq, event))
+}
+
+/// [`record`]s the change `event` makes when the operation `changed` anything: its changes.
+fn record_if(
+    conn: &Connection,
+    user_id: &str,
+    changed: bool,
+    event: impl FnOnce() -> ServerEvent,
+) -> rusqlite::Result<Vec<Envelope>> {
+    Ok(if changed {
+        vec![record(conn, user_id, event())?]
+    } else {
+        Vec::new()
+    })
 }
 
 /// A seq as SQLite's INTEGER (one beyond it is beyond every seq too).
@@ -510,14 +521,11 @@ impl Store for SqliteStore {
                      seen_at = COALESCE(seen_at, ?2) WHERE user_id = ?1 AND is_read = FALSE",
                 )?
                 .execute(params![user_id, read_at])? as u64;
-            let changes = if updated > 0 {
-                let all_read = ServerEvent::AllRead(AllRead {
+            let changes = record_if(conn, &user_id, updated > 0, || {
+                ServerEvent::AllRead(AllRead {
                     read_at: read_at.clone(),
-                });
-                vec![record(conn, &user_id, all_read)?]
-            } else {
-                Vec::new()
-            };
+                })
+            })?;
             let unread_count = unread_count(conn, &user_id)?;
             Ok(Changed {
                 value: AllMarkedRead { updated, read_at },
@@ -574,14 +582,11 @@ impl Store for SqliteStore {
                      WHERE user_id = ?1 AND is_seen = FALSE",
                 )?
                 .execute(params![user_id, seen_at])? as u64;
-            let changes = if updated > 0 {
-                let all_seen = ServerEvent::AllSeen(AllSeen {
+            let changes = record_if(conn, &user_id, updated > 0, || {
+                ServerEvent::AllSeen(AllSeen {
                     seen_at: seen_at.clone(),
-                });
-                vec![record(conn, &user_id, all_seen)?]
-            } else {
-                Vec::new()
-            };
+                })
+            })?;
             let unread_count = unread_count(conn, &user_id)?;
             Ok(Changed {
                 value: AllMarkedSeen { updated, seen_at },
