@@ -20,7 +20,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 use uuid::Uuid;
 
-use super::filter::{self, Placeholder};
+use super::filter::{self, Dialect};
 use super::{
     AllMarkedRead, AllMarkedSeen, CatchUp, Changed, ListQuery, Marked, NewNotification, Store,
     StoreError, StoreResult, TypeFilter, data_from_text, data_to_text, next_id, now_rfc3339,
@@ -453,7 +453,7 @@ impl Store for PostgresStore {
 
     async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page> {
         let client = self.client().await?;
-        let terms = filter::list_terms(&query, 4, Placeholder::Dollar);
+        let terms = filter::list_terms(&query, 4, Dialect::Postgres);
         let sql = format!(
             "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id < $2{} ORDER BY id DESC LIMIT $3",
             terms.sql
@@ -481,7 +481,7 @@ impl Store for PostgresStore {
 
     async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts> {
         let client = self.client().await?;
-        let terms = filter::type_terms(kind.as_ref(), 2, Placeholder::Dollar);
+        let terms = filter::type_terms(kind.as_ref(), 2, Dialect::Postgres);
         let sql = format!(
             "SELECT COUNT(*) FILTER (WHERE is_read = FALSE), COUNT(*) FILTER (WHERE is_seen = FALSE),
                     COUNT(*)
