@@ -1,7 +1,8 @@
 //! The SQL terms that narrow a page or a count to a filter (unread, unseen, archived state,
-//! type), shared by both engines. Flags compare with `= FALSE` / `= TRUE`, the same text as
-//! the partial indexes' conditions, so both engines match a query to its index; a type
-//! prefix becomes a bytewise range, so it is an index range too.
+//! type), shared by both engines. Flags compare with each engine's literals (SQLite `0`/`1`,
+//! PostgreSQL `FALSE`/`TRUE`), the same text as its partial indexes' conditions, so the
+//! planner matches a query to its index; a type prefix becomes a bytewise range, so it is an
+//! index range too.
 
 use notify_bindings::Archived;
 
@@ -15,51 +16,59 @@ pub(crate) struct Terms {
     pub params: Vec<String>,
 }
 
-/// How an engine writes parameter `n`: SQLite `?n`, PostgreSQL `$n`.
+/// The engine a query is written for.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Placeholder {
-    Question,
-    Dollar,
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
 }
 
-impl Placeholder {
+impl Dialect {
+    /// Parameter `n`: SQLite `?n`, PostgreSQL `$n`.
     fn at(self, n: usize) -> String {
         match self {
-            Placeholder::Question => format!("?{n}"),
-            Placeholder::Dollar => format!("${n}"),
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => format!("${n}"),
         }
+    }
+
+    /// ` AND <column> = <value>`, with the engine's literal for `value`.
+    fn flag(self, column: &str, value: bool) -> String {
+        let literal = match (self, value) {
+            (Dialect::Sqlite, false) => "0",
+            (Dialect::Sqlite, true) => "1",
+            (Dialect::Postgres, false) => "FALSE",
+            (Dialect::Postgres, true) => "TRUE",
+        };
+        format!(" AND {column} = {literal}")
     }
 }
 
 /// The terms of a page: its flags, archived state and type. Parameters start at `first`.
-pub(crate) fn list_terms(query: &ListQuery, first: usize, placeholder: Placeholder) -> Terms {
+pub(crate) fn list_terms(query: &ListQuery, first: usize, dialect: Dialect) -> Terms {
     let mut sql = String::new();
     if query.unread_only {
-        sql.push_str(" AND is_read = FALSE");
+        sql.push_str(&dialect.flag("is_read", false));
     }
     if query.unseen_only {
-        sql.push_str(" AND is_seen = FALSE");
+        sql.push_str(&dialect.flag("is_seen", false));
     }
-    sql.push_str(match query.archived {
-        Archived::Exclude => " AND is_archived = FALSE",
-        Archived::Only => " AND is_archived = TRUE",
-        Archived::Include => "",
-    });
-    let mut terms = type_terms(query.kind.as_ref(), first, placeholder);
+    match query.archived {
+        Archived::Exclude => sql.push_str(&dialect.flag("is_archived", false)),
+        Archived::Only => sql.push_str(&dialect.flag("is_archived", true)),
+        Archived::Include => {}
+    }
+    let mut terms = type_terms(query.kind.as_ref(), first, dialect);
     terms.sql.insert_str(0, &sql);
     terms
 }
 
 /// The terms matching `kind` (none without one). Parameters start at `first`.
-pub(crate) fn type_terms(
-    kind: Option<&TypeFilter>,
-    first: usize,
-    placeholder: Placeholder,
-) -> Terms {
+pub(crate) fn type_terms(kind: Option<&TypeFilter>, first: usize, dialect: Dialect) -> Terms {
     match kind {
         None => Terms::default(),
         Some(TypeFilter::Exact(kind)) => Terms {
-            sql: format!(" AND type = {}", placeholder.at(first)),
+            sql: format!(" AND type = {}", dialect.at(first)),
             params: vec![kind.clone()],
         },
         Some(TypeFilter::Prefix(prefix)) => {
@@ -67,8 +76,8 @@ pub(crate) fn type_terms(
             Terms {
                 sql: format!(
                     " AND type >= {} AND type < {}",
-                    placeholder.at(first),
-                    placeholder.at(first + 1)
+                    dialect.at(first),
+                    dialect.at(first + 1)
                 ),
                 params: vec![low, high],
             }
@@ -98,7 +107,7 @@ mod tests {
                 Some(TypeFilter::Prefix("payment.".into())),
             ),
             4,
-            Placeholder::Dollar,
+            Dialect::Postgres,
         );
         assert_eq!(
             terms.sql,
@@ -108,13 +117,13 @@ mod tests {
         let terms = list_terms(
             &query(Archived::Include, Some(TypeFilter::Exact("info".into()))),
             2,
-            Placeholder::Question,
+            Dialect::Sqlite,
         );
-        assert_eq!(terms.sql, " AND is_read = FALSE AND type = ?2");
+        assert_eq!(terms.sql, " AND is_read = 0 AND type = ?2");
         assert_eq!(terms.params, ["info"]);
         assert_eq!(
-            list_terms(&query(Archived::Only, None), 1, Placeholder::Question).sql,
-            " AND is_read = FALSE AND is_archived = TRUE"
+            list_terms(&query(Archived::Only, None), 1, Dialect::Sqlite).sql,
+            " AND is_read = 0 AND is_archived = 1"
         );
     }
 

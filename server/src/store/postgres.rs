@@ -26,7 +26,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 use uuid::Uuid;
 
-use super::filter::{self, Placeholder};
+use super::filter::{self, Dialect};
 use super::{
     AllMarkedRead, AllMarkedSeen, CatchUp, Changed, FeedState, LOG_KEEP, ListQuery,
     NewNotification, Replay, Store, StoreError, StoreResult, TRIM_EVERY, TypeFilter,
@@ -575,7 +575,7 @@ impl Store for PostgresStore {
 
     async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page> {
         let client = self.client().await?;
-        let terms = filter::list_terms(&query, 4, Placeholder::Dollar);
+        let terms = filter::list_terms(&query, 4, Dialect::Postgres);
         let sql = format!(
             "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id < $2{} ORDER BY id DESC LIMIT $3",
             terms.sql
@@ -603,7 +603,7 @@ impl Store for PostgresStore {
 
     async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts> {
         let client = self.client().await?;
-        let terms = filter::type_terms(kind.as_ref(), 2, Placeholder::Dollar);
+        let terms = filter::type_terms(kind.as_ref(), 2, Dialect::Postgres);
         let sql = format!(
             "SELECT COUNT(*) FILTER (WHERE is_read = FALSE), COUNT(*) FILTER (WHERE is_seen = FALSE),
                     COUNT(*)

@@ -17,7 +17,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, ToSql, params, par
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::filter::{self, Placeholder};
+use super::filter::{self, Dialect};
 use super::{
     AllMarkedRead, AllMarkedSeen, CatchUp, Changed, FeedState, ListQuery, NewNotification, Replay,
     Store, StoreError, StoreResult, TypeFilter, data_from_text, data_to_text, logged_text,
@@ -258,13 +258,14 @@ fn row_to_notification(row: &Row<'_>) -> rusqlite::Result<Notification> {
     })
 }
 
-/// Unread and unseen among the user's non-archived notifications, each from its partial index.
+/// Unread and unseen among the user's non-archived notifications, each counted in its
+/// partial index.
 fn unread_count(conn: &Connection, user_id: &str) -> rusqlite::Result<UnreadCount> {
     conn.prepare_cached(
         "SELECT (SELECT COUNT(*) FROM notifications
-                 WHERE user_id = ?1 AND is_archived = FALSE AND is_read = FALSE),
+                 WHERE user_id = ?1 AND is_archived = 0 AND is_read = 0),
                 (SELECT COUNT(*) FROM notifications
-                 WHERE user_id = ?1 AND is_archived = FALSE AND is_seen = FALSE)",
+                 WHERE user_id = ?1 AND is_archived = 0 AND is_seen = 0)",
     )?
     .query_row([user_id], |row| {
         Ok(UnreadCount {
@@ -352,14 +353,14 @@ fn feed_state(conn: &Connection, user_id: &str) -> rusqlite::Result<FeedState> {
     })
 }
 
-const MARK_READ: &str = "UPDATE notifications SET is_read = TRUE, read_at = ?3, is_seen = TRUE,
-     seen_at = COALESCE(seen_at, ?3) WHERE user_id = ?1 AND id = ?2 AND is_read = FALSE";
-const MARK_UNREAD: &str = "UPDATE notifications SET is_read = FALSE, read_at = NULL
-     WHERE user_id = ?1 AND id = ?2 AND is_read = TRUE";
-const ARCHIVE: &str = "UPDATE notifications SET is_archived = TRUE, archived_at = ?3
-     WHERE user_id = ?1 AND id = ?2 AND is_archived = FALSE";
-const UNARCHIVE: &str = "UPDATE notifications SET is_archived = FALSE, archived_at = NULL
-     WHERE user_id = ?1 AND id = ?2 AND is_archived = TRUE";
+const MARK_READ: &str = "UPDATE notifications SET is_read = 1, read_at = ?3, is_seen = 1,
+     seen_at = COALESCE(seen_at, ?3) WHERE user_id = ?1 AND id = ?2 AND is_read = 0";
+const MARK_UNREAD: &str = "UPDATE notifications SET is_read = 0, read_at = NULL
+     WHERE user_id = ?1 AND id = ?2 AND is_read = 1";
+const ARCHIVE: &str = "UPDATE notifications SET is_archived = 1, archived_at = ?3
+     WHERE user_id = ?1 AND id = ?2 AND is_archived = 0";
+const UNARCHIVE: &str = "UPDATE notifications SET is_archived = 0, archived_at = NULL
+     WHERE user_id = ?1 AND id = ?2 AND is_archived = 1";
 
 fn find(conn: &Connection, user_id: &str, id: &str) -> rusqlite::Result<Option<Notification>> {
     conn.prepare_cached(&format!(
@@ -406,7 +407,7 @@ impl Store for SqliteStore {
     async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page> {
         let user_id = user_id.to_owned();
         self.read(move |conn| {
-            let terms = filter::list_terms(&query, 4, Placeholder::Question);
+            let terms = filter::list_terms(&query, 4, Dialect::Sqlite);
             let sql = format!(
                 "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id < ?2{} ORDER BY id DESC LIMIT ?3",
                 terms.sql
@@ -432,23 +433,40 @@ impl Store for SqliteStore {
 
     async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts> {
         let user_id = user_id.to_owned();
-        self.read(move |conn| {
-            let terms = filter::type_terms(kind.as_ref(), 2, Placeholder::Question);
-            let sql = format!(
-                "SELECT COALESCE(SUM(is_read = FALSE), 0), COALESCE(SUM(is_seen = FALSE), 0), COUNT(*)
-                 FROM notifications WHERE user_id = ?1 AND is_archived = FALSE{}",
-                terms.sql
-            );
-            let mut values: Vec<&dyn ToSql> = vec![&user_id];
-            values.extend(terms.params.iter().map(|p| p as &dyn ToSql));
-            conn.prepare_cached(&sql)?
-                .query_row(params_from_iter(values), |row| {
-                    Ok(Counts {
-                        unread: row.get::<_, i64>(0)? as u64,
-                        unseen: row.get::<_, i64>(1)? as u64,
-                        total: row.get::<_, i64>(2)? as u64,
-                    })
+        self.read(move |conn| match kind {
+            // Every type: each count from its own index.
+            None => {
+                let unread = unread_count(conn, &user_id)?;
+                let total = conn
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM notifications WHERE user_id = ?1 AND is_archived = 0",
+                    )?
+                    .query_row([&user_id], |row| row.get::<_, i64>(0))?;
+                Ok(Counts {
+                    unread: unread.count,
+                    unseen: unread.unseen,
+                    total: total as u64,
                 })
+            }
+            // One type or prefix: one pass over its range of the type index.
+            Some(kind) => {
+                let terms = filter::type_terms(Some(&kind), 2, Dialect::Sqlite);
+                let sql = format!(
+                    "SELECT COALESCE(SUM(is_read = 0), 0), COALESCE(SUM(is_seen = 0), 0), COUNT(*)
+                     FROM notifications WHERE user_id = ?1 AND is_archived = 0{}",
+                    terms.sql
+                );
+                let mut values: Vec<&dyn ToSql> = vec![&user_id];
+                values.extend(terms.params.iter().map(|p| p as &dyn ToSql));
+                conn.prepare_cached(&sql)?
+                    .query_row(params_from_iter(values), |row| {
+                        Ok(Counts {
+                            unread: row.get::<_, i64>(0)? as u64,
+                            unseen: row.get::<_, i64>(1)? as u64,
+                            total: row.get::<_, i64>(2)? as u64,
+                        })
+                    })
+            }
         })
         .await
     }
@@ -517,8 +535,11 @@ impl Store for SqliteStore {
             let read_at = now_rfc3339();
             let updated = conn
                 .prepare_cached(
-                    "UPDATE notifications SET is_read = TRUE, read_at = ?2, is_seen = TRUE,
-                     seen_at = COALESCE(seen_at, ?2) WHERE user_id = ?1 AND is_read = FALSE",
+                    // Named: archived ones too, so the planner can't use the index's
+                    // `is_archived` and would scan every notification of the user.
+                    "UPDATE notifications INDEXED BY notifications_unread
+                     SET is_read = 1, read_at = ?2, is_seen = 1, seen_at = COALESCE(seen_at, ?2)
+                     WHERE user_id = ?1 AND is_read = 0",
                 )?
                 .execute(params![user_id, read_at])? as u64;
             let changes = record_if(conn, &user_id, updated > 0, || {
@@ -545,8 +566,8 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             let seen_at = now_rfc3339();
             let mut update = conn.prepare_cached(&format!(
-                "UPDATE notifications SET is_seen = TRUE, seen_at = ?3
-                 WHERE user_id = ?1 AND id = ?2 AND is_seen = FALSE RETURNING {COLUMNS}"
+                "UPDATE notifications SET is_seen = 1, seen_at = ?3
+                 WHERE user_id = ?1 AND id = ?2 AND is_seen = 0 RETURNING {COLUMNS}"
             ))?;
             let mut changed = Vec::new();
             for id in &ids {
@@ -578,8 +599,9 @@ impl Store for SqliteStore {
             let seen_at = now_rfc3339();
             let updated = conn
                 .prepare_cached(
-                    "UPDATE notifications SET is_seen = TRUE, seen_at = ?2
-                     WHERE user_id = ?1 AND is_seen = FALSE",
+                    // Named, as in `mark_all_read`.
+                    "UPDATE notifications INDEXED BY notifications_unseen SET is_seen = 1, seen_at = ?2
+                     WHERE user_id = ?1 AND is_seen = 0",
                 )?
                 .execute(params![user_id, seen_at])? as u64;
             let changes = record_if(conn, &user_id, updated > 0, || {
