@@ -9,8 +9,11 @@ fn declarations() -> String {
     let decls = [
         Notification::decl(&cfg),
         UnreadCount::decl(&cfg),
+        Counts::decl(&cfg),
+        SeenRequest::decl(&cfg),
         NotificationId::decl(&cfg),
         AllRead::decl(&cfg),
+        AllSeen::decl(&cfg),
         Empty::decl(&cfg),
         ServerEvent::decl(&cfg),
         Envelope::decl(&cfg),

@@ -3,26 +3,24 @@
 //! live socket and SSE stream of that user. Changes of one user take turns (see `turns`).
 
 use notify_bindings::{
-    CreateNotification, Envelope, Notification, Page, ServerEvent, SubscribeResult, UnreadCount,
-    Updated, limits,
+    Counts, CreateNotification, Envelope, Notification, Page, ServerEvent, SubscribeResult,
+    UnreadCount, Updated, limits,
 };
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{Changed, FeedState, ListQuery};
+use crate::store::{Changed, FeedState, ListQuery, TypeFilter};
 use crate::validation;
 
 /// The `unread_count` envelope of a feed state, carrying that state's seq.
 pub fn counted(feed: FeedState) -> Envelope {
     Envelope {
-        event: ServerEvent::UnreadCount(UnreadCount {
-            count: feed.unread_count,
-        }),
+        event: ServerEvent::UnreadCount(feed.unread_count),
         seq: Some(feed.seq),
     }
 }
 
-/// Pushes a request's changes, in order, then one `unread_count` of the state they leave;
+/// Pushes an operation's changes, in order, then one `unread_count` of the state they leave;
 /// nothing when it changed nothing.
 async fn report<T>(state: &AppState, user_id: &str, changed: &Changed<T>) {
     let Some(seq) = changed.changes.last().and_then(|last| last.seq) else {
@@ -52,9 +50,16 @@ pub async fn list(state: &AppState, user_id: &str, query: ListQuery) -> Result<P
 }
 
 pub async fn unread_count(state: &AppState, user_id: &str) -> Result<UnreadCount, ApiError> {
-    Ok(UnreadCount {
-        count: state.store.unread_count(user_id).await?,
-    })
+    Ok(state.store.unread_count(user_id).await?)
+}
+
+/// Unread, unseen and total over the user's non-archived notifications of `kind`.
+pub async fn counts(
+    state: &AppState,
+    user_id: &str,
+    kind: Option<TypeFilter>,
+) -> Result<Counts, ApiError> {
+    Ok(state.store.counts(user_id, kind).await?)
 }
 
 /// The user's feed state (seq and counts), as a socket's first `unread_count` reports it.
@@ -62,6 +67,19 @@ pub async fn feed_state(state: &AppState, user_id: &str) -> Result<FeedState, Ap
     Ok(state.store.feed_state(user_id).await?)
 }
 
+/// The notification a change to one left, pushed with the counts when it changed; 404 when
+/// the user has no such notification.
+async fn push_marked(
+    state: &AppState,
+    user_id: &str,
+    marked: Option<Changed<Notification>>,
+) -> Result<Notification, ApiError> {
+    let marked = marked.ok_or_else(ApiError::not_found)?;
+    report(state, user_id, &marked).await;
+    Ok(marked.value)
+}
+
+/// Marks one read, and so seen.
 pub async fn mark_read(
     state: &AppState,
     user_id: &str,
@@ -69,18 +87,72 @@ pub async fn mark_read(
 ) -> Result<Notification, ApiError> {
     validation::notification_id("id", id)?;
     let _turn = state.turns.take(user_id).await;
-    let marked = state
-        .store
-        .mark_read(user_id, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    report(state, user_id, &marked).await;
-    Ok(marked.value)
+    let marked = state.store.mark_read(user_id, id).await?;
+    push_marked(state, user_id, marked).await
 }
 
+/// Marks one unread; it stays seen.
+pub async fn mark_unread(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+) -> Result<Notification, ApiError> {
+    validation::notification_id("id", id)?;
+    let _turn = state.turns.take(user_id).await;
+    let marked = state.store.mark_unread(user_id, id).await?;
+    push_marked(state, user_id, marked).await
+}
+
+/// Archives one: it leaves the default list and every count.
+pub async fn archive(state: &AppState, user_id: &str, id: &str) -> Result<Notification, ApiError> {
+    validation::notification_id("id", id)?;
+    let _turn = state.turns.take(user_id).await;
+    let archived = state.store.archive(user_id, id).await?;
+    push_marked(state, user_id, archived).await
+}
+
+/// Brings one back from the archive.
+pub async fn unarchive(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+) -> Result<Notification, ApiError> {
+    validation::notification_id("id", id)?;
+    let _turn = state.turns.take(user_id).await;
+    let unarchived = state.store.unarchive(user_id, id).await?;
+    push_marked(state, user_id, unarchived).await
+}
+
+/// Marks every notification read, and so seen.
 pub async fn mark_all_read(state: &AppState, user_id: &str) -> Result<Updated, ApiError> {
     let _turn = state.turns.take(user_id).await;
     let all = state.store.mark_all_read(user_id).await?;
+    report(state, user_id, &all).await;
+    Ok(Updated {
+        updated: all.value.updated,
+    })
+}
+
+/// Marks the user's notifications among `ids` seen (others' ids are ignored); each one that
+/// changed is pushed.
+pub async fn mark_seen(
+    state: &AppState,
+    user_id: &str,
+    ids: Vec<String>,
+) -> Result<Updated, ApiError> {
+    let ids = validation::seen_ids(ids)?;
+    let _turn = state.turns.take(user_id).await;
+    let seen = state.store.mark_seen(user_id, &ids).await?;
+    report(state, user_id, &seen).await;
+    Ok(Updated {
+        updated: seen.value.len() as u64,
+    })
+}
+
+/// Marks every notification seen.
+pub async fn mark_all_seen(state: &AppState, user_id: &str) -> Result<Updated, ApiError> {
+    let _turn = state.turns.take(user_id).await;
+    let all = state.store.mark_all_seen(user_id).await?;
     report(state, user_id, &all).await;
     Ok(Updated {
         updated: all.value.updated,
@@ -118,8 +190,8 @@ pub async fn catch_up(
     since: Since,
 ) -> Result<SubscribeResult, ApiError> {
     let result = |feed: FeedState, missed, changes, resync| SubscribeResult {
-        unread_count: feed.unread_count,
-        unseen_count: 0,
+        unread_count: feed.unread_count.count,
+        unseen_count: feed.unread_count.unseen,
         seq: feed.seq,
         missed,
         changes,

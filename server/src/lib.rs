@@ -24,7 +24,7 @@
 //! 7. Foundations: `dev` (`--dev`'s secret, banner and minter), `rate_limit` (token buckets),
 //!    `json` (typed decoding), then `error` (the contract's error shapes), `validation` (input
 //!    rules), [`auth`] (JWT verification and minting) and [`store`] (the [`store::Store`]
-//!    trait, SQLite and PostgreSQL), [`config`] (flags and env vars), `listener` (the
+//!    trait, SQLite and PostgreSQL, each user's change log), [`config`] (flags and env vars), `listener` (the
 //!    listening socket's accept backlog, the open-file limit check), and at the bottom
 //!    `forwarded` (the client IP behind trusted proxies, `--trust-proxy`).
 

@@ -47,7 +47,7 @@ const BEHIND_RETRY: Duration = Duration::from_millis(200);
 /// Sends a pushed event to one socket of this node. A socket whose send buffer is full (its
 /// client stopped reading) gets nothing more, so it can never see a gap, and is disconnected
 /// as soon as its buffer takes the disconnect packet; its client then reconnects and catches
-/// up with `since`. (If it never reads again, the heartbeat timeout closes it.)
+/// up with `sinceSeq`. (If it never reads again, the heartbeat timeout closes it.)
 fn deliver<A: Adapter>(socket: SocketRef<A>, event: &Envelope) {
     let Some(session) = socket.extensions.get::<Session>() else {
         return;

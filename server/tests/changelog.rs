@@ -70,8 +70,14 @@ fn change(seq: u64, event: ServerEvent) -> Envelope {
     Envelope::change(seq, event)
 }
 
+/// The `unread_count` of state `seq`: `count` unread, and as many unseen (in these tests a
+/// notification is seen only once read, unless said otherwise).
 fn count(seq: u64, count: u64) -> Envelope {
-    change(seq, ServerEvent::UnreadCount(UnreadCount { count }))
+    counts(seq, count, count)
+}
+
+fn counts(seq: u64, count: u64, unseen: u64) -> Envelope {
+    change(seq, ServerEvent::UnreadCount(UnreadCount { count, unseen }))
 }
 
 async fn subscribe(socket: &SioClient, data: Value) -> SubscribeResult {
@@ -160,7 +166,7 @@ async fn seq_per_change_and_replay(setup: Setup) {
     let replay = subscribe(&socket, json!({"sinceSeq": 3})).await;
     assert_eq!(
         (replay.unread_count, replay.unseen_count, replay.seq),
-        (1, 0, 7)
+        (1, 1, 7)
     );
     assert_eq!(replay.changes.as_ref(), Some(&logged_live));
     assert!(!replay.resync && replay.missed.is_empty());
@@ -245,6 +251,112 @@ async fn seq_per_change_and_replay(setup: Setup) {
     assert_eq!((theirs.seq, theirs.changes), (0, Some(vec![])));
 }
 
+/// `POST path` answered 200 with a `T`.
+async fn post<T: serde::de::DeserializeOwned>(server: &TestServer, path: &str, token: &str) -> T {
+    server.api().post(path, token).await.expect(200).parse()
+}
+
+/// The feed-state changes (seen, archive, unarchive, unread, seen-all) each take a seq too;
+/// marking several seen is one change per notification that changed, in id order.
+async fn feed_state_changes(setup: Setup) {
+    let server = &setup.server;
+    let (user, token, service) = ("sam", server.user_token("sam"), server.service_token());
+    let api = server.api();
+    let mut created = Vec::new();
+    for title in ["n1", "n2", "n3"] {
+        created.push(api.publish(&service, user, title).await);
+    }
+    let (n1, n2, n3) = (&created[0], &created[1], &created[2]);
+    // One socket acts; another of the same user watches what is pushed.
+    let (socket, _) = server.connect_user(user).await;
+    let (mut watcher, _) = server.connect_user(user).await;
+
+    let call = |name: &'static str, data: Value| {
+        let socket = &socket;
+        async move {
+            let ack: Ack<Value> = socket.call(name, data).await;
+            ack.into_result().expect("the event succeeds")
+        }
+    };
+    let ids = json!({"ids": [n2.id, n1.id, "someone-elses"]});
+    assert_eq!(
+        call(events::MARK_SEEN, ids.clone()).await,
+        json!({"updated": 2})
+    );
+    assert_eq!(call(events::MARK_SEEN, ids).await, json!({"updated": 0}));
+    let archived: Notification =
+        post(server, &format!("/notifications/{}/archive", n3.id), &token).await;
+    let _: Notification = post(server, &format!("/notifications/{}/archive", n3.id), &token).await;
+    let unarchived: Notification = post(
+        server,
+        &format!("/notifications/{}/unarchive", n3.id),
+        &token,
+    )
+    .await;
+    let read = api.mark_read(&token, &n1.id).await;
+    let unread: Notification =
+        post(server, &format!("/notifications/{}/unread", n1.id), &token).await;
+    let _: Notification = post(server, &format!("/notifications/{}/unread", n1.id), &token).await;
+    assert_eq!(
+        call(events::MARK_ALL_SEEN, json!({})).await,
+        json!({"updated": 1})
+    );
+    assert_eq!(
+        call(events::MARK_ALL_SEEN, json!({})).await,
+        json!({"updated": 0})
+    );
+    let n4 = api.publish(&service, user, "n4").await;
+
+    let mut live = Vec::new();
+    for _ in 0..15 {
+        live.push(watcher.next_envelope().await);
+    }
+    let seen = |n: &Notification, seen_at: &str| Notification {
+        is_seen: true,
+        seen_at: Some(seen_at.to_owned()),
+        ..n.clone()
+    };
+    let ServerEvent::NotificationUpdated(seen_n1) = &live[0].event else {
+        panic!("expected n1 seen, got {:?}", live[0]);
+    };
+    let seen_at = seen_n1.seen_at.clone().expect("seen now");
+    let ServerEvent::AllSeen(all_seen) = &live[11].event else {
+        panic!("expected all_seen, got {:?}", live[11]);
+    };
+    let updated = |seq, n: &Notification| change(seq, ServerEvent::NotificationUpdated(n.clone()));
+    assert_eq!(
+        live,
+        vec![
+            updated(4, &seen(n1, &seen_at)),
+            updated(5, &seen(n2, &seen_at)),
+            counts(5, 3, 1),
+            updated(6, &archived),
+            counts(6, 2, 0),
+            updated(7, &unarchived),
+            counts(7, 3, 1),
+            updated(8, &read),
+            counts(8, 2, 1),
+            updated(9, &unread),
+            counts(9, 3, 1),
+            change(10, ServerEvent::AllSeen(all_seen.clone())),
+            counts(10, 3, 0),
+            change(11, ServerEvent::Notification(n4.clone())),
+            counts(11, 4, 1),
+        ]
+    );
+    let replay = subscribe(&socket, json!({"sinceSeq": 3})).await;
+    let logged: Vec<Envelope> = live
+        .iter()
+        .filter(|e| !matches!(e.event, ServerEvent::UnreadCount(_)))
+        .cloned()
+        .collect();
+    assert_eq!(replay.changes, Some(logged));
+    assert_eq!(
+        (replay.unread_count, replay.unseen_count, replay.seq),
+        (4, 1, 11)
+    );
+}
+
 async fn trimmed_log_and_resync_beyond_500(setup: Setup) {
     let server = &setup.server;
     let user = "busy";
@@ -295,6 +407,16 @@ async fn sqlite_numbers_every_change_and_replays_it() {
 #[tokio::test]
 async fn postgres_numbers_every_change_and_replays_it() {
     seq_per_change_and_replay(Setup::postgres().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_numbers_feed_state_changes() {
+    feed_state_changes(Setup::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn postgres_numbers_feed_state_changes() {
+    feed_state_changes(Setup::postgres().await).await;
 }
 
 #[tokio::test]

@@ -69,7 +69,10 @@ async fn a_change_on_one_node_reaches_sockets_and_streams_on_every_node() {
     );
     assert_eq!(
         stream_on_c.next_event().await.1,
-        ServerEvent::UnreadCount(notify_testkit::bindings::UnreadCount { count: 1 })
+        ServerEvent::UnreadCount(notify_testkit::bindings::UnreadCount {
+            count: 1,
+            unseen: 1
+        })
     );
 
     // Every node sees the same store.

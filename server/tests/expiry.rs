@@ -103,7 +103,10 @@ async fn fast_forward<T>(wait: impl Future<Output = T>) -> T {
 }
 
 fn count(n: u64) -> ServerEvent {
-    ServerEvent::UnreadCount(UnreadCount { count: n })
+    ServerEvent::UnreadCount(UnreadCount {
+        count: n,
+        unseen: n,
+    })
 }
 
 #[tokio::test]

@@ -12,7 +12,10 @@ use serde_json::json;
 const BIN: &str = env!("CARGO_BIN_EXE_notify-server");
 
 fn count(n: u64) -> ServerEvent {
-    ServerEvent::UnreadCount(UnreadCount { count: n })
+    ServerEvent::UnreadCount(UnreadCount {
+        count: n,
+        unseen: n,
+    })
 }
 
 #[tokio::test]

@@ -719,7 +719,7 @@ mod tests {
                 .await
                 .unwrap();
             ws.send(text(
-                r#"42/notifications,["unread_count",{"type":"unread_count","data":{"count":2}}]"#,
+                r#"42/notifications,["unread_count",{"type":"unread_count","data":{"count":2,"unseen":2}}]"#,
             ))
             .await
             .unwrap();
@@ -752,7 +752,10 @@ mod tests {
         assert_eq!(client.sid(), "abc");
         assert_eq!(
             client.next_server_event().await,
-            ServerEvent::UnreadCount(notify_bindings::UnreadCount { count: 2 })
+            ServerEvent::UnreadCount(notify_bindings::UnreadCount {
+                count: 2,
+                unseen: 2
+            })
         );
         let ack: Ack<notify_bindings::Updated> = client.call("mark_all_read", json!({})).await;
         assert_eq!(ack.into_result().unwrap().updated, 1);

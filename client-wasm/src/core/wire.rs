@@ -314,6 +314,10 @@ mod tests {
             is_read: read,
             created_at: "2026-11-25T17:00:00.000Z".into(),
             read_at: None,
+            is_seen: read,
+            seen_at: None,
+            is_archived: false,
+            archived_at: None,
         }
     }
 
@@ -343,8 +347,11 @@ mod tests {
             Some(Push::Deleted("01".into()))
         );
         assert_eq!(
-            push_of(b::ServerEvent::UnreadCount(b::UnreadCount { count: 7 })),
-            Some(Push::UnreadCount(7, None))
+            push_of(b::ServerEvent::UnreadCount(b::UnreadCount {
+                count: 7,
+                unseen: 5
+            })),
+            Some(Push::UnreadCount(7, Some(5)))
         );
         assert_eq!(
             push_of(b::ServerEvent::AllRead(b::AllRead {
@@ -356,8 +363,12 @@ mod tests {
             push_of(b::ServerEvent::Resync(b::Empty {})),
             Some(Push::Resync)
         );
-        let sse = to_value(b::ServerEvent::UnreadCount(b::UnreadCount { count: 2 })).unwrap();
-        assert_eq!(decode_envelope(&sse), Some(Push::UnreadCount(2, None)));
+        let sse = to_value(b::ServerEvent::UnreadCount(b::UnreadCount {
+            count: 2,
+            unseen: 2,
+        }))
+        .unwrap();
+        assert_eq!(decode_envelope(&sse), Some(Push::UnreadCount(2, Some(2))));
     }
 
     #[test]
@@ -437,7 +448,7 @@ mod tests {
     fn subscribe_results_and_pages_decode() {
         let result = to_value(b::SubscribeResult {
             unread_count: 3,
-            unseen_count: 0,
+            unseen_count: 3,
             seq: 0,
             missed: vec![notification("01", false), notification("02", true)],
             changes: None,
@@ -445,7 +456,7 @@ mod tests {
         })
         .unwrap();
         let s = decode_subscribed(&result);
-        assert_eq!((s.counts, s.seq), ((Some(3), Some(0)), Some(0)));
+        assert_eq!((s.counts, s.seq), ((Some(3), Some(3)), Some(0)));
         assert_eq!(
             s.missed.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
             ["01", "02"]

@@ -5,7 +5,7 @@
 //! The link is watched: a PING every second keeps the connection manager reconnecting while
 //! Redis is away and tells `/readyz` and `/metrics` whether the link is up. While it is down,
 //! each node still serves its own sockets and streams; clients on other nodes catch up from the
-//! store (`since` / `Last-Event-ID`) when they reconnect.
+//! store (`sinceSeq` / `Last-Event-ID`) when they reconnect.
 
 mod driver;
 

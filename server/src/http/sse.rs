@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream, StreamExt};
-use notify_bindings::{Empty, Envelope, ServerEvent};
+use notify_bindings::{Empty, Envelope, ServerEvent, UnreadCount};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
@@ -27,6 +27,7 @@ use crate::error::ApiError;
 use crate::presence::Kind;
 use crate::sse_hub::SseMessage;
 use crate::state::AppState;
+use crate::store::FeedState;
 
 /// The `Retry-After` of a stream refused by the per-user cap.
 const CAP_RETRY: Duration = Duration::from_secs(1);
@@ -110,9 +111,12 @@ pub async fn events(
     let live = state.fanout.sse.subscribe(&caller.user_id);
     let replays_log = matches!(last_event_id, Since::Seq(_));
     let catch_up = actions::catch_up(&state, &caller.user_id, last_event_id).await?;
-    let feed = actions::counted(crate::store::FeedState {
+    let feed = actions::counted(FeedState {
         seq: catch_up.seq,
-        unread_count: catch_up.unread_count,
+        unread_count: UnreadCount {
+            count: catch_up.unread_count,
+            unseen: catch_up.unseen_count,
+        },
     });
 
     // Only what the catch-up itself covered is skipped from the live stream (a change made

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use notify_bindings::{Ack, ListRequest, NotificationId, SubscribeRequest, events};
+use notify_bindings::{Ack, ListRequest, NotificationId, SeenRequest, SubscribeRequest, events};
 use serde::Serialize;
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
@@ -41,7 +41,12 @@ pub async fn dispatch<A: Adapter>(
 pub enum Request {
     Subscribe { since: Since },
     MarkRead { id: String },
+    MarkUnread { id: String },
+    Archive { id: String },
+    Unarchive { id: String },
     MarkAllRead,
+    MarkSeen { ids: Vec<String> },
+    MarkAllSeen,
     List(ListQuery),
 }
 
@@ -69,18 +74,25 @@ pub fn decode(name: &str, data: Value, body_limit: usize) -> Result<Request, Api
             };
             Request::Subscribe { since }
         }
-        events::MARK_READ => {
-            let NotificationId { id } = from_value(data)?;
-            Request::MarkRead { id }
-        }
+        events::MARK_READ => Request::MarkRead {
+            id: from_value::<NotificationId>(data)?.id,
+        },
+        events::MARK_UNREAD => Request::MarkUnread {
+            id: from_value::<NotificationId>(data)?.id,
+        },
+        events::ARCHIVE => Request::Archive {
+            id: from_value::<NotificationId>(data)?.id,
+        },
+        events::UNARCHIVE => Request::Unarchive {
+            id: from_value::<NotificationId>(data)?.id,
+        },
         events::MARK_ALL_READ => Request::MarkAllRead,
+        events::MARK_SEEN => Request::MarkSeen {
+            ids: from_value::<SeenRequest>(data)?.ids,
+        },
+        events::MARK_ALL_SEEN => Request::MarkAllSeen,
         events::LIST_NOTIFICATIONS => {
-            let request: ListRequest = from_value(data)?;
-            Request::List(validation::list_query(
-                request.limit,
-                request.before,
-                request.unread_only.unwrap_or(false),
-            )?)
+            Request::List(validation::list_query(from_value::<ListRequest>(data)?)?)
         }
         other => return Err(ApiError::NotFound(format!("unknown event {other:?}"))),
     })
@@ -94,7 +106,12 @@ async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Val
     match request {
         Request::Subscribe { since } => reply(actions::catch_up(state, user_id, since).await),
         Request::MarkRead { id } => reply(actions::mark_read(state, user_id, &id).await),
+        Request::MarkUnread { id } => reply(actions::mark_unread(state, user_id, &id).await),
+        Request::Archive { id } => reply(actions::archive(state, user_id, &id).await),
+        Request::Unarchive { id } => reply(actions::unarchive(state, user_id, &id).await),
         Request::MarkAllRead => reply(actions::mark_all_read(state, user_id).await),
+        Request::MarkSeen { ids } => reply(actions::mark_seen(state, user_id, ids).await),
+        Request::MarkAllSeen => reply(actions::mark_all_seen(state, user_id).await),
         Request::List(query) => reply(actions::list(state, user_id, query).await),
     }
 }

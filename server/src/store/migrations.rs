@@ -20,7 +20,24 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (user_id, id)
     ) WITHOUT ROWID;
     CREATE INDEX notifications_unread ON notifications (user_id, id) WHERE is_read = 0;",
-    // 2: the change log: each user's newest seq, and the envelope of each numbered change.
+    // 2: feed states (seen, archived). Read ones count as seen. Each index serves the pages and
+    // counts of one filter by range, without reading the rows (see `store::filter`); the
+    // partial ones also hold their flag, so that the planner, which has no statistics, sees
+    // them as the better match for a query on that flag.
+    "ALTER TABLE notifications ADD COLUMN is_seen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE notifications ADD COLUMN seen_at TEXT;
+    ALTER TABLE notifications ADD COLUMN is_archived INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE notifications ADD COLUMN archived_at TEXT;
+    UPDATE notifications SET is_seen = 1, seen_at = read_at WHERE is_read = 1;
+    DROP INDEX notifications_unread;
+    CREATE INDEX notifications_unread
+        ON notifications (user_id, is_archived, is_read, id) WHERE is_read = 0;
+    CREATE INDEX notifications_unseen
+        ON notifications (user_id, is_archived, is_seen, id) WHERE is_seen = 0;
+    CREATE INDEX notifications_archived ON notifications (user_id, is_archived, id);
+    CREATE INDEX notifications_type
+        ON notifications (user_id, type, id, is_archived, is_read, is_seen);",
+    // 3: the change log: each user's newest seq, and the envelope of each numbered change.
     "CREATE TABLE feed_heads (
         user_id TEXT NOT NULL PRIMARY KEY,
         seq     INTEGER NOT NULL

@@ -1,14 +1,16 @@
 //! Storage of users' notifications behind a small trait, so that another engine (PostgreSQL)
 //! can be added without touching the handlers.
 //!
-//! Every mutation returns the user's unread count as of that change, computed in the same
-//! transaction, so the push that follows it never shows a stale count.
+//! Every change to a user's feed is one operation here that returns what changed and the
+//! user's unread and unseen counts as of that change, computed in the same transaction, so
+//! the push that follows it never shows a stale count.
 //!
-//! Every change to a user's feed is also numbered and logged in that transaction: it takes
-//! the user's next `seq` and its envelope goes to the user's change log, which
-//! `subscribe_notifications {sinceSeq}` and SSE `Last-Event-ID` replay. A mutation that
-//! changes nothing takes no seq. The log keeps at least [`LOG_KEEP`] changes per user.
+//! Every change is also numbered and logged in that transaction: it takes the user's next
+//! `seq` and its envelope goes to the user's change log, which `subscribe_notifications
+//! {sinceSeq}` and SSE `Last-Event-ID` replay. An operation that changes nothing takes no seq.
+//! The log keeps at least [`LOG_KEEP`] changes per user.
 
+mod filter;
 mod migrations;
 mod postgres;
 mod sqlite;
@@ -19,7 +21,7 @@ pub use sqlite::SqliteStore;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use notify_bindings::{Envelope, Notification, Page, ServerEvent};
+use notify_bindings::{Archived, Counts, Envelope, Notification, Page, ServerEvent, UnreadCount};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -34,7 +36,7 @@ pub struct NewNotification {
 }
 
 impl NewNotification {
-    /// The notification this becomes once stored under `id`, created now and unread.
+    /// The notification this becomes once stored under `id`, created now, unread and unseen.
     pub(crate) fn stored(self, id: Uuid) -> Notification {
         Notification {
             id: id.to_string(),
@@ -46,6 +48,10 @@ impl NewNotification {
             is_read: false,
             created_at: now_rfc3339(),
             read_at: None,
+            is_seen: false,
+            seen_at: None,
+            is_archived: false,
+            archived_at: None,
         }
     }
 }
@@ -72,19 +78,40 @@ pub(crate) fn page_of(mut items: Vec<Notification>, limit: u32) -> Page {
 }
 
 /// A validated page request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub limit: u32,
     pub before: Option<String>,
     pub unread_only: bool,
+    pub unseen_only: bool,
+    pub archived: Archived,
+    pub kind: Option<TypeFilter>,
 }
 
-/// What a mutation left behind: its result, the user's unread count afterwards, and the
-/// changes it made, each numbered and logged (none when nothing changed).
+/// The `type` a list or count is narrowed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeFilter {
+    /// Exactly this type.
+    Exact(String),
+    /// Types that start with this prefix, which ends with `.` (from `payment.*`: `payment.`).
+    Prefix(String),
+}
+
+impl TypeFilter {
+    /// The half-open range `[low, high)` of the types a prefix matches, compared bytewise: the
+    /// prefix's final `.` becomes the next character, `/`.
+    pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
+        let stem = prefix.strip_suffix('.').unwrap_or(prefix);
+        (prefix.to_owned(), format!("{stem}/"))
+    }
+}
+
+/// What an operation left behind: its result, the user's counts afterwards, and the changes
+/// it made, each numbered and logged (none when nothing changed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Changed<T> {
     pub value: T,
-    pub unread_count: u64,
+    pub unread_count: UnreadCount,
     pub changes: Vec<Envelope>,
 }
 
@@ -93,7 +120,7 @@ pub struct Changed<T> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FeedState {
     pub seq: u64,
-    pub unread_count: u64,
+    pub unread_count: UnreadCount,
 }
 
 /// The changes after a seq, oldest first, with the state they lead to.
@@ -110,6 +137,13 @@ pub struct Replay {
 pub struct AllMarkedRead {
     pub updated: u64,
     pub read_at: String,
+}
+
+/// Result of marking everything seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllMarkedSeen {
+    pub updated: u64,
+    pub seen_at: String,
 }
 
 /// The notifications a client missed, oldest first.
@@ -140,18 +174,45 @@ pub trait Store: Send + Sync + 'static {
     async fn create(&self, new: NewNotification) -> StoreResult<Changed<Notification>>;
     /// A page of the user's notifications, newest first.
     async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page>;
-    async fn unread_count(&self, user_id: &str) -> StoreResult<u64>;
+    /// The user's unread and unseen counts (not archived).
+    async fn unread_count(&self, user_id: &str) -> StoreResult<UnreadCount>;
+    /// Unread, unseen and total over the user's non-archived notifications of `kind`.
+    async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts>;
     /// The user's feed state (seq and counts, read together).
     async fn feed_state(&self, user_id: &str) -> StoreResult<FeedState>;
     /// The logged changes after seq `after`, at most `max`, with the state they lead to.
     async fn changes_since(&self, user_id: &str, after: u64, max: usize) -> StoreResult<Replay>;
-    /// Marks one read; `None` when the user has no such notification.
+    /// Marks one read (and seen); `None` when the user has no such notification.
     async fn mark_read(
         &self,
         user_id: &str,
         id: &str,
     ) -> StoreResult<Option<Changed<Notification>>>;
+    /// Marks one unread (it stays seen); `None` when the user has no such notification.
+    async fn mark_unread(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Changed<Notification>>>;
+    /// Archives one, keeping its first `archivedAt`; `None` when the user has no such one.
+    async fn archive(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Notification>>>;
+    /// Brings one back from the archive; `None` when the user has no such notification.
+    async fn unarchive(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Changed<Notification>>>;
+    /// Marks every notification of the user read (and seen).
     async fn mark_all_read(&self, user_id: &str) -> StoreResult<Changed<AllMarkedRead>>;
+    /// Marks the user's notifications among `ids` seen: those that changed, as they are now,
+    /// by id. Ids of other users' notifications are ignored.
+    async fn mark_seen(
+        &self,
+        user_id: &str,
+        ids: &[String],
+    ) -> StoreResult<Changed<Vec<Notification>>>;
+    /// Marks every notification of the user seen.
+    async fn mark_all_seen(&self, user_id: &str) -> StoreResult<Changed<AllMarkedSeen>>;
     /// Deletes one; `None` when the user has no such notification.
     async fn delete(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<()>>>;
     /// The user's notifications newer than `since`, oldest first, at most `max`.
@@ -249,7 +310,7 @@ mod tests {
     fn state(seq: u64) -> FeedState {
         FeedState {
             seq,
-            unread_count: 0,
+            unread_count: UnreadCount::default(),
         }
     }
 
