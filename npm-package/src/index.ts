@@ -15,7 +15,6 @@ export type {
   ClientError,
   ClientErrorCode,
   ErrorCode,
-  FeedStates,
   Logger,
   LogLevel,
   Notification,

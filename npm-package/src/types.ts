@@ -9,21 +9,9 @@ import type { ErrorCode, Notification as WireNotification } from "./generated/wi
 export type { ErrorCode };
 
 /** A notification as the server sends it; `TData` types its free-form `data`. */
-export type Notification<TData = Record<string, unknown> | null> = Omit<WireNotification, "data"> &
-  FeedStates & {
-    readonly data: TData;
-  };
-
-/**
- * The feed states of a v2 server (contract "Feed states"): seen (shown in an open list), read
- * (acted on; also seen) and archived (out of the default list and the counts).
- */
-export interface FeedStates {
-  readonly isSeen: boolean;
-  readonly seenAt: string | null;
-  readonly isArchived: boolean;
-  readonly archivedAt: string | null;
-}
+export type Notification<TData = Record<string, unknown> | null> = Omit<WireNotification, "data"> & {
+  readonly data: TData;
+};
 
 /**
  * Which notifications a client's list holds: a `type` (exact, or a prefix ending in `.*`:

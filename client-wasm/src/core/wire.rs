@@ -9,16 +9,6 @@ use super::json::{self, Json, str_field, u64_field};
 use super::list::Item;
 use notify_bindings::events;
 
-/// The contract's v2 event names (feed states).
-pub mod events_v2 {
-    pub const ALL_SEEN: &str = "all_seen";
-    pub const MARK_UNREAD: &str = "mark_unread";
-    pub const ARCHIVE: &str = "archive";
-    pub const UNARCHIVE: &str = "unarchive";
-    pub const MARK_SEEN: &str = "mark_seen";
-    pub const MARK_ALL_SEEN: &str = "mark_all_seen";
-}
-
 /// A server push (the same envelopes on Socket.IO and SSE).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Push<J> {
@@ -47,7 +37,7 @@ pub fn decode_push<J: Json>(name: &str, payload: &J) -> Option<Push<J>> {
             Push::UnreadCount(u64_field(&data, "count")?, u64_field(&data, "unseen"))
         }
         events::ALL_READ => Push::AllRead(str_field(&data, "readAt")),
-        events_v2::ALL_SEEN => Push::AllSeen(str_field(&data, "seenAt")),
+        events::ALL_SEEN => Push::AllSeen(str_field(&data, "seenAt")),
         events::RESYNC => Push::Resync,
         _ => return None,
     })

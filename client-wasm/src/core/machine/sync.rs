@@ -13,7 +13,7 @@ use crate::core::json::{self, Json};
 use crate::core::list::{Flag, Item, Merge};
 use crate::core::wire::{
     self, ClientError, Push, codes, decode_counts, decode_envelope, decode_page, decode_response,
-    decode_subscribed, events_v2, seq_of,
+    decode_subscribed, seq_of,
 };
 use notify_bindings::{NAMESPACE, events};
 
@@ -38,11 +38,11 @@ impl Edit {
         Some(match (self, all) {
             (Edit::Read, false) => events::MARK_READ,
             (Edit::Read, true) => events::MARK_ALL_READ,
-            (Edit::Seen, false) => events_v2::MARK_SEEN,
-            (Edit::Seen, true) => events_v2::MARK_ALL_SEEN,
-            (Edit::Unread, _) => events_v2::MARK_UNREAD,
-            (Edit::Archive, _) => events_v2::ARCHIVE,
-            (Edit::Unarchive, _) => events_v2::UNARCHIVE,
+            (Edit::Seen, false) => events::MARK_SEEN,
+            (Edit::Seen, true) => events::MARK_ALL_SEEN,
+            (Edit::Unread, _) => events::MARK_UNREAD,
+            (Edit::Archive, _) => events::ARCHIVE,
+            (Edit::Unarchive, _) => events::UNARCHIVE,
             (Edit::Remove, _) => return None,
         })
     }
