@@ -49,6 +49,22 @@ afterEach(async () => {
   cleanup();
 });
 
+/** Renders a provider for `token` whose hook value the returned function reads, once connected. */
+async function renderConnectedProbe(token: string): Promise<() => UseNotifications> {
+  let seen: UseNotifications | undefined;
+  function Probe() {
+    seen = useNotifications();
+    return null;
+  }
+  render(
+    <NotificationProvider url={serverUrl()} getToken={() => token}>
+      <Probe />
+    </NotificationProvider>,
+  );
+  await waitFor(() => expect(seen?.status).toBe("connected"), WAIT);
+  return () => seen!;
+}
+
 describe("React adapter", () => {
   it("shows the unread_count the server sends in data-testid=unread-count", async () => {
     const token = await newUserToken("react");
@@ -127,43 +143,23 @@ describe("React adapter", () => {
 
   it("returns the same names as the other adapters, actions returning the client's promises", async () => {
     const token = await newUserToken("react-names");
-    let seen: UseNotifications | undefined;
-    function Probe() {
-      seen = useNotifications();
-      return null;
-    }
-    render(
-      <NotificationProvider url={serverUrl()} getToken={() => token}>
-        <Probe />
-      </NotificationProvider>,
-    );
-    await waitFor(() => expect(seen?.status).toBe("connected"), WAIT);
-    expect(Object.keys(seen!)).toEqual(expect.arrayContaining([...ADAPTER_NAMES]));
-    expect(seen!.client).toBeInstanceOf(NotificationClient);
-    await expect(seen!.markAllRead()).resolves.toBeUndefined();
+    const seen = await renderConnectedProbe(token);
+    expect(Object.keys(seen())).toEqual(expect.arrayContaining([...ADAPTER_NAMES]));
+    expect(seen().client).toBeInstanceOf(NotificationClient);
+    await expect(seen().markAllRead()).resolves.toBeUndefined();
   });
 
   it("exposes unseenCount and the feed actions (v2 server)", async () => {
     const token = await newUserToken("react-feed");
-    let seen: UseNotifications | undefined;
-    function Probe() {
-      seen = useNotifications();
-      return null;
-    }
-    render(
-      <NotificationProvider url={serverUrl()} getToken={() => token}>
-        <Probe />
-      </NotificationProvider>,
-    );
-    await waitFor(() => expect(seen?.status).toBe("connected"), WAIT);
+    const seen = await renderConnectedProbe(token);
     const first = await notify(token, "first");
     await notify(token, "second");
-    await waitFor(() => expect([seen?.unreadCount, seen?.unseenCount]).toEqual([2, 2]), WAIT);
-    await expect(seen!.markAllSeen()).resolves.toBeUndefined();
-    expect([seen!.unreadCount, seen!.unseenCount]).toEqual([2, 0]);
-    await expect(seen!.archive(first)).resolves.toBeUndefined();
-    await waitFor(() => expect(seen!.notifications.map((n) => n.title)).toEqual(["second"]), WAIT);
-    expect(seen!.unreadCount).toBe(1);
+    await waitFor(() => expect([seen().unreadCount, seen().unseenCount]).toEqual([2, 2]), WAIT);
+    await expect(seen().markAllSeen()).resolves.toBeUndefined();
+    await waitFor(() => expect([seen().unreadCount, seen().unseenCount]).toEqual([2, 0]), WAIT);
+    await expect(seen().archive(first)).resolves.toBeUndefined();
+    await waitFor(() => expect(seen().notifications.map((n) => n.title)).toEqual(["second"]), WAIT);
+    expect(seen().unreadCount).toBe(1);
     expect(await serverUnreadCount(token)).toBe(1);
   });
 

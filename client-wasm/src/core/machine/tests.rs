@@ -258,6 +258,31 @@ impl Harness {
             .collect()
     }
 
+    /// The SSE stream `sse` ends after a while; returns the next stream and its `Last-Event-ID`.
+    fn reopen_sse(&mut self, sse: u32) -> (u32, Option<String>) {
+        self.advance(10_000);
+        self.step(Input::SseEnded { conn: sse });
+        assert_eq!(self.m.status(), Status::Reconnecting);
+        self.take();
+        self.advance_to_deadline();
+        self.give_token();
+        self.find(|e| match e {
+            Effect::OpenSse {
+                conn,
+                last_event_id,
+                ..
+            } => Some((*conn, last_event_id.clone())),
+            _ => None,
+        })
+    }
+
+    /// SSE messages on `conn`.
+    fn sse(&mut self, conn: u32, messages: impl IntoIterator<Item = String>) {
+        for data in messages {
+            self.step(Input::SseData { conn, data });
+        }
+    }
+
     fn http(&mut self) -> (u32, Method, String, String) {
         self.find(|e| match e {
             Effect::Http {
@@ -648,20 +673,8 @@ fn on_sse_it_probes_websocket_and_moves_back_without_losing_anything() {
 fn sse_reconnects_resume_with_last_event_id() {
     let mut h = Harness::new();
     let sse = fall_back_to_sse(&mut h);
-    h.step(Input::SseData {
-        conn: sse,
-        data: sse_data(new_event("05")),
-    });
-    h.advance(10_000);
-    h.step(Input::SseEnded { conn: sse });
-    assert_eq!(h.m.status(), Status::Reconnecting);
-    h.take();
-    h.advance_to_deadline();
-    h.give_token();
-    let last = h.find(|e| match e {
-        Effect::OpenSse { last_event_id, .. } => Some(last_event_id.clone()),
-        _ => None,
-    });
+    h.sse(sse, [sse_data(new_event("05"))]);
+    let (_, last) = h.reopen_sse(sse);
     assert_eq!(last.as_deref(), Some("05"));
 }
 
@@ -1370,31 +1383,6 @@ fn a_resync_reloads_the_first_page_and_resumes_from_the_new_seq() {
 }
 
 #[test]
-fn sse_resumes_from_the_seq() {
-    let mut h = Harness::new();
-    let sse = fall_back_to_sse(&mut h);
-    for envelope in [
-        counts(1, 1, 3),
-        change("notification", v2("05", "info", false, false, false), 4),
-    ] {
-        h.step(Input::SseData {
-            conn: sse,
-            data: envelope.to_string(),
-        });
-    }
-    h.advance(10_000);
-    h.step(Input::SseEnded { conn: sse });
-    h.take();
-    h.advance_to_deadline();
-    h.give_token();
-    let last = h.find(|e| match e {
-        Effect::OpenSse { last_event_id, .. } => Some(last_event_id.clone()),
-        _ => None,
-    });
-    assert_eq!(last.as_deref(), Some("4"));
-}
-
-#[test]
 fn an_sse_resume_replays_after_a_count_that_is_ahead_of_it() {
     let mut h = Harness::new();
     let sse = fall_back_to_sse(&mut h);
@@ -1402,44 +1390,23 @@ fn an_sse_resume_replays_after_a_count_that_is_ahead_of_it() {
         counts(0, 0, 2),
         change("notification", v2("05", "info", false, false, false), 3),
     ];
-    for envelope in first {
-        h.step(Input::SseData {
-            conn: sse,
-            data: envelope.to_string(),
-        });
-    }
-    h.advance(10_000);
-    h.step(Input::SseEnded { conn: sse });
-    h.take();
-    h.advance_to_deadline();
-    h.give_token();
-    let (sse2, last) = h.find(|e| match e {
-        Effect::OpenSse {
-            conn,
-            last_event_id,
-            ..
-        } => Some((*conn, last_event_id.clone())),
-        _ => None,
-    });
-    assert_eq!(last.as_deref(), Some("3"));
+    h.sse(sse, first.map(|m| m.to_string()));
+    let (sse2, last) = h.reopen_sse(sse);
+    assert_eq!(last.as_deref(), Some("3"), "Last-Event-ID: the seq");
     assert_eq!(h.ids(), ["05"]);
     h.step(Input::SseResponse {
         conn: sse2,
         status: 200,
     });
     // The stream opens with the count of the state now (seq 5), then replays 4 and 5.
-    for envelope in [
+    let replay = [
         counts(1, 1, 5),
         change("notification_deleted", json!({"id": "05"}), 4),
         counts(0, 0, 4),
         change("notification", v2("06", "info", false, false, false), 5),
         counts(1, 1, 5),
-    ] {
-        h.step(Input::SseData {
-            conn: sse2,
-            data: envelope.to_string(),
-        });
-    }
+    ];
+    h.sse(sse2, replay.map(|m| m.to_string()));
     assert_eq!(h.ids(), ["06"]);
     assert_eq!((h.m.unread_count(), h.m.unseen_count()), (1, 1));
 }
