@@ -1,11 +1,13 @@
 //! The client core's JSON reading (every `wire::decode_*` over parsed JSON, as the browser
-//! glue runs it over `JSON.parse`) and its string writer: no panic on any input, and what
+//! glue runs it over `JSON.parse`; the list's flags and the filter over what it read) and its
+//! string writer: no panic on any input, and what
 //! `push_str` writes parses back to the same string.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use notify_client_wasm::core::json::{self, Json};
-use notify_client_wasm::core::list::{Item, List};
+use notify_client_wasm::core::filter::Filter;
+use notify_client_wasm::core::list::{Flag, Item, List};
 use notify_client_wasm::core::wire;
 use serde_json::Value;
 
@@ -32,11 +34,11 @@ impl Json for Parsed {
     fn elements(&self) -> Option<Vec<Self>> {
         Some(self.0.as_array()?.iter().cloned().map(Parsed).collect())
     }
-    fn with_read(&self, is_read: bool, read_at: Option<&str>) -> Self {
+    fn with_flag(&self, keys: (&str, &str), on: bool, at: Option<&str>) -> Self {
         let mut copy = self.0.clone();
         if let Some(object) = copy.as_object_mut() {
-            object.insert("isRead".into(), Value::Bool(is_read));
-            object.insert("readAt".into(), read_at.map_or(Value::Null, Value::from));
+            object.insert(keys.0.into(), Value::Bool(on));
+            object.insert(keys.1.into(), at.map_or(Value::Null, Value::from));
         }
         Parsed(copy)
     }
@@ -54,10 +56,17 @@ fuzz_target!(|input: (u16, Option<u32>, &str)| {
         for item in page.items {
             list.upsert(item, false);
         }
+        let _ = wire::decode_counts(&value);
         if let Some(item) = Item::from_json(value) {
+            let filter = Filter {
+                kind: Some("payment.*".into()),
+                ..Filter::default()
+            };
+            let _ = filter.matches(&item);
+            let _ = list.set_flag(&item.id, Flag::Archived, true, None);
             list.upsert(item, true);
         }
-        list.mark_all_read(Some("2026-01-01T00:00:00Z"));
+        list.set_flag_all(Flag::Read, Some("2026-01-01T00:00:00Z"));
     }
     let mut written = String::new();
     json::push_str(&mut written, text);
