@@ -6,11 +6,12 @@
 //! on `spawn_blocking` with a pooled connection each, concurrently with the writer (WAL).
 //!
 //! Nothing that can block runs on the async workers, with one bounded exception: the unread
-//! count a socket gets at connect. Handing it to the blocking pool and back cost more CPU than
-//! the read (about a quarter of a handshake's), so it is first tried in place, on a connection
-//! that never waits for a lock and is interrupted after [`IN_PLACE_STEPS`] steps of SQLite's
-//! virtual machine (a user with more unread notifications than that counts in tens of µs);
-//! a read that is interrupted or finds the database busy runs again on the blocking pool.
+//! count (read at every socket connect). Handing it to the blocking pool and back cost more
+//! CPU than the read itself (about a quarter of a handshake's), so it is first tried in place,
+//! on a connection of its own (opened once per worker) that never waits for a lock and that
+//! SQLite interrupts after [`IN_PLACE_STEPS`] steps of its virtual machine, so an in-place
+//! read takes tens of µs at most; a read that is interrupted or finds the database busy runs
+//! again on the blocking pool.
 
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -31,7 +32,7 @@ const MAX_BATCH: usize = 512;
 const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 /// The writer's page cache (negative = KiB): 64 MiB.
 const WRITER_CACHE_KIB: i64 = -65_536;
-/// Idle reader connections kept open (each kind).
+/// Idle reader connections kept open.
 const MAX_IDLE_READERS: usize = 8;
 /// SQLite VM steps an in-place read may take before it is handed to the blocking pool: about
 /// a thousand unread notifications' worth of index entries.
@@ -48,6 +49,8 @@ pub struct SqliteStore {
     path: Arc<str>,
     writer: mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// Connections for in-place reads, at most one in use per async worker; all are kept, so
+    /// workers never reopen one.
     in_place: Mutex<Vec<Connection>>,
     /// The newest id handed out, so ids keep increasing even if the clock steps back.
     last_id: Arc<Mutex<Uuid>>,
@@ -149,7 +152,7 @@ impl SqliteStore {
     /// Runs `f` in place when it is quick (see the module docs), else on the blocking pool.
     async fn read_quick<T: Send + 'static>(
         &self,
-        f: impl Fn(&Connection) -> rusqlite::Result<T> + Clone + Send + 'static,
+        f: impl Fn(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> StoreResult<T> {
         match self.try_in_place(&f) {
             Some(result) => result,
@@ -177,10 +180,10 @@ impl SqliteStore {
             Err(e) if is_interrupted_or_busy(&e) => None,
             Err(e) => Some(Err(classify(e))),
         };
-        let mut idle = self.in_place.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < MAX_IDLE_READERS {
-            idle.push(conn);
-        }
+        self.in_place
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
         result
     }
 
