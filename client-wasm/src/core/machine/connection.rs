@@ -4,12 +4,16 @@ use super::sync::Op;
 use super::{Effect, Link, Machine, Phase, SseLink, Status, TokenFor, WsLink};
 use crate::core::codec::{self, EnginePacket, SocketKind};
 use crate::core::json::{self, Json, str_field, u64_field};
+use crate::core::token;
 use crate::core::transport::Transport;
 use crate::core::wire::{ClientError, codes, decode_ack, decode_push};
 use notify_bindings::NAMESPACE;
 
 /// Engine.IO defaults, used when a handshake omits them.
 const DEFAULT_PING_WINDOW: u64 = 25_000 + 20_000;
+
+/// The Socket.IO event that hands the live socket a fresh token (contract, "v2 additions").
+const REFRESH_TOKEN: &str = "refresh_token";
 
 impl<J: Json> Machine<J> {
     pub(super) fn connect(&mut self) {
@@ -63,6 +67,12 @@ impl<J: Json> Machine<J> {
         }
         if self.reconnect_at.is_some_and(|d| d <= now) {
             self.start_attempt();
+        }
+        if self.refresh_at.is_some_and(|d| d <= now) {
+            self.refresh_at = None;
+            let seq = self.next_seq();
+            self.tokens.push((seq, TokenFor::Refresh));
+            self.out.push(Effect::GetToken(seq));
         }
         self.start_probe_if_due(now);
     }
@@ -122,7 +132,47 @@ impl<J: Json> Machine<J> {
                     self.fail_pending_http(req, ClientError::new(codes::TOKEN, &message))
                 }
             },
+            // A failed refresh changes nothing: at expiry the server disconnects and the
+            // reconnect asks `getToken` again.
+            TokenFor::Refresh => {
+                if let Ok(t) = token {
+                    self.use_fresh_token(t, now);
+                }
+            }
         }
+    }
+
+    /// Hands the live connection a fresh token: in-band on the socket; on SSE, a new stream
+    /// that resumes after the newest notification (`Last-Event-ID`) replaces the old one.
+    fn use_fresh_token(&mut self, fresh: String, now: u64) {
+        if self.token.as_ref() == Some(&fresh) {
+            return;
+        }
+        self.token = Some(fresh);
+        match &self.main {
+            Link::Ws(l) if l.phase == Phase::Connected => {
+                let conn = l.conn;
+                let payload = json::object1("token", self.token.as_deref().unwrap_or_default());
+                let array = crate::core::wire::event_array(REFRESH_TOKEN, &payload);
+                let text = codec::event(NAMESPACE, None, &array);
+                self.out.push(Effect::SendWs { conn, text });
+                self.schedule_refresh(now);
+            }
+            Link::Sse(l) if l.open => {
+                self.close_main();
+                self.open_main(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// Plans the next refresh from the current token's `exp` (none for a token without one).
+    fn schedule_refresh(&mut self, now: u64) {
+        self.refresh_at = self
+            .token
+            .as_deref()
+            .and_then(token::expiry_ms::<J>)
+            .and_then(|exp| token::refresh_due(now, exp));
     }
 
     fn open_main(&mut self, now: u64) {
@@ -160,6 +210,7 @@ impl<J: Json> Machine<J> {
     }
 
     fn close_main(&mut self) {
+        self.refresh_at = None;
         let link = core::mem::take(&mut self.main);
         self.close_link(link);
     }
@@ -257,6 +308,7 @@ impl<J: Json> Machine<J> {
         self.last_error = None;
         self.dirty = true;
         self.set_status(Status::Connected);
+        self.schedule_refresh(now);
         if transport == Transport::WebSocket {
             self.send_op(Op::Subscribe {
                 since: self.high_water.clone(),

@@ -121,6 +121,12 @@ pub enum Input {
     ClearUser {
         restart: bool,
     },
+    /// Before connecting, take over the state another tab's client held (its list as a first
+    /// page `{"items", "nextCursor"}`, and its unread count), so the catch-up resumes from it.
+    Resume {
+        unread: u64,
+        page: String,
+    },
 }
 
 /// HTTP methods the client uses.
@@ -205,6 +211,8 @@ enum TokenFor {
     Main,
     Probe,
     Http(u32),
+    /// A fresh token for the live connection before its token expires.
+    Refresh,
 }
 
 /// Progress of a WebSocket connection.
@@ -274,6 +282,8 @@ pub struct Machine<J> {
     probe: Link,
     reconnect_at: Option<u64>,
     probe_at: Option<u64>,
+    /// When to fetch a fresh token for the live connection (shortly before its token expires).
+    refresh_at: Option<u64>,
     attempt: u32,
     connected_at: u64,
     auth_retry: bool,
@@ -305,6 +315,7 @@ impl<J: super::json::Json> Machine<J> {
             probe: Link::None,
             reconnect_at: None,
             probe_at: None,
+            refresh_at: None,
             attempt: 0,
             connected_at: 0,
             auth_retry: false,
@@ -344,6 +355,7 @@ impl<J: super::json::Json> Machine<J> {
             Input::LoadMore { action } => self.load_more(action),
             Input::Refresh { action } => self.refresh(action),
             Input::ClearUser { restart } => self.clear_user(restart),
+            Input::Resume { unread, page } => self.resume(unread, &page),
         }
         if core::mem::take(&mut self.dirty) {
             self.out.push(Effect::Changed);
@@ -358,6 +370,7 @@ impl<J: super::json::Json> Machine<J> {
             self.probe.deadline(),
             self.reconnect_at,
             self.probe_at,
+            self.refresh_at,
         ]
         .into_iter()
         .flatten()

@@ -1178,3 +1178,5 @@ fn a_page_that_overtakes_the_catch_up_still_announces_new_notifications_once() {
     assert_eq!(h.emitted(), ["03", "02"], "each new one announced once");
     assert_eq!(h.ids(), ["03", "02", "01"]);
 }
+
+mod refresh;
