@@ -30,6 +30,7 @@ const SSE_DATA = 16;
 const HTTP_DONE = 17;
 export const MARK_READ = 18;
 export const REMOVE = 19;
+export const RESUME = 20;
 
 const messageOf = (error: unknown): string =>
   typeof error === "string" ? error : String((error as Error | null)?.message ?? "getToken failed");
