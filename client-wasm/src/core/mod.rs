@@ -7,7 +7,7 @@
 //! - [`list`]: the newest-first, de-duplicated notification list.
 //! - [`wire`]: the contract's messages in and out.
 //! - [`config`]: options and URLs.
-//! - [`token`]: a token's expiry and when to refresh it.
+//! - [`token`]: when to refresh a token before it expires.
 //! - [`machine`]: the sans-I/O state machine that ties them together.
 
 pub mod backoff;

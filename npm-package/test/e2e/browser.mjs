@@ -28,6 +28,11 @@ export async function launchBrowser() {
       page.once("close", () => context.close().catch(() => {}));
       return page;
     },
+    /** Pages of one context: tabs of one browser profile (shared storage, Web Locks, BroadcastChannel). */
+    async newContext() {
+      const context = await browser.newContext();
+      return { newPage: () => context.newPage(), close: () => context.close().catch(() => {}) };
+    },
     close: () => browser.close(),
   };
 }

@@ -86,7 +86,13 @@ impl<J: Json> Machine<J> {
         self.out.push(Effect::GetToken(seq));
     }
 
-    pub(super) fn on_token(&mut self, seq: u32, token: Result<String, String>, now: u64) {
+    pub(super) fn on_token(
+        &mut self,
+        seq: u32,
+        token: Result<String, String>,
+        expires_at: Option<u64>,
+        now: u64,
+    ) {
         let Some(pos) = self.tokens.iter().position(|(s, _)| *s == seq) else {
             return;
         };
@@ -99,7 +105,7 @@ impl<J: Json> Machine<J> {
         match purpose {
             TokenFor::Main => match token {
                 Ok(t) => {
-                    self.token = Some(t);
+                    self.set_token(t, expires_at);
                     self.open_main(now);
                 }
                 Err(message) => {
@@ -116,7 +122,7 @@ impl<J: Json> Machine<J> {
                 self.probe = Link::None;
                 match token {
                     Ok(t) => {
-                        self.token = Some(t);
+                        self.set_token(t, expires_at);
                         let conn = self.open_ws(now);
                         self.probe = Link::Ws(conn);
                     }
@@ -125,7 +131,7 @@ impl<J: Json> Machine<J> {
             }
             TokenFor::Http(req) => match token {
                 Ok(t) => {
-                    self.token = Some(t);
+                    self.set_token(t, expires_at);
                     self.send_http(req);
                 }
                 Err(message) => {
@@ -136,7 +142,7 @@ impl<J: Json> Machine<J> {
             // reconnect asks `getToken` again.
             TokenFor::Refresh => {
                 if let Ok(t) = token {
-                    self.use_fresh_token(t, now);
+                    self.use_fresh_token(t, expires_at, now);
                 }
             }
         }
@@ -144,11 +150,11 @@ impl<J: Json> Machine<J> {
 
     /// Hands the live connection a fresh token: in-band on the socket; on SSE, a new stream
     /// that resumes after the newest notification (`Last-Event-ID`) replaces the old one.
-    fn use_fresh_token(&mut self, fresh: String, now: u64) {
+    fn use_fresh_token(&mut self, fresh: String, expires_at: Option<u64>, now: u64) {
         if self.token.as_ref() == Some(&fresh) {
             return;
         }
-        self.token = Some(fresh);
+        self.set_token(fresh, expires_at);
         match &self.main {
             Link::Ws(l) if l.phase == Phase::Connected => {
                 let conn = l.conn;
@@ -166,12 +172,16 @@ impl<J: Json> Machine<J> {
         }
     }
 
+    fn set_token(&mut self, token: String, expires_at: Option<u64>) {
+        self.token = Some(token);
+        self.token_expires = expires_at;
+    }
+
     /// Plans the next refresh from the current token's `exp` (none for a token without one).
     fn schedule_refresh(&mut self, now: u64) {
         self.refresh_at = self
-            .token
-            .as_deref()
-            .and_then(token::expiry_ms::<J>)
+            .token_expires
+            .filter(|_| self.token.is_some())
             .and_then(|exp| token::refresh_due(now, exp));
     }
 

@@ -58,10 +58,12 @@ pub enum Input {
     Offline,
     /// The deadline the glue was asked to wake up for may have passed.
     Tick,
-    /// `getToken` answered (`Err` when it threw or returned no usable string).
+    /// `getToken` answered (`Err` when it threw or returned no usable string); `expires_at`:
+    /// the token's `exp` in ms, when it has one.
     Token {
         seq: u32,
         token: Result<String, String>,
+        expires_at: Option<u64>,
     },
     WsText {
         conn: u32,
@@ -278,6 +280,8 @@ pub struct Machine<J> {
     rng: Rng,
     chooser: Chooser,
     token: Option<String>,
+    /// When `token` expires (ms), when it said.
+    token_expires: Option<u64>,
     main: Link,
     probe: Link,
     reconnect_at: Option<u64>,
@@ -311,6 +315,7 @@ impl<J: super::json::Json> Machine<J> {
             rng: Rng::new(seed),
             chooser,
             token: None,
+            token_expires: None,
             main: Link::None,
             probe: Link::None,
             reconnect_at: None,
@@ -336,7 +341,11 @@ impl<J: super::json::Json> Machine<J> {
             Input::Online => self.online(now),
             Input::Offline => self.offline = true,
             Input::Tick => self.tick(now),
-            Input::Token { seq, token } => self.on_token(seq, token, now),
+            Input::Token {
+                seq,
+                token,
+                expires_at,
+            } => self.on_token(seq, token, expires_at, now),
             Input::WsText { conn, text } => self.on_ws_text(conn, &text, now),
             Input::WsClosed { conn } => self.on_ws_closed(conn, now),
             Input::SseResponse { conn, status } => self.on_sse_response(conn, status, now),

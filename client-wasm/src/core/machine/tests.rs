@@ -124,6 +124,7 @@ impl Harness {
         self.step(Input::Token {
             seq,
             token: Ok(token.clone()),
+            expires_at: None,
         });
         token
     }
@@ -491,6 +492,7 @@ fn get_token_failures_back_off_like_connection_failures() {
     h.step(Input::Token {
         seq,
         token: Err("offline".into()),
+        expires_at: None,
     });
     assert_eq!(h.m.status(), Status::Reconnecting);
     assert_eq!(h.m.last_error().unwrap().code, "token_error");

@@ -2,24 +2,22 @@
 //! client taking over the state another tab held.
 
 use super::*;
-use crate::core::token::jwt;
 
-/// A JWT for user 42 that expires `life_ms` after the harness's clock.
-fn token_expiring_in(h: &Harness, life_ms: u64) -> String {
-    jwt(&format!(
-        r#"{{"sub":"42","exp":{}}}"#,
-        (h.now + life_ms) / 1000
-    ))
+/// A token that expires `life_ms` after the harness's clock.
+fn token_expiring_in(h: &Harness, life_ms: u64) -> (String, u64) {
+    let exp = h.now + life_ms;
+    (format!("token-until-{exp}"), exp)
 }
 
-fn answer_token(h: &mut Harness, token: &str) {
+fn answer_token(h: &mut Harness, (token, exp): &(String, u64)) {
     let seq = h.find(|e| match e {
         Effect::GetToken(s) => Some(*s),
         _ => None,
     });
     h.step(Input::Token {
         seq,
-        token: Ok(token.to_owned()),
+        token: Ok(token.clone()),
+        expires_at: Some(*exp),
     });
 }
 
@@ -47,7 +45,7 @@ fn a_socket_gets_a_fresh_token_in_band_before_its_token_expires() {
     let sent = h.sent_raw(conn);
     assert_eq!(
         sent,
-        format!(r#"42{NS},["refresh_token",{{"token":"{second}"}}]"#)
+        format!(r#"42{NS},["refresh_token",{{"token":"{}"}}]"#, second.0)
     );
     assert!(
         !h.has(|e| matches!(e, Effect::CloseWs { .. } | Effect::OpenWs { .. })),
@@ -131,7 +129,7 @@ fn an_sse_stream_is_replaced_by_one_resuming_after_the_newest_notification() {
         } => Some((token.clone(), last_event_id.clone())),
         _ => None,
     });
-    assert_eq!(token, fresh);
+    assert_eq!(token, fresh.0);
     assert_eq!(last_event_id.as_deref(), Some("07"));
     assert_eq!(h.m.status(), Status::Connected);
     assert!(!h.has(|e| matches!(e, Effect::Status(_))));

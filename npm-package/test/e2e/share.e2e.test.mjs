@@ -1,0 +1,165 @@
+// End-to-end: tabs of one browser sharing one connection (pages of one Chromium context, the
+// real notify-server). The server's `notify_sockets` gauge counts the sockets the tabs hold.
+//
+// Needs NOTIFY_SERVER_BIN and a built npm-package/dist, like client.e2e.test.mjs. Waits are for
+// conditions with generous limits, never for fixed times.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NotifyServer } from "./server.mjs";
+import { serveStatic } from "./static.mjs";
+import { launchBrowser, openHarness, waitForState } from "./browser.mjs";
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+let site;
+let browser;
+
+before(async () => {
+  site = await serveStatic(packageRoot);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** The server's live Socket.IO connections. */
+async function sockets(server) {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => /^notify_sockets(\{[^}]*\})? /.test(l));
+  assert.ok(line, `notify_sockets in /metrics:\n${text}`);
+  return Number(line.split(" ").pop());
+}
+
+/** Polls the gauge until it reads `n` (a closed tab's socket is counted out a moment later). */
+async function waitForSockets(server, n) {
+  for (let i = 0; i < 300; i++) {
+    if ((await sockets(server)) === n) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await sockets(server), n, "notify_sockets");
+}
+
+const connected = (st) => st.status === "connected";
+
+/** A server and a browser context (one profile); `tab(user, options)` opens a started harness page. */
+async function setup(t) {
+  const server = await NotifyServer.start({ corsOrigin: site.origin });
+  t.after(() => server.stop());
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const service = await server.token("publisher", { service: true });
+  const user = "user-" + Math.random().toString(36).slice(2, 8);
+  const logs = [];
+  t.after(() => {
+    if (t.passed === false || process.env.E2E_VERBOSE) console.log(logs.flat().join("\n"), server.log.join(""));
+  });
+  const tab = async (who = user, options = {}) => {
+    const harness = await openHarness(context, site.origin, () => server.token(who));
+    logs.push(harness.consoleLines);
+    await harness.page.evaluate((o) => window.harness.start(o), { url: server.url, ...options });
+    return harness;
+  };
+  return { server, service, user, tab };
+}
+
+describe("tabs of one browser share one connection", { concurrency: false }, () => {
+  test("three tabs, one socket: every store gets a notification, one tab fires it, a follower's markRead resolves", async (t) => {
+    const s = await setup(t);
+    const tabs = [];
+    for (let i = 0; i < 3; i++) {
+      const tab = await s.tab();
+      await waitForState(tab.page, connected);
+      tabs.push(tab);
+    }
+    assert.equal(await sockets(s.server), 1);
+
+    const published = await s.server.publish(s.service, s.user, "shared");
+    const states = [];
+    for (const { page } of tabs) {
+      states.push(await waitForState(page, (st, id) => st.ids[0] === id && st.everyTab.length === 1, published.id));
+    }
+    for (const state of states) {
+      assert.equal(state.unreadCount, 1);
+      assert.deepEqual(state.everyTab, ["shared"], "everyTab listeners hear it in every tab");
+      assert.ok(state.stableSnapshot);
+    }
+    assert.equal(states.flatMap((st) => st.notificationEvents).length, 1, "one tab fires `notification`");
+
+    const follower = tabs[2].page;
+    assert.deepEqual(await follower.evaluate((id) => window.harness.act("markRead", id), published.id), { ok: true });
+    assert.equal(await s.server.unreadCount(await s.server.token(s.user)), 0, "resolved once the server has it");
+    for (const { page } of tabs) await waitForState(page, (st) => st.unreadCount === 0 && st.reads[0] === true);
+    const refused = await follower.evaluate(() => window.harness.act("markRead", "no-such-id"));
+    assert.deepEqual(refused, { ok: false, isError: true, name: "NotificationError", code: "not_found", status: undefined });
+    assert.equal(await sockets(s.server), 1);
+  });
+
+  test("the leader closes: another tab connects and nothing published meanwhile is lost or shown twice", async (t) => {
+    const s = await setup(t);
+    const tabs = [];
+    for (let i = 0; i < 3; i++) {
+      const tab = await s.tab();
+      await waitForState(tab.page, connected);
+      tabs.push(tab);
+    }
+    const first = await s.server.publish(s.service, s.user, "before");
+    for (const { page } of tabs) await waitForState(page, (st, id) => st.ids[0] === id, first.id);
+    await waitForSockets(s.server, 1);
+
+    // The first tab took the lock first: it leads. Closing it hands the connection over.
+    const closedAt = Date.now();
+    await tabs[0].page.close();
+    const titles = [];
+    for (let i = 0; i < 5; i++) {
+      titles.push(`during ${i}`);
+      await s.server.publish(s.service, s.user, `during ${i}`);
+    }
+    const remaining = tabs.slice(1);
+    await Promise.all(remaining.map(({ page }) => waitForState(page, (st) => connected(st) && st.ids.length === 6)));
+    await waitForSockets(s.server, 1);
+    console.log(`handover: the other tabs were connected again ${Date.now() - closedAt} ms after the leader closed`);
+
+    const after = await s.server.publish(s.service, s.user, "after");
+    titles.push("after");
+    const states = [];
+    for (const { page } of remaining) {
+      states.push(await waitForState(page, (st, id) => st.ids[0] === id && st.everyTab.length === 6, after.id));
+    }
+    for (const state of states) {
+      assert.equal(new Set(state.ids).size, 7, "no duplicates");
+      assert.deepEqual(state.titles.slice(0, 6).reverse(), titles, "newest first, nothing lost");
+      assert.deepEqual([...state.everyTab].sort(), [...titles].sort(), "each notification heard once per tab");
+    }
+    assert.deepEqual(
+      states.flatMap((st) => st.notificationEvents).sort(),
+      [...titles].sort(),
+      "each notification fired once among the tabs",
+    );
+  });
+
+  test("tabs of two users hold two sockets; shareConnection: false holds one per tab", async (t) => {
+    const s = await setup(t);
+    const mine = await s.tab(s.user);
+    const theirs = await s.tab("someone-else");
+    await waitForState(mine.page, connected);
+    await waitForState(theirs.page, connected);
+    assert.equal(await sockets(s.server), 2);
+    await s.server.publish(s.service, "someone-else", "not yours");
+    await waitForState(theirs.page, (st) => st.ids.length === 1);
+    const published = await s.server.publish(s.service, s.user, "yours");
+    const state = await waitForState(mine.page, (st) => st.ids.length === 1);
+    assert.deepEqual(state.ids, [published.id], "another user's notification never shows");
+  });
+
+  test("shareConnection: false: each tab connects by itself", async (t) => {
+    const s = await setup(t);
+    for (let i = 0; i < 3; i++) {
+      const tab = await s.tab(s.user, { shareConnection: false });
+      await waitForState(tab.page, connected);
+    }
+    assert.equal(await sockets(s.server), 3);
+  });
+});
