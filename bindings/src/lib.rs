@@ -38,6 +38,8 @@ pub mod events {
     pub const MARK_ALL_READ: &str = "mark_all_read";
     /// Client → server: list a page of notifications.
     pub const LIST_NOTIFICATIONS: &str = "list_notifications";
+    /// Client → server: replace the socket's token before it expires.
+    pub const REFRESH_TOKEN: &str = "refresh_token";
 }
 
 /// Limits the contract puts on a notification's fields.
@@ -216,6 +218,23 @@ pub struct SubscribeResult {
     pub missed: Vec<Notification>,
     /// True when more were missing than `missed` holds: reload the first page.
     pub resync: bool,
+}
+
+/// Payload of `refresh_token`: `{"token": "<jwt>"}`, a fresh token for the socket's user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct RefreshToken {
+    pub token: String,
+}
+
+/// Ack data of `refresh_token`: `{"expiresAt": "..."}`, when the new token expires (and the
+/// server will disconnect the socket unless it is refreshed again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRefreshed {
+    /// RFC 3339 UTC with milliseconds, like every timestamp of the contract.
+    pub expires_at: String,
 }
 
 /// `{"updated": n}`: how many notifications `read-all` changed.
