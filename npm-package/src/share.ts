@@ -46,14 +46,16 @@ export interface Share {
   relay(kind: string, value: unknown): boolean;
   /** Follower: runs action `n` on the leader. */
   act(n: number, method: string, args: unknown[]): void;
-  /** Leaves: releases the lock (or stops waiting for it) and the channel. */
+  /** Leaves: releases the lock (or stops waiting for it) and the channel; actions still waiting on the leader fail. */
   leave(): void;
 }
 
-const toError = (e: unknown): ClientError => {
-  const { code = "internal", message = String(e), status, retryAfter } = (e ?? {}) as Partial<ClientError>;
-  return { code, message, status, retryAfter };
-};
+/** An action's rejection as a `ClientError` (an `Error`'s own fields don't survive `postMessage`). */
+const toError = (e: unknown): ClientError => ({
+  code: "internal",
+  ...(e as object),
+  message: String((e as Error | undefined)?.message ?? e),
+});
 
 /** Joins the tabs sharing `name`; `undefined` where Web Locks or BroadcastChannel are missing. */
 export function share(name: string, host: ShareHost): Share | undefined {
@@ -139,6 +141,7 @@ export function share(name: string, host: ShareHost): Share | undefined {
     leave() {
       stop.abort();
       channel.close();
+      acts.forEach((_, n) => host.settle(n, { code: "connection_lost", message: "left the shared connection" }));
     },
   };
 }

@@ -7,13 +7,10 @@ use crate::core::json::{self, Json, str_field, u64_field};
 use crate::core::token;
 use crate::core::transport::Transport;
 use crate::core::wire::{ClientError, codes, decode_ack, decode_push};
-use notify_bindings::NAMESPACE;
+use notify_bindings::{NAMESPACE, events};
 
 /// Engine.IO defaults, used when a handshake omits them.
 const DEFAULT_PING_WINDOW: u64 = 25_000 + 20_000;
-
-/// The Socket.IO event that hands the live socket a fresh token (contract, "v2 additions").
-const REFRESH_TOKEN: &str = "refresh_token";
 
 impl<J: Json> Machine<J> {
     pub(super) fn connect(&mut self) {
@@ -159,7 +156,7 @@ impl<J: Json> Machine<J> {
             Link::Ws(l) if l.phase == Phase::Connected => {
                 let conn = l.conn;
                 let payload = json::object1("token", self.token.as_deref().unwrap_or_default());
-                let array = crate::core::wire::event_array(REFRESH_TOKEN, &payload);
+                let array = crate::core::wire::event_array(events::REFRESH_TOKEN, &payload);
                 let text = codec::event(NAMESPACE, None, &array);
                 self.out.push(Effect::SendWs { conn, text });
                 self.schedule_refresh(now);
