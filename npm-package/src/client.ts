@@ -40,10 +40,7 @@ type Events<TData> = NotificationClientEvents<TData>;
 type Listener<TData, K extends NotificationClientEvent> = (value: Events<TData>[K]) => void;
 type ListenerSets<TData> = { [K in NotificationClientEvent]: Set<Listener<TData, K>> };
 type Settle = { resolve: () => void; reject: (error: NotificationError) => void };
-type Action = "markRead" | "markAllRead" | "remove" | "loadMore" | "refresh";
-
-/** The actions a tab sharing this one's connection may run here. */
-const ACTIONS: readonly string[] = ["markRead", "markAllRead", "remove", "loadMore", "refresh"];
+type CoreInput = "input" | "inputText";
 
 const INITIAL_STATE: NotificationState<never> = Object.freeze({
   notifications: Object.freeze([]),
@@ -208,27 +205,27 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
 
   /** Marks one notification read (at once; rolled back if the server refuses). */
   markRead(id: string): Promise<void> {
-    return this.#act("markRead", [id], (core, action) => core.inputText(MARK_READ, action, String(id), 0, 0));
+    return this.#act((core, action) => core.inputText(MARK_READ, action, String(id), 0, 0));
   }
 
   /** Marks every notification read (at once; rolled back if the server refuses). */
   markAllRead(): Promise<void> {
-    return this.#act("markAllRead", [], (core, action) => core.input(MARK_ALL_READ, action, 0));
+    return this.#act((core, action) => core.input(MARK_ALL_READ, action, 0));
   }
 
   /** Deletes one notification (at once; restored if the server refuses, e.g. `not_found`). */
   remove(id: string): Promise<void> {
-    return this.#act("remove", [id], (core, action) => core.inputText(REMOVE, action, String(id), 0, 0));
+    return this.#act((core, action) => core.inputText(REMOVE, action, String(id), 0, 0));
   }
 
   /** Loads the next page of older notifications (resolves at once while one loads or at the end). */
   loadMore(): Promise<void> {
-    return this.#act("loadMore", [], (core, action) => core.input(LOAD_MORE, action, 0));
+    return this.#act((core, action) => core.input(LOAD_MORE, action, 0));
   }
 
   /** Reloads the first page and the unread count; resolves when the page is in. */
   refresh(): Promise<void> {
-    return this.#act("refresh", [], (core, action) => core.input(REFRESH, action, 0));
+    return this.#act((core, action) => core.input(REFRESH, action, 0));
   }
 
   /** Calls `listener` after every state change; returns the function that unsubscribes it. */
@@ -311,10 +308,11 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
                 for (const [kind, value, shown] of events) this.#emit(kind as NotificationClientEvent, value as never, shown);
                 this.#notify();
               },
-              run: (method, args) =>
-                ACTIONS.includes(method)
-                  ? (this[method as Action] as (...a: unknown[]) => Promise<void>)(...args)
-                  : Promise.reject(new TypeError(`unknown action ${method}`)),
+              // Another tab's action: the core input it made, fed to this core with an action of this tab.
+              run: (method, [kind, , ...rest]) =>
+                this.#act((core, action) =>
+                  (core[method === "inputText" ? method : "input"] as (...a: unknown[]) => void)(kind, action, ...rest),
+                ),
               settle: (action, error) => this.#settle(action, error),
             });
       if (this.#share === undefined) this.#goLive();
@@ -381,12 +379,15 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   }
 
   /** Runs an action now (or once the module is ready); settles when the server has answered. */
-  #act(method: Action, args: unknown[], run: (core: NotificationCore, action: number) => void): Promise<void> {
+  #act(run: (core: NotificationCore, action: number) => void): Promise<void> {
     if (this.#destroyed) return Promise.reject(new Error("NotificationClient: used after destroy()"));
     const action = this.#nextAction++;
     const settled = new Promise<void>((resolve, reject) => this.#actions.set(action, { resolve, reject }));
-    if (this.#share?.leads() === false) {
-      this.#share.act(action, method, args);
+    const share = this.#share;
+    if (share?.leads() === false) {
+      // Another tab holds the connection: the core input this action makes is sent to it.
+      const send = (method: CoreInput) => (...args: unknown[]) => share.act(action, method, args);
+      run({ input: send("input"), inputText: send("inputText") } as unknown as NotificationCore, action);
     } else if (this.#core !== null) {
       run(this.#core, action);
     } else {

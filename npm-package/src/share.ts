@@ -17,7 +17,7 @@ type Message =
   | { t: "l" }
   /** Follower: whether tab `i` is visible and focused (also: "I'm here, send the state"). */
   | { t: "f"; i: string; f: boolean }
-  /** Follower: tab `i` runs action `n`, the method `m` with the arguments `x`. */
+  /** Follower: tab `i`'s action `n`, the core input `m` (`input`, `inputText`) with the arguments `x`. */
   | { t: "a"; i: string; n: number; m: string; x: unknown[] }
   /** Leader: action `n` of tab `i` settled (`e`: its error). */
   | { t: "r"; i: string; n: number; e: ClientError | null };
@@ -30,7 +30,7 @@ export interface ShareHost {
   snapshot(): unknown;
   /** Follower: the leader's state, and its events (`show`: this tab shows it). */
   mirror(state: unknown, events: [string, unknown, boolean][]): void;
-  /** Leader: runs an action, for another tab or for this one. */
+  /** Leader: runs an action (the core input another tab's action made), for that tab or this one. */
   run(method: string, args: unknown[]): Promise<void>;
   /** Settles this tab's action `n`. */
   settle(n: number, error: ClientError | null): void;
@@ -44,7 +44,7 @@ export interface Share {
    * state; returns whether this tab shows the event.
    */
   relay(kind: string, value: unknown): boolean;
-  /** Follower: runs action `n` on the leader. */
+  /** Follower: runs action `n` (the core input `method` with `args`) on the leader. */
   act(n: number, method: string, args: unknown[]): void;
   /** Leaves: releases the lock (or stops waiting for it) and the channel; actions still waiting on the leader fail. */
   leave(): void;
@@ -80,8 +80,9 @@ export function share(name: string, host: ShareHost): Share | undefined {
     if (f) focused = i;
     else if (focused === i) focused = null;
   };
+  /** Tells the leader whether this tab has the focus (a hidden tab has lost it). */
   const report = (): void => {
-    const f = typeof document === "object" && document.visibilityState === "visible" && document.hasFocus();
+    const f = globalThis.document?.hasFocus() ?? false;
     if (leading) focus(tab, f);
     else post({ t: "f", i: tab, f });
   };
@@ -102,13 +103,7 @@ export function share(name: string, host: ShareHost): Share | undefined {
     if (m.t === "a" && leading) run(m.m, m.x, (e) => post({ t: "r", i: m.i, n: m.n, e }));
     if (m.t === "r" && m.i === tab && acts.delete(m.n)) host.settle(m.n, m.e);
   };
-  for (const [target, type] of [
-    [globalThis, "focus"],
-    [globalThis, "blur"],
-    [globalThis.document, "visibilitychange"],
-  ] as const) {
-    target?.addEventListener?.(type, report, { signal: stop.signal });
-  }
+  for (const type of ["focus", "blur"]) addEventListener(type, report, { signal: stop.signal });
   locks
     .request(name, { signal: stop.signal }, () => {
       leading = true;
