@@ -21,18 +21,23 @@ fn answer_token(h: &mut Harness, (token, exp): &(String, u64)) {
     });
 }
 
-#[test]
-fn a_socket_gets_a_fresh_token_in_band_before_its_token_expires() {
+/// A client connected over WebSocket with a token that expires `life_ms` from now.
+fn connected_with_token_for(life_ms: u64) -> (Harness, u32) {
     let mut h = Harness::new();
     h.step(Input::Connect);
-    let first = token_expiring_in(&h, 20_000);
-    answer_token(&mut h, &first);
+    let token = token_expiring_in(&h, life_ms);
+    answer_token(&mut h, &token);
     let conn = h.opened_ws();
     h.handshake(conn);
     h.ws(conn, &format!(r#"40{NS},{{"sid":"x"}}"#));
     h.answer_sync(conn, 0, vec![], Some(vec![]));
     h.take();
+    (h, conn)
+}
 
+#[test]
+fn a_socket_gets_a_fresh_token_in_band_before_its_token_expires() {
+    let (mut h, conn) = connected_with_token_for(20_000);
     // 20 s of life: refreshed a tenth of it (2 s) before the end; the server's pings keep the
     // link alive meanwhile.
     h.advance(10_000);
@@ -53,32 +58,38 @@ fn a_socket_gets_a_fresh_token_in_band_before_its_token_expires() {
         h.fx
     );
     assert_eq!(h.m.status(), Status::Connected);
-
-    // The next refresh is planned a minute before the new token's expiry.
-    h.take();
-    h.ws(conn, "2");
-    assert_eq!(
-        h.m.deadline(),
-        Some(h.now + 45_000),
-        "the ping window comes first"
-    );
-    h.take();
+    // The next refresh: a minute before the new token's expiry.
+    assert_eq!(h.m.refresh_at, Some(h.now + 3_540_000));
 }
 
 #[test]
-fn a_refresh_that_yields_the_same_token_or_fails_sends_nothing() {
-    let mut h = Harness::new();
-    h.step(Input::Connect);
-    let token = token_expiring_in(&h, 20_000);
-    answer_token(&mut h, &token);
-    let conn = h.opened_ws();
-    h.handshake(conn);
-    h.ws(conn, &format!(r#"40{NS},{{"sid":"x"}}"#));
-    h.take();
+fn a_refresh_that_yields_the_same_token_sends_nothing() {
+    let (mut h, _) = connected_with_token_for(20_000);
+    let same = (h.m.token.clone().unwrap(), h.m.token_expires.unwrap());
     h.advance(18_000);
-    answer_token(&mut h, &token);
+    answer_token(&mut h, &same);
     assert!(!h.has(|e| matches!(e, Effect::SendWs { .. })), "{:?}", h.fx);
-    h.take();
+    assert_eq!(h.m.refresh_at, None, "nothing more to plan for this token");
+}
+
+#[test]
+fn a_failed_refresh_leaves_the_socket_to_the_server_which_ends_it_at_expiry() {
+    let (mut h, conn) = connected_with_token_for(20_000);
+    h.advance(18_000);
+    let seq = h.find(|e| match e {
+        Effect::GetToken(s) => Some(*s),
+        _ => None,
+    });
+    h.step(Input::Token {
+        seq,
+        token: Err("offline".into()),
+        expires_at: None,
+    });
+    assert!(!h.has(|e| matches!(e, Effect::SendWs { .. })), "{:?}", h.fx);
+    assert_eq!(h.m.status(), Status::Connected);
+    // At expiry the server disconnects the socket: the usual reconnect with a fresh token.
+    h.ws(conn, &format!("41{NS},"));
+    assert_eq!(h.m.status(), Status::Reconnecting);
 }
 
 #[test]
