@@ -3,27 +3,15 @@
 // Needs NOTIFY_SERVER_BIN (the server binary) and a built npm-package/dist. The page is served
 // from its own origin, so REST and SSE are cross-origin (CORS). Waits are for conditions with
 // generous limits, never for fixed times.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotifyServer } from "./server.mjs";
-import { serveStatic } from "./static.mjs";
-import { launchBrowser, openHarness, waitForState } from "./browser.mjs";
+import { openHarness, siteAndBrowser, waitForState } from "./browser.mjs";
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-let site;
-let browser;
-
-before(async () => {
-  site = await serveStatic(packageRoot);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const env = siteAndBrowser(packageRoot);
 
 /** Tokens travel in the CONNECT payload or the Authorization header, never in a URL. */
 function assertNoTokenInUrls(urls) {
@@ -34,12 +22,12 @@ function assertNoTokenInUrls(urls) {
 
 /** Starts a server and a page whose client connects as `user`. */
 async function setup(t, { transports, clientOptions = {}, tokens, fakeClock = false, path, beforeLoad } = {}) {
-  const server = await NotifyServer.start({ corsOrigin: site.origin, transports });
+  const server = await NotifyServer.start({ corsOrigin: env.site.origin, transports });
   t.after(() => server.stop());
   const user = "user-" + Math.random().toString(36).slice(2, 8);
   const service = await server.token("publisher", { service: true });
   const userToken = await server.token(user);
-  const harness = await openHarness(browser, site.origin, tokens ?? (() => server.token(user)), {
+  const harness = await openHarness(env.browser, env.site.origin, tokens ?? (() => server.token(user)), {
     fakeClock,
     path,
     beforeLoad,
@@ -208,7 +196,7 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
   for (const transport of ["websocket", "sse"]) {
     test(`a relative url behind the page's own reverse proxy (${transport})`, async (t) => {
       const s = await setup(t);
-      site.proxyTo(s.server.url);
+      env.site.proxyTo(s.server.url);
       await s.start({ url: "/notify", transports: [transport] });
       await waitForState(s.page, (st, tr) => st.status === "connected" && st.transport === tr, transport);
       const n = await s.server.publish(s.service, s.user, "through the proxy");

@@ -3,27 +3,15 @@
 //
 // Needs NOTIFY_SERVER_BIN and a built npm-package/dist, like client.e2e.test.mjs. Waits are for
 // conditions with generous limits, never for fixed times.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotifyServer } from "./server.mjs";
-import { serveStatic } from "./static.mjs";
-import { launchBrowser, openHarness, waitForState } from "./browser.mjs";
+import { openHarness, siteAndBrowser, waitForState } from "./browser.mjs";
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-let site;
-let browser;
-
-before(async () => {
-  site = await serveStatic(packageRoot);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const env = siteAndBrowser(packageRoot);
 
 /** The server's live Socket.IO connections. */
 async function sockets(server) {
@@ -46,9 +34,9 @@ const connected = (st) => st.status === "connected";
 
 /** A server and a browser context (one profile); `tab(user, options)` opens a started harness page. */
 async function setup(t) {
-  const server = await NotifyServer.start({ corsOrigin: site.origin });
+  const server = await NotifyServer.start({ corsOrigin: env.site.origin });
   t.after(() => server.stop());
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   t.after(() => context.close());
   const service = await server.token("publisher", { service: true });
   const user = "user-" + Math.random().toString(36).slice(2, 8);
@@ -57,23 +45,27 @@ async function setup(t) {
     if (t.passed === false || process.env.E2E_VERBOSE) console.log(logs.flat().join("\n"), server.log.join(""));
   });
   const tab = async (who = user, options = {}) => {
-    const harness = await openHarness(context, site.origin, () => server.token(who));
+    const harness = await openHarness(context, env.site.origin, () => server.token(who));
     logs.push(harness.consoleLines);
     await harness.page.evaluate((o) => window.harness.start(o), { url: server.url, ...options });
     return harness;
   };
-  return { server, service, user, tab };
+  /** `n` tabs of the user, opened one after the other (the first leads), each connected. */
+  const connectedTabs = async (n, options) => {
+    const tabs = [];
+    for (let i = 0; i < n; i++) {
+      tabs.push(await tab(user, options));
+      await waitForState(tabs[i].page, connected);
+    }
+    return tabs;
+  };
+  return { server, service, user, tab, connectedTabs };
 }
 
 describe("tabs of one browser share one connection", { concurrency: false }, () => {
   test("three tabs, one socket: every store gets a notification, one tab fires it, a follower's markRead resolves", async (t) => {
     const s = await setup(t);
-    const tabs = [];
-    for (let i = 0; i < 3; i++) {
-      const tab = await s.tab();
-      await waitForState(tab.page, connected);
-      tabs.push(tab);
-    }
+    const tabs = await s.connectedTabs(3);
     assert.equal(await sockets(s.server), 1);
 
     const published = await s.server.publish(s.service, s.user, "shared");
@@ -99,12 +91,7 @@ describe("tabs of one browser share one connection", { concurrency: false }, () 
 
   test("the leader closes: another tab connects and nothing published meanwhile is lost or shown twice", async (t) => {
     const s = await setup(t);
-    const tabs = [];
-    for (let i = 0; i < 3; i++) {
-      const tab = await s.tab();
-      await waitForState(tab.page, connected);
-      tabs.push(tab);
-    }
+    const tabs = await s.connectedTabs(3);
     const first = await s.server.publish(s.service, s.user, "before");
     for (const { page } of tabs) await waitForState(page, (st, id) => st.ids[0] === id, first.id);
     await waitForSockets(s.server, 1);
@@ -157,10 +144,7 @@ describe("tabs of one browser share one connection", { concurrency: false }, () 
 
   test("shareConnection: false: each tab connects by itself", async (t) => {
     const s = await setup(t);
-    for (let i = 0; i < 3; i++) {
-      const tab = await s.tab(s.user, { shareConnection: false });
-      await waitForState(tab.page, connected);
-    }
+    await s.connectedTabs(3, { shareConnection: false });
     assert.equal(await sockets(s.server), 3);
   });
 });
