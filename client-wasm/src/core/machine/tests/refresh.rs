@@ -9,16 +9,21 @@ fn token_expiring_in(h: &Harness, life_ms: u64) -> (String, u64) {
     (format!("token-until-{exp}"), exp)
 }
 
-fn answer_token(h: &mut Harness, (token, exp): &(String, u64)) {
+/// Answers the pending `getToken`.
+fn answer(h: &mut Harness, token: Result<String, String>, expires_at: Option<u64>) {
     let seq = h.find(|e| match e {
         Effect::GetToken(s) => Some(*s),
         _ => None,
     });
     h.step(Input::Token {
         seq,
-        token: Ok(token.clone()),
-        expires_at: Some(*exp),
+        token,
+        expires_at,
     });
+}
+
+fn answer_token(h: &mut Harness, (token, exp): &(String, u64)) {
+    answer(h, Ok(token.clone()), Some(*exp));
 }
 
 /// A client connected over WebSocket with a token that expires `life_ms` from now.
@@ -76,15 +81,7 @@ fn a_refresh_that_yields_the_same_token_sends_nothing() {
 fn a_failed_refresh_leaves_the_socket_to_the_server_which_ends_it_at_expiry() {
     let (mut h, conn) = connected_with_token_for(20_000);
     h.advance(18_000);
-    let seq = h.find(|e| match e {
-        Effect::GetToken(s) => Some(*s),
-        _ => None,
-    });
-    h.step(Input::Token {
-        seq,
-        token: Err("offline".into()),
-        expires_at: None,
-    });
+    answer(&mut h, Err("offline".into()), None);
     assert!(!h.has(|e| matches!(e, Effect::SendWs { .. })), "{:?}", h.fx);
     assert_eq!(h.m.status(), Status::Connected);
     // At expiry the server disconnects the socket: the usual reconnect with a fresh token.
