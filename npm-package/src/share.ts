@@ -103,7 +103,11 @@ export function share(name: string, host: ShareHost): Share | undefined {
     if (m.t === "a" && leading) run(m.m, m.x, (e) => post({ t: "r", i: m.i, n: m.n, e }));
     if (m.t === "r" && m.i === tab && acts.delete(m.n)) host.settle(m.n, m.e);
   };
-  for (const type of ["focus", "blur"]) addEventListener(type, report, { signal: stop.signal });
+  /** A closing tab gets no `blur`: it says it lost the focus, so the leader doesn't show toasts there. */
+  const unfocus = (): void => post({ t: "f", i: tab, f: false });
+  // Pages have focus events; workers and Node (where Web Locks may exist too) have none.
+  for (const type of ["focus", "blur"]) globalThis.addEventListener?.(type, report, { signal: stop.signal });
+  globalThis.addEventListener?.("pagehide", unfocus, { signal: stop.signal });
   locks
     .request(name, { signal: stop.signal }, () => {
       leading = true;
@@ -134,6 +138,7 @@ export function share(name: string, host: ShareHost): Share | undefined {
       send(n, method, args);
     },
     leave() {
+      unfocus();
       stop.abort();
       channel.close();
       acts.forEach((_, n) => host.settle(n, { code: "connection_lost", message: "left the shared connection" }));
