@@ -89,46 +89,60 @@ describe("tabs of one browser share one connection", { concurrency: false }, () 
     assert.equal(await sockets(s.server), 1);
   });
 
-  test("the leader closes: another tab connects and nothing published meanwhile is lost or shown twice", async (t) => {
-    const s = await setup(t);
-    const tabs = await s.connectedTabs(3);
-    const first = await s.server.publish(s.service, s.user, "before");
-    for (const { page } of tabs) await waitForState(page, (st, id) => st.ids[0] === id, first.id);
-    await waitForSockets(s.server, 1);
+  for (const [how, leave] of [
+    ["closes", (page) => page.close()],
+    ["navigates away", (page) => page.goto("about:blank")],
+    // A renderer crash, as Chromium's DevTools protocol makes one.
+    [
+      "crashes",
+      async (page) => {
+        const crashed = new Promise((resolve) => page.once("crash", resolve));
+        (await page.context().newCDPSession(page)).send("Page.crash").catch(() => {}); // never answered
+        await crashed;
+      },
+    ],
+  ]) {
+    test(`the leader ${how}: another tab connects and nothing published meanwhile is lost or shown twice`, async (t) => {
+      const s = await setup(t);
+      const tabs = await s.connectedTabs(3);
+      const first = await s.server.publish(s.service, s.user, "before");
+      for (const { page } of tabs) await waitForState(page, (st, id) => st.ids[0] === id, first.id);
+      await waitForSockets(s.server, 1);
 
-    // The first tab took the lock first: it leads. Closing it hands the connection over.
-    const closedAt = Date.now();
-    await tabs[0].page.close();
-    const titles = [];
-    for (let i = 0; i < 5; i++) {
-      titles.push(`during ${i}`);
-      await s.server.publish(s.service, s.user, `during ${i}`);
-    }
-    const remaining = tabs.slice(1);
-    await Promise.all(remaining.map(({ page }) => waitForState(page, (st) => st.status === "connected" && st.ids.length === 6)));
-    await waitForSockets(s.server, 1);
-    console.log(`handover: the other tabs were connected again ${Date.now() - closedAt} ms after the leader closed`);
+      // The first tab took the lock first: it leads. Its going away hands the connection over.
+      const closedAt = Date.now();
+      await leave(tabs[0].page);
+      const titles = [];
+      for (let i = 0; i < 5; i++) {
+        titles.push(`during ${i}`);
+        await s.server.publish(s.service, s.user, `during ${i}`);
+      }
+      const remaining = tabs.slice(1);
+      await Promise.all(remaining.map(({ page }) => waitForState(page, (st) => st.status === "connected" && st.ids.length === 6)));
+      await waitForSockets(s.server, 1);
+      console.log(`handover: the other tabs were connected again ${Date.now() - closedAt} ms after the leader ${how}`);
 
-    const after = await s.server.publish(s.service, s.user, "after");
-    titles.push("after");
-    const states = [];
-    for (const { page } of remaining) {
-      states.push(await waitForState(page, (st, id) => st.ids[0] === id && st.everyTab.length === 7, after.id));
-    }
-    for (const state of states) {
-      assert.equal(new Set(state.ids).size, 7, "no duplicates");
-      assert.deepEqual(state.titles.slice(0, 6).reverse(), titles, "newest first, nothing lost");
-      // Live pushes may overtake the catch-up: the order of arrival is not fixed, the count is.
-      assert.deepEqual([...state.everyTab].sort(), ["before", ...titles].sort(), "each notification heard once per tab");
-    }
-    assert.deepEqual(
-      states.flatMap((st) => st.notificationEvents.filter((title) => title !== "before")).sort(),
-      [...titles].sort(),
-      "each notification fired once among the tabs",
-    );
-  });
+      const after = await s.server.publish(s.service, s.user, "after");
+      titles.push("after");
+      const states = [];
+      for (const { page } of remaining) {
+        states.push(await waitForState(page, (st, id) => st.ids[0] === id && st.everyTab.length === 7, after.id));
+      }
+      for (const state of states) {
+        assert.equal(new Set(state.ids).size, 7, "no duplicates");
+        assert.deepEqual(state.titles.slice(0, 6).reverse(), titles, "newest first, nothing lost");
+        // Live pushes may overtake the catch-up: the order of arrival is not fixed, the count is.
+        assert.deepEqual([...state.everyTab].sort(), ["before", ...titles].sort(), "each notification heard once per tab");
+      }
+      assert.deepEqual(
+        states.flatMap((st) => st.notificationEvents.filter((title) => title !== "before")).sort(),
+        [...titles].sort(),
+        "each notification fired once among the tabs",
+      );
+    });
+  }
 
-  test("tabs of two users hold two sockets; shareConnection: false holds one per tab", async (t) => {
+  test("tabs of two users hold two sockets, each tab showing only its own user's notifications", async (t) => {
     const s = await setup(t);
     const mine = await s.tab(s.user);
     const theirs = await s.tab("someone-else");
