@@ -7,6 +7,7 @@
 //! - [`list`]: the newest-first, de-duplicated notification list.
 //! - [`wire`]: the contract's messages in and out.
 //! - [`config`]: options and URLs.
+//! - [`token`]: when to refresh a token before it expires.
 //! - [`machine`]: the sans-I/O state machine that ties them together.
 
 pub mod backoff;
@@ -15,5 +16,6 @@ pub mod config;
 pub mod json;
 pub mod list;
 pub mod machine;
+pub mod token;
 pub mod transport;
 pub mod wire;

@@ -34,6 +34,7 @@ impl Event {
     const HTTP_DONE: u32 = 17;
     const MARK_READ: u32 = 18;
     const REMOVE: u32 = 19;
+    const RESUME: u32 = 20;
 }
 
 #[wasm_bindgen]
@@ -99,18 +100,21 @@ impl NotificationCore {
         self.drive(input);
     }
 
-    /// The inputs that carry a text: `a` is the connection, request, seq or action id; for
-    /// `HTTP_DONE`, `b` is the status and `c` the `Retry-After` seconds (0: none).
+    /// The inputs that carry a text: `a` is the connection, request, seq or action id (for
+    /// `RESUME`, the unread count); for `TOKEN`, `b` is the token's `exp` in seconds (0: none);
+    /// for `HTTP_DONE`, `b` is the status and `c` the `Retry-After` seconds (0: none).
     #[wasm_bindgen(js_name = inputText)]
     pub fn input_text(&self, kind: u32, a: u32, text: String, b: u32, c: u32) {
         let input = match kind {
             Event::TOKEN => Input::Token {
                 seq: a,
                 token: Ok(text),
+                expires_at: (b > 0).then(|| u64::from(b) * 1000),
             },
             Event::TOKEN_FAILED => Input::Token {
                 seq: a,
                 token: Err(text),
+                expires_at: None,
             },
             Event::WS_TEXT => Input::WsText { conn: a, text },
             Event::SSE_DATA => Input::SseData {
@@ -130,6 +134,10 @@ impl NotificationCore {
             Event::REMOVE => Input::Remove {
                 id: text,
                 action: a,
+            },
+            Event::RESUME => Input::Resume {
+                unread: a.into(),
+                page: text,
             },
             _ => return,
         };

@@ -124,6 +124,7 @@ impl Harness {
         self.step(Input::Token {
             seq,
             token: Ok(token.clone()),
+            expires_at: None,
         });
         token
     }
@@ -491,6 +492,7 @@ fn get_token_failures_back_off_like_connection_failures() {
     h.step(Input::Token {
         seq,
         token: Err("offline".into()),
+        expires_at: None,
     });
     assert_eq!(h.m.status(), Status::Reconnecting);
     assert_eq!(h.m.last_error().unwrap().code, "token_error");
@@ -1178,3 +1180,5 @@ fn a_page_that_overtakes_the_catch_up_still_announces_new_notifications_once() {
     assert_eq!(h.emitted(), ["03", "02"], "each new one announced once");
     assert_eq!(h.ids(), ["03", "02", "01"]);
 }
+
+mod refresh;
