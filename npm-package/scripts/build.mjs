@@ -46,12 +46,12 @@ function renameAbi(code) {
   return code;
 }
 
-/** The glue's two long console warnings, shortened (the bytes count: see scripts/size.mjs). */
+/**
+ * The long console warning of `initSync` (the one loader function src/wasm.ts uses), shortened:
+ * the bytes count (see scripts/size.mjs).
+ */
 function shortenWarnings(code) {
-  const warnings = [
-    [/"`WebAssembly\.instantiateStreaming` failed because[^"]*"/, '"@ghostpay/notifications: .wasm not served as application/wasm:"'],
-    [/'using deprecated parameters for the initialization function; pass a single object instead'/, "'deprecated init parameters'"],
-  ];
+  const warnings = [[/'using deprecated parameters for `initSync\(\)`; pass a single object instead'/, "'deprecated initSync parameters'"]];
   for (const [pattern, by] of warnings) {
     if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
     code = code.replace(pattern, by);
