@@ -63,12 +63,12 @@ impl NotificationCore {
 impl NotificationCore {
     /// `options`: see `options.rs`; `host`: see `host.rs`; `seed`: the jitter's random seed.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, host: Host, seed: f64) -> Result<NotificationCore, JsValue> {
-        Ok(NotificationCore {
-            machine: RefCell::new(Machine::new(options::config(&options)?, seed as u64)),
+    pub fn new(options: JsValue, host: Host, seed: f64) -> NotificationCore {
+        NotificationCore {
+            machine: RefCell::new(Machine::new(options::config(&options), seed as u64)),
             host,
             timer: Cell::new(None),
-        })
+        }
     }
 
     /// Everything that happened, as one call per shape (fewer exports, less glue):
@@ -136,16 +136,19 @@ impl NotificationCore {
         self.drive(input);
     }
 
-    pub fn status(&self) -> String {
-        self.machine.borrow().status().as_str().to_owned()
+    /// A JS string (a `JsValue`, not a `String`: no return area and free in the glue).
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn status(&self) -> JsValue {
+        self.machine.borrow().status().as_str().into()
     }
 
     /// `"websocket"`, `"sse"`, or `undefined` while not connected.
-    pub fn transport(&self) -> Option<String> {
+    #[wasm_bindgen(unchecked_return_type = "string | undefined")]
+    pub fn transport(&self) -> JsValue {
         self.machine
             .borrow()
             .transport()
-            .map(|t| t.as_str().to_owned())
+            .map_or(JsValue::UNDEFINED, |t| t.as_str().into())
     }
 
     #[wasm_bindgen(js_name = unreadCount)]

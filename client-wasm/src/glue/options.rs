@@ -17,12 +17,9 @@ fn millis(options: &JsValue, key: &str, into: &mut u64) {
     }
 }
 
-pub fn config(options: &JsValue) -> Result<Config, JsValue> {
-    let url = get(options, "url")
-        .as_string()
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-        .ok_or_else(|| JsValue::from_str("options.url must be an http(s) URL"))?;
-    let mut cfg = Config::new(&url);
+/// `options.url` is an absolute http(s) URL: the npm package resolved and checked it.
+pub fn config(options: &JsValue) -> Config {
+    let mut cfg = Config::new(&get(options, "url").as_string().unwrap_or_default());
     if let Some(path) = get(options, "socketPath").as_string() {
         cfg.socket_path = path;
     }
@@ -51,5 +48,5 @@ pub fn config(options: &JsValue) -> Result<Config, JsValue> {
     if let Some(n) = number(options, "pageSize") {
         cfg.page_size = n as u32;
     }
-    Ok(cfg)
+    cfg
 }
