@@ -171,14 +171,15 @@ impl NotificationCore {
     }
 
     /// The notifications, newest first, as the server sent them (a fresh array each call;
-    /// unchanged notifications keep their object identity).
-    pub fn notifications(&self) -> Vec<JsValue> {
-        let machine = self.machine.borrow();
-        machine
-            .notifications()
-            .iter()
-            .map(|item| item.value.clone())
-            .collect()
+    /// unchanged notifications keep their object identity). Filled through `Reflect.set`: a
+    /// returned `Vec` would need a return area and a copy loop in the glue.
+    #[wasm_bindgen(unchecked_return_type = "any[]")]
+    pub fn notifications(&self) -> JsValue {
+        let out = js::array();
+        for (i, item) in self.machine.borrow().notifications().iter().enumerate() {
+            js::set_index(&out, i as u32, &item.value);
+        }
+        out
     }
 
     /// `{code, message, status?, retryAfter?}` of the last error, or `null`.

@@ -22,6 +22,9 @@ extern "C" {
     fn object_assign(target: &JsValue, source: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = Object)]
     pub fn object() -> JsValue;
+    /// `Array()`: a fresh empty array.
+    #[wasm_bindgen(js_name = Array)]
+    pub fn array() -> JsValue;
 }
 
 /// `target[key]`, `undefined` when missing or not an object.
@@ -34,6 +37,11 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
 
 pub fn set(target: &JsValue, key: &str, value: &JsValue) {
     reflect_set(target, &JsValue::from_str(key), value);
+}
+
+/// `target[index] = value`.
+pub fn set_index(target: &JsValue, index: u32, value: &JsValue) {
+    reflect_set(target, &index.into(), value);
 }
 
 /// `{key: value}`.
