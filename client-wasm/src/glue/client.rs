@@ -101,8 +101,18 @@ impl NotificationCore {
 
     /// The inputs that carry a text: `a` is the connection, request, seq or action id; for
     /// `HTTP_DONE`, `b` is the status and `c` the `Retry-After` seconds (0: none).
+    /// `text` arrives as a `JsValue` (read with `as_string`, which the `Json` reads use too):
+    /// a `String` parameter would add its own conversion code.
     #[wasm_bindgen(js_name = inputText)]
-    pub fn input_text(&self, kind: u32, a: u32, text: String, b: u32, c: u32) {
+    pub fn input_text(
+        &self,
+        kind: u32,
+        a: u32,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+        b: u32,
+        c: u32,
+    ) {
+        let text = text.as_string().unwrap_or_default();
         let input = match kind {
             Event::TOKEN => Input::Token {
                 seq: a,
