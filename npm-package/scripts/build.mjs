@@ -59,6 +59,24 @@ function shortenWarnings(code) {
   return code;
 }
 
+/**
+ * The core class is internal (client.ts frees it in `destroy()`), and while it lives its host
+ * (io.ts, which holds the core) sits in the glue's module-level heap: it is never unreachable,
+ * so a FinalizationRegistry callback could never run, and nothing disposes it with `using`.
+ * Both are dropped (the registry's calls become no-ops).
+ */
+function dropFinalization(code) {
+  const parts = [
+    [/const NotificationCoreFinalization = [^;]*;/, "const NotificationCoreFinalization = { register() {}, unregister() {} };"],
+    [/if \(Symbol\.dispose\) NotificationCore\.prototype\[Symbol\.dispose\] = NotificationCore\.prototype\.free;/, ""],
+  ];
+  for (const [pattern, by] of parts) {
+    if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
+    code = code.replace(pattern, by);
+  }
+  return code;
+}
+
 rmSync(generated, { recursive: true, force: true });
 mkdirSync(generated, { recursive: true });
 
@@ -69,7 +87,7 @@ if (!glue.includes(defaultFetch)) {
 }
 writeFileSync(
   join(generated, "notify_client.js"),
-  shortenWarnings(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */"))),
+  dropFinalization(shortenWarnings(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */")))),
 );
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 
