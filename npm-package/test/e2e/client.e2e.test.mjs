@@ -207,6 +207,21 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     });
   }
 
+  test("a .wasm served without the application/wasm type: compiled from the whole body, no fallback", async (t) => {
+    const s = await setup(t, {
+      beforeLoad: (page) =>
+        page.route("**/notify_client_bg.wasm", async (route) => {
+          const response = await route.fetch();
+          await route.fulfill({ response, headers: { ...response.headers(), "content-type": "application/octet-stream" } });
+        }),
+    });
+    await s.start({ log: true });
+    const state = await waitForState(s.page, (st) => st.status === "connected");
+    assert.equal(state.syncCompiles, 0, "no synchronous WebAssembly compile");
+    assert.ok(!s.urls.some((u) => u.includes("notify_client_inline")), "the inlined fallback was not imported");
+    assert.ok(!s.consoleLines.some((l) => l.includes("failed to load")), s.consoleLines.join("\n"));
+  });
+
   // The Angular CLI doesn't emit the .wasm: its static host answers index.html, `ng serve` a 404.
   for (const [what, options] of [
     [
