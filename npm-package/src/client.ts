@@ -297,7 +297,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
       this.#share =
         user === undefined
           ? undefined
-          : share(`@ghostpay/notifications ${this.#coreOptions.url} ${user}`, {
+          : share(`@ghostpay/notifications ${this.#coreOptions[0]} ${user}`, {
               lead: () => this.#goLive(),
               snapshot: () => this.getSnapshot(),
               mirror: (state, events) => {
