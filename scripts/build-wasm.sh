@@ -123,8 +123,9 @@ log "wasm-opt -Oz"
 # --low-memory-unused lets constant offsets fold into loads and stores: rust-lld links the stack
 # first (data starts at 1 MiB, the stack grows down towards 0), so the lowest 1 KB is reached
 # only by a stack overflow. With --generate-global-effects and --merge-similar-functions:
-# -0.2 KB gz on the module.
-node_modules/.bin/wasm-opt --generate-global-effects --low-memory-unused -Oz --flatten --rereloop -Oz \
+# -0.2 KB gz on the module. -aimfs 5 (always inline functions up to 5 bytes, default 2): the
+# module gets a little larger but compresses better (-57 B gz, measured with wasm-opt 132).
+node_modules/.bin/wasm-opt -aimfs 5 --generate-global-effects --low-memory-unused -Oz --flatten --rereloop -Oz \
   --merge-similar-functions -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$OUT/notify_client_bg.wasm" -o "$OUT/notify_client_bg.wasm"

@@ -113,6 +113,12 @@ pub struct Config {
     /// (b, c) After the last POST, how long to wait for outstanding deliveries, in seconds.
     #[arg(long, default_value_t = 3)]
     pub drain_secs: u64,
+
+    /// Pins every server this bench starts to this one CPU (its tokio runtime then runs one
+    /// worker), as the side-by-side measured; run the bench itself on another CPU
+    /// (`taskset -c 1 target/release/notify-bench --server-cpu 0 …`).
+    #[arg(long)]
+    pub server_cpu: Option<usize>,
 }
 
 impl Config {

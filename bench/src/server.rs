@@ -107,20 +107,17 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log);
-        if let Some(soft) = soft_nofile {
-            // SAFETY: only async-signal-safe calls (getrlimit/setrlimit) between fork and exec.
+        let server_cpu = config.server_cpu;
+        if soft_nofile.is_some() || server_cpu.is_some() {
+            // SAFETY: only async-signal-safe calls (getrlimit/setrlimit, sched_setaffinity)
+            // between fork and exec.
             unsafe {
                 command.pre_exec(move || {
-                    let mut limit = libc::rlimit {
-                        rlim_cur: 0,
-                        rlim_max: 0,
-                    };
-                    if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
+                    if let Some(soft) = soft_nofile {
+                        set_soft_nofile(soft)?;
                     }
-                    limit.rlim_cur = soft.min(limit.rlim_max);
-                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
+                    if let Some(cpu) = server_cpu {
+                        pin_to_cpu(cpu)?;
                     }
                     Ok(())
                 });
@@ -191,6 +188,39 @@ impl Server {
 }
 
 /// The last lines of the server's log, for error messages.
+/// Lowers this process's soft RLIMIT_NOFILE to `soft` (at most the hard limit).
+fn set_soft_nofile(soft: u64) -> std::io::Result<()> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain syscalls on a local struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        limit.rlim_cur = soft.min(limit.rlim_max);
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Restricts this process to one CPU.
+fn pin_to_cpu(cpu: usize) -> std::io::Result<()> {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET and sched_setaffinity only
+    // touch it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
 fn log_tail(dir: &Path) -> String {
     let text = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();

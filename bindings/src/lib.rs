@@ -50,6 +50,8 @@ pub mod events {
     pub const MARK_SEEN: &str = "mark_seen";
     /// Client → server: mark every notification seen.
     pub const MARK_ALL_SEEN: &str = "mark_all_seen";
+    /// Client → server: replace the socket's token before it expires.
+    pub const REFRESH_TOKEN: &str = "refresh_token";
 }
 
 /// Limits the contract puts on a notification's fields.
@@ -373,6 +375,23 @@ pub struct SubscribeResult {
     pub changes: Option<Vec<Envelope>>,
     /// True when the catch-up can't be complete: reload the first page.
     pub resync: bool,
+}
+
+/// Payload of `refresh_token`: `{"token": "<jwt>"}`, a fresh token for the socket's user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct RefreshToken {
+    pub token: String,
+}
+
+/// Ack data of `refresh_token`: `{"expiresAt": "..."}`, when the new token expires (and the
+/// server will disconnect the socket unless it is refreshed again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRefreshed {
+    /// RFC 3339 UTC with milliseconds, like every timestamp of the contract.
+    pub expires_at: String,
 }
 
 /// `{"updated": n}`: how many notifications `read-all`, `seen` or `seen-all` changed.

@@ -22,6 +22,8 @@ fn declarations() -> String {
         ListRequest::decl(&cfg),
         SubscribeRequest::decl(&cfg),
         SubscribeResult::decl(&cfg),
+        RefreshToken::decl(&cfg),
+        TokenRefreshed::decl(&cfg),
         Updated::decl(&cfg),
         ErrorCode::decl(&cfg),
         ErrorBody::decl(&cfg),

@@ -75,6 +75,14 @@ changes?: Array<Envelope>,
  */
 resync: boolean, };
 
+export type RefreshToken = { token: string, };
+
+export type TokenRefreshed = { 
+/**
+ * RFC 3339 UTC with milliseconds, like every timestamp of the contract.
+ */
+expiresAt: string, };
+
 export type Updated = { updated: number, };
 
 export type ErrorCode = "unauthorized" | "forbidden" | "not_found" | "invalid_json" | "validation_failed" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { launchBrowser } from "./lib/browser.mjs";
 import { NotifyServer } from "./lib/server.mjs";
 import { serveStatic } from "./lib/static.mjs";
-import { badgeIs, itemCount, items, openApp, openList, statusIs, text, transportOf, until, wasmCompiles } from "./lib/app.mjs";
+import { badgeIs, itemCount, items, openApp, openList, statusIs, text, toastsShown, transportOf, until, wasmCompiles } from "./lib/app.mjs";
 import { vitePreview } from "./lib/preview.mjs";
 
 const DIST = { react: "react/dist", vue: "vue/dist", angular: "angular/dist/browser" };
@@ -134,10 +134,19 @@ for (const app of apps) {
         await statusIs(a, "connected");
         await statusIs(b, "connected");
 
-        const n1 = await server.publish(user, "to both");
-        await server.publish(user, "also to both");
+        // The tabs share one connection; each notification is toasted in one tab only.
+        const toasted = async (title) =>
+          [...(await toastsShown(a)), ...(await toastsShown(b))].filter((shown) => shown.includes(title)).length;
+        const n1 = await server.publish(user, "first for both");
+        await badgeIs(a, 1);
+        await badgeIs(b, 1);
+        await until("a toast in one of the tabs", async () => (await toasted("first for both")) > 0);
+        await server.publish(user, "second for both");
         await badgeIs(a, 2);
         await badgeIs(b, 2);
+        await until("the second toast", async () => (await toasted("second for both")) > 0);
+        assert.equal(await toasted("first for both"), 1, "the first notification was toasted once");
+        assert.equal(await toasted("second for both"), 1, "the second notification was toasted once");
 
         await openList(a);
         await a.click(`[data-testid="notification-item"][data-id="${n1.id}"] [data-testid="mark-read"]`);

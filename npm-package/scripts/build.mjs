@@ -46,13 +46,31 @@ function renameAbi(code) {
   return code;
 }
 
-/** The glue's two long console warnings, shortened (the bytes count: see scripts/size.mjs). */
+/**
+ * The long console warning of `initSync` (the one loader function src/wasm.ts uses), shortened:
+ * the bytes count (see scripts/size.mjs).
+ */
 function shortenWarnings(code) {
-  const warnings = [
-    [/"`WebAssembly\.instantiateStreaming` failed because[^"]*"/, '"@ghostpay/notifications: .wasm not served as application/wasm:"'],
-    [/'using deprecated parameters for the initialization function; pass a single object instead'/, "'deprecated init parameters'"],
-  ];
+  const warnings = [[/'using deprecated parameters for `initSync\(\)`; pass a single object instead'/, "'deprecated initSync parameters'"]];
   for (const [pattern, by] of warnings) {
+    if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
+    code = code.replace(pattern, by);
+  }
+  return code;
+}
+
+/**
+ * The core class is internal (client.ts frees it in `destroy()`), and while it lives its host
+ * (io.ts, which holds the core) sits in the glue's module-level heap: it is never unreachable,
+ * so a FinalizationRegistry callback could never run, and nothing disposes it with `using`.
+ * Both are dropped (the registry's calls become no-ops).
+ */
+function dropFinalization(code) {
+  const parts = [
+    [/const NotificationCoreFinalization = [^;]*;/, "const NotificationCoreFinalization = { register() {}, unregister() {} };"],
+    [/if \(Symbol\.dispose\) NotificationCore\.prototype\[Symbol\.dispose\] = NotificationCore\.prototype\.free;/, ""],
+  ];
+  for (const [pattern, by] of parts) {
     if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
     code = code.replace(pattern, by);
   }
@@ -69,7 +87,7 @@ if (!glue.includes(defaultFetch)) {
 }
 writeFileSync(
   join(generated, "notify_client.js"),
-  shortenWarnings(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */"))),
+  dropFinalization(shortenWarnings(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */")))),
 );
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 
@@ -105,12 +123,16 @@ rmSync(join(dist, "types.js"));
 writeFileSync(join(dist, "index.js"), entry.code);
 writeFileSync(join(dist, lazy.fileName), lazy.code);
 writeFileSync(join(dist, "client.js"), 'export { NotificationClient } from "./index.js";\n');
+// Arrow functions and method shorthands for functions that use neither `this` nor `arguments`
+// and are never constructed (the glue's import functions), and the glue's internal
+// `__wbg_ptr` / `__destroy_into_raw` properties shortened.
 for (const name of ["index.js", "client.js", lazy.fileName]) {
   const path = join(dist, name);
   const { code } = await minify(readFileSync(path, "utf8"), {
     module: true,
     ecma: 2022,
-    compress: { passes: 2 },
+    compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
+    mangle: { properties: { regex: /^(__wbg_ptr|__destroy_into_raw)$/ } },
     keep_classnames: true,
     format: { comments: false },
   });

@@ -52,8 +52,11 @@ try {
   const rows = [...files].map(([path, bytes]) => [relative(root, path), bytes.length, gzip(bytes)]);
   const total = rows.reduce((n, [, , gz]) => n + gz, 0);
   const wasm = rows.filter(([name]) => name.endsWith(".wasm")).reduce((n, [, , gz]) => n + gz, 0);
-  // The JS is one bundled module; the wasm-bindgen glue's share is the glue minified alone.
-  const { code: glue } = await minify(readFileSync(join(pkg, "src", "generated", "notify_client.js"), "utf8"), {
+  // The JS is one bundled module; the wasm-bindgen glue's share is the glue minified alone,
+  // keeping what src/wasm.ts imports (its `initSync` and the core class; the fetching loader
+  // behind the default export is left out of the bundle too).
+  const glueSource = readFileSync(join(pkg, "src", "generated", "notify_client.js"), "utf8");
+  const { code: glue } = await minify(glueSource.replace(/\bexport \{[^}]*\};?\s*$/, "export { initSync };"), {
     module: true,
     compress: { passes: 2 },
     format: { comments: false },

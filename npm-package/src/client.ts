@@ -18,6 +18,7 @@ import {
   READ,
   REFRESH,
   REMOVE,
+  RESUME,
   SEEN,
   UNARCHIVE,
   UNREAD,
@@ -35,6 +36,7 @@ import type {
   Status,
   Transport,
 } from "./types.js";
+import { share, type Share } from "./share.js";
 import { subjectOf } from "./user.js";
 import { loadCore, type NotificationCore } from "./wasm.js";
 
@@ -42,6 +44,7 @@ type Events<TData> = NotificationClientEvents<TData>;
 type Listener<TData, K extends NotificationClientEvent> = (value: Events<TData>[K]) => void;
 type ListenerSets<TData> = { [K in NotificationClientEvent]: Set<Listener<TData, K>> };
 type Settle = { resolve: () => void; reject: (error: NotificationError) => void };
+type CoreInput = "input" | "inputText";
 
 const INITIAL_STATE: NotificationState<never> = Object.freeze({
   notifications: Object.freeze([]),
@@ -111,6 +114,18 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   #subject: string | undefined;
   #transport: Transport | null = null;
   #reconnectAt = -1;
+  /** `notification` listeners called in every tab (`everyTab`), not only in the one showing it. */
+  readonly #everyTab = new Set<unknown>();
+  /** The tabs sharing this client's connection, once joined. */
+  #share: Share | undefined;
+  #joining = false;
+  /** Whether this client's core connects (alone, or as the leader of the tabs sharing it). */
+  #live = false;
+  /** While following another tab: its state, and the change-log position it reached. */
+  #mirror: NotificationState<TData> | null = null;
+  #mirrorSeq: number | undefined;
+  /** The token fetched to learn the user, used by the first connect if this tab leads at once. */
+  #early: Promise<unknown> | undefined;
 
   constructor(options: NotificationClientOptions) {
     this.#coreOptions = toCoreOptions(options);
@@ -118,7 +133,11 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.#userKey = options.userKey;
     this.#log = toLog(options.logger);
     this.#io = new Io(
-      () => this.#token(),
+      () => {
+        const early = this.#early;
+        this.#early = undefined;
+        return early ?? this.#token();
+      },
       (kind, value) => this.#onCoreEvent(kind, value),
     );
     this.ready = loadCore(options.wasmUrl).then(
@@ -135,16 +154,21 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.ready.catch(() => {});
   }
 
-  /** Starts connecting (WebSocket first, SSE when WebSocket can't get through). */
+  /**
+   * Starts connecting (WebSocket first, SSE when WebSocket can't get through); with
+   * `shareConnection` (the default), through the tab that holds the connection for this user.
+   */
   connect(): void {
     this.#assertAlive();
     this.#wantConnected = true;
-    if (this.#core !== null) this.#connectCore(this.#core);
+    if (this.#live) this.#goLive();
+    else if (this.#share === undefined && !this.#joining) this.#join();
   }
 
   /** Closes the connection and stops reconnecting; `connect()` starts again. */
   disconnect(): void {
     this.#wantConnected = false;
+    this.#leave();
     this.#core?.input(DISCONNECT, 0, 0);
     this.#io.unlisten();
   }
@@ -152,6 +176,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   /** Disconnects and releases the WebAssembly memory; the client can't be used afterwards. */
   destroy(): void {
     if (this.#destroyed) return;
+    this.#leave();
     this.#core?.input(DISCONNECT, 0, 0);
     this.#io.close();
     this.#destroyed = true;
@@ -177,7 +202,11 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.#userKey = userKey;
     this.#subject = undefined;
     this.#log("info", "user switched: clearing notifications");
+    const shared = this.#share !== undefined;
+    // The tabs sharing the connection are the previous user's: connect apart, or with the new user's tabs.
+    if (shared) this.disconnect();
     this.#core?.input(CLEAR_USER, 1, 0);
+    if (shared) this.connect();
   }
 
   /** Marks one notification read, and seen (at once; rolled back if the server refuses). */
@@ -244,16 +273,26 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     return this.#snapshot;
   };
 
-  /** Listens to one event; returns the function that removes the listener. */
-  on<K extends NotificationClientEvent>(event: K, listener: Listener<TData, K>): () => void {
+  /**
+   * Listens to one event; returns the function that removes the listener. Tabs sharing a
+   * connection show each `notification` once: in the visible, focused tab, else in the one holding
+   * the connection; `{ everyTab: true }` hears it in every tab.
+   */
+  on<K extends NotificationClientEvent>(
+    event: K,
+    listener: Listener<TData, K>,
+    options?: { readonly everyTab?: boolean },
+  ): () => void {
     const set = this.#listeners[event] as Set<Listener<TData, K>> | undefined;
     if (set === undefined) throw new TypeError(`NotificationClient: unknown event "${event}"`);
     set.add(listener);
+    if (options?.everyTab) this.#everyTab.add(listener);
     return () => this.off(event, listener);
   }
 
   off<K extends NotificationClientEvent>(event: K, listener: Listener<TData, K>): void {
     (this.#listeners[event] as Set<Listener<TData, K>> | undefined)?.delete(listener);
+    this.#everyTab.delete(listener);
   }
 
   get status(): Status {
@@ -276,7 +315,71 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     if (this.#destroyed) return;
     const core = new Core(this.#coreOptions, this.#io, Math.random() * 2 ** 53);
     this.#core = this.#io.core = core;
-    if (this.#wantConnected) this.#connectCore(core);
+    if (this.#live) this.#goLive();
+  }
+
+  /** Learns the user (`userKey`, else the token's `sub`), then joins the tabs sharing the connection. */
+  #join(): void {
+    if (this.#options.shareConnection === false) return this.#goLive();
+    this.#joining = true;
+    const user =
+      this.#userKey !== undefined
+        ? Promise.resolve(this.#userKey)
+        : (this.#early = this.#token()).then(subjectOf, () => undefined);
+    void user.then((user) => {
+      this.#joining = false;
+      if (!this.#wantConnected || this.#destroyed) return;
+      this.#share =
+        user === undefined
+          ? undefined
+          : // Tabs with another filter hold another list: they share another connection.
+            share(`@ghostpay/notifications ${this.#coreOptions[0]} ${user} ${this.#coreOptions.slice(14)}`, {
+              lead: () => this.#goLive(),
+              snapshot: () => [this.getSnapshot(), this.#core?.seq()],
+              mirror: (state, events) => {
+                this.#early = undefined;
+                const [mirror, seq] = state as [NotificationState<TData>, number | undefined];
+                this.#mirrorSeq = seq;
+                this.#mirror = Object.freeze({ ...mirror, notifications: Object.freeze(mirror.notifications) });
+                this.#snapshot = null;
+                for (const [kind, value, shown] of events) this.#emit(kind as NotificationClientEvent, value as never, shown);
+                this.#notify();
+              },
+              // Another tab's action: the core input it made, fed to this core with an action of this tab.
+              run: (method, [kind, , ...rest]) =>
+                this.#act((core, action) =>
+                  (core[method === "inputText" ? method : "input"] as (...a: unknown[]) => void)(kind, action, ...rest),
+                ),
+              settle: (action, error) => this.#settle(action, error),
+            });
+      if (this.#share === undefined) this.#goLive();
+    });
+  }
+
+  /** This client connects: alone, or for every tab (taking over the state it mirrored). */
+  #goLive(): void {
+    this.#live = true;
+    const core = this.#core;
+    if (core === null) return;
+    const mirror = this.#mirror;
+    this.#mirror = null;
+    if (mirror !== null && mirror.notifications.length > 0) {
+      const page = { items: mirror.notifications, nextCursor: mirror.hasMore ? "" : null, seq: this.#mirrorSeq };
+      core.inputText(RESUME, mirror.unreadCount, JSON.stringify(page), mirror.unseenCount, 0);
+    }
+    this.#connectCore(core);
+  }
+
+  /** Stops sharing: releases the connection to another tab, or stops following. */
+  #leave(): void {
+    this.#live = false;
+    this.#share?.leave();
+    this.#share = undefined;
+    if (this.#mirror !== null) {
+      this.#mirror = null;
+      this.#snapshot = null;
+      this.#notify();
+    }
   }
 
   #connectCore(core: NotificationCore): void {
@@ -323,7 +426,12 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     if (this.#destroyed) return Promise.reject(new Error("NotificationClient: used after destroy()"));
     const action = this.#nextAction++;
     const settled = new Promise<void>((resolve, reject) => this.#actions.set(action, { resolve, reject }));
-    if (this.#core !== null) {
+    const share = this.#share;
+    if (share?.leads() === false) {
+      // Another tab holds the connection: the core input this action makes is sent to it.
+      const send = (method: CoreInput) => (...args: unknown[]) => share.act(action, method, args);
+      run({ input: send("input"), inputText: send("inputText") } as unknown as NotificationCore, action);
+    } else if (this.#core !== null) {
       run(this.#core, action);
     } else {
       this.ready.then(
@@ -351,6 +459,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   #readState(): NotificationState<TData> {
     const core = this.#core;
     if (this.#destroyed) return { ...INITIAL_STATE, status: "disconnected", hasMore: false };
+    if (this.#mirror !== null) return this.#mirror;
     if (core === null) return this.#fallback;
     return Object.freeze({
       notifications: Object.freeze(core.notifications() as Notification<TData>[]),
@@ -367,24 +476,27 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     for (const subscriber of [...this.#subscribers]) safely(subscriber, undefined);
   }
 
-  #emit<K extends NotificationClientEvent>(event: K, value: Events<TData>[K]): void {
+  /** Calls the event's listeners; a `notification` another tab shows (`shown` false) only `everyTab` ones. */
+  #emit<K extends NotificationClientEvent>(event: K, value: Events<TData>[K], shown = true): void {
     for (const listener of [...(this.#listeners[event] as Set<Listener<TData, K>>)]) {
-      safely(listener, value);
+      if (shown || event !== "notification" || this.#everyTab.has(listener)) safely(listener, value);
     }
   }
 
   #onCoreEvent(kind: string, value: unknown): void {
     this.#snapshot = null;
+    if (kind === "resolved" || kind === "rejected") {
+      const error = kind === "rejected" ? (value as ClientError & { action: number }) : null;
+      this.#settle(error?.action ?? (value as number), error);
+      return;
+    }
+    // A follower shows the leader's state and events, not its idle core's.
+    if (this.#share?.leads() === false) return;
+    const shown = this.#share?.relay(kind, value) ?? true;
     switch (kind) {
       case "change":
         this.#logTransport();
         this.#notify();
-        return;
-      case "resolved":
-        this.#settle(value as number, null);
-        return;
-      case "rejected":
-        this.#settle((value as { action: number }).action, value as ClientError);
         return;
       case "status":
         this.#log("debug", `status: ${value as string}`);
@@ -393,7 +505,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
         this.#log("warn", `error: ${(value as ClientError).code}`, value);
         break;
     }
-    this.#emit(kind as NotificationClientEvent, value as never);
+    this.#emit(kind as NotificationClientEvent, value as never, shown);
   }
 
   #logTransport(): void {

@@ -4,6 +4,7 @@
  * (`client-wasm/src/glue/host.rs` calls the methods below); this module only does it and
  * reports back. After `close()` nothing reaches the core any more.
  */
+import { expiryOf } from "./user.js";
 import type { NotificationCore } from "./wasm.js";
 
 type Emit = (kind: string, value: unknown) => void;
@@ -36,6 +37,8 @@ export const SEEN = 2;
 export const ARCHIVE = 3;
 export const UNARCHIVE = 4;
 export const REMOVE = 5;
+/** Another tab's state taken over: `inputText(RESUME, unread, JSON page {items, nextCursor, seq}, unseen, 0)`. */
+export const RESUME = 20;
 
 const messageOf = (error: unknown): string =>
   typeof error === "string" ? error : String((error as Error | null)?.message ?? "getToken failed");
@@ -90,7 +93,7 @@ export class Io {
     new Promise((resolve) => resolve(this.#getToken())).then(
       (token) =>
         typeof token === "string"
-          ? this.core?.inputText(TOKEN, seq, token, 0, 0)
+          ? this.core?.inputText(TOKEN, seq, token, expiryOf(token), 0)
           : this.core?.inputText(TOKEN_FAILED, seq, "getToken must return a string", 0, 0),
       (error: unknown) => this.core?.inputText(TOKEN_FAILED, seq, messageOf(error), 0, 0),
     );

@@ -1,26 +1,30 @@
 /** Validates the options and flattens them into what the core reads. */
 import type { NotificationClientOptions, Transport } from "./types.js";
 
-/** The flat object the WebAssembly core reads (see client-wasm/src/glue/options.rs). */
-export interface CoreOptions {
-  url: string;
-  socketPath?: string;
-  initialDelay?: number;
-  maxDelay?: number;
-  factor?: number;
-  maxAttempts?: number;
-  websocket: boolean;
-  sse: boolean;
-  fallbackAfter?: number;
-  probeInterval?: number;
-  connectTimeout?: number;
-  stableAfter?: number;
-  sseIdleTimeout?: number;
-  pageSize?: number;
-  filterType?: string;
-  /** `"true"` or `"all"`; absent: the non-archived notifications. */
-  archived?: string;
-}
+/**
+ * What the WebAssembly core reads (client-wasm/src/glue/options.rs), by position: an array
+ * rather than an object keeps the property names out of both the module and the bundle.
+ * `undefined` keeps the core's default.
+ */
+export type CoreOptions = readonly [
+  url: string,
+  socketPath: string | undefined,
+  initialDelay: number | undefined,
+  maxDelay: number | undefined,
+  factor: number | undefined,
+  maxAttempts: number | undefined,
+  websocket: boolean,
+  sse: boolean,
+  fallbackAfter: number | undefined,
+  probeInterval: number | undefined,
+  connectTimeout: number | undefined,
+  stableAfter: number | undefined,
+  sseIdleTimeout: number | undefined,
+  pageSize: number | undefined,
+  filterType: string | undefined,
+  /** `"true"` or `"all"`; `undefined`: the non-archived notifications. */
+  archived: string | undefined,
+];
 
 const TRANSPORTS: readonly Transport[] = ["websocket", "sse"];
 
@@ -77,22 +81,22 @@ export function toCoreOptions(options: NotificationClientOptions): CoreOptions {
   if (![undefined, true, false, "all"].includes(filter.archived)) {
     throw new TypeError('NotificationClient: filter.archived must be true, false or "all"');
   }
-  return {
+  return [
     url,
-    socketPath: options.socketPath,
-    initialDelay: r.initialDelay,
-    maxDelay: r.maxDelay,
-    factor: r.factor,
-    maxAttempts: r.maxAttempts,
-    websocket: transports.includes("websocket"),
-    sse: transports.includes("sse"),
-    fallbackAfter: options.fallbackAfter,
-    probeInterval: options.probeInterval,
-    connectTimeout: options.connectTimeout,
-    stableAfter: options.stableAfter,
-    sseIdleTimeout: options.sseIdleTimeout,
-    pageSize: options.pageSize,
-    filterType: filter.type,
-    archived: filter.archived === true || filter.archived === "all" ? String(filter.archived) : undefined,
-  };
+    options.socketPath,
+    r.initialDelay,
+    r.maxDelay,
+    r.factor,
+    r.maxAttempts,
+    transports.includes("websocket"),
+    transports.includes("sse"),
+    options.fallbackAfter,
+    options.probeInterval,
+    options.connectTimeout,
+    options.stableAfter,
+    options.sseIdleTimeout,
+    options.pageSize,
+    filter.type,
+    filter.archived === true || filter.archived === "all" ? String(filter.archived) : undefined,
+  ];
 }

@@ -119,6 +119,13 @@ export interface NotificationClientOptions {
    * whose `sub` differs from the previous token's does the same by itself.
    */
   readonly userKey?: string;
+  /**
+   * Share one connection among the tabs of this origin with the same `url` and user (`userKey`,
+   * else the token's `sub`): one tab holds it, the others mirror its state and send their
+   * actions through it; when that tab closes another takes over. Default `true`; without Web
+   * Locks or BroadcastChannel each tab connects by itself.
+   */
+  readonly shareConnection?: boolean;
   /** Logs transport choices, reconnect delays and errors. Off by default. */
   readonly logger?: Logger;
   /**

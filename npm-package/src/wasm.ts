@@ -4,13 +4,16 @@
  * found with `new URL(…, import.meta.url)`, the pattern Vite, webpack 5 and browsers resolve
  * by themselves. When that file can't be loaded (a bundler that doesn't emit it, such as the
  * Angular CLI's esbuild builder; a 404; an HTML answer; Node, whose `fetch` can't read
- * `file:` URLs), a lazily imported chunk holding the module inlined is instantiated instead,
+ * `file:` URLs), a lazily imported chunk holding the module inlined is compiled instead,
  * still asynchronously: the normal path never downloads that chunk. A relative `wasmUrl` is
  * fetched from the page's origin. Nothing happens at import time (server-side rendering can import the
  * package), and no failure throws: it rejects the promise, which the client turns into its
  * `wasm_unavailable` state.
+ *
+ * The module is compiled here and handed to wasm-bindgen's `initSync`, which only instantiates
+ * it (quick once compiled): the glue's own fetching loader stays out of the bundle.
  */
-import init, { NotificationCore } from "./generated/notify_client.js";
+import { initSync, NotificationCore } from "./generated/notify_client.js";
 
 /** The loaded core class, and why the separate `.wasm` was not used (when the inlined copy was). */
 export interface LoadedCore {
@@ -20,16 +23,25 @@ export interface LoadedCore {
 
 let loading: Promise<LoadedCore> | undefined;
 
+/** Fetches and compiles the `.wasm`; streaming needs the `application/wasm` type, else it is read whole. */
+async function compile(url: string | URL): Promise<WebAssembly.Module> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${response.status} fetching ${response.url}`);
+  return response.headers.get("Content-Type") === "application/wasm"
+    ? WebAssembly.compileStreaming(response)
+    : WebAssembly.compile(await response.arrayBuffer());
+}
+
 async function instantiate(wasmUrl: string | URL | undefined): Promise<LoadedCore> {
   if (typeof WebAssembly !== "object" || WebAssembly === null) {
     throw new Error("WebAssembly is not available in this environment");
   }
   try {
-    await init({ module_or_path: wasmUrl ?? new URL("./generated/notify_client_bg.wasm", import.meta.url) });
+    initSync({ module: await compile(wasmUrl ?? new URL("./generated/notify_client_bg.wasm", import.meta.url)) });
     return { Core: NotificationCore };
   } catch (fallbackCause) {
     const { wasmBytes } = await import("./generated/notify_client_inline.js");
-    await init({ module_or_path: wasmBytes() });
+    initSync({ module: await WebAssembly.compile(wasmBytes()) });
     return { Core: NotificationCore, fallbackCause };
   }
 }

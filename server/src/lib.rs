@@ -10,7 +10,7 @@
 //!    `fuzzing`: entry points for the fuzz targets in `fuzz/` (hidden; not an API).
 //! 2. Handlers: `http` (REST routes, SSE, health, metrics, CORS, body limits and timeouts, the
 //!    per-IP cap on pending Socket.IO handshakes) and `socket` (the Socket.IO namespace:
-//!    connect, event dispatch, token expiry); `listen`, the accept loop (connection limit,
+//!    connect, event dispatch, token expiry and refresh); `listen`, the accept loop (connection limit,
 //!    header and idle timeouts), and below it `tls` (`--tls-cert` / `--tls-key`).
 //! 3. `actions`: create / list / read / read-all / delete / catch-up, shared by both handlers;
 //!    `caller`: the one token extraction for REST, SSE and Socket.IO.
@@ -20,7 +20,8 @@
 //!    (several nodes on Redis: socketioxide-redis adapter, SSE relay, link health), then
 //!    `sse_hub` (per-user SSE channels), `presence` (sockets and SSE streams per user),
 //!    `handshakes` (unauthenticated Socket.IO handshakes per IP), `metrics` (Prometheus),
-//!    `turns` (each user's changes in commit order).
+//!    `turns` (each user's changes in commit order), `expiry` (when a socket's token expires,
+//!    movable by `refresh_token`).
 //! 7. Foundations: `dev` (`--dev`'s secret, banner and minter), `rate_limit` (token buckets),
 //!    `json` (typed decoding), then `error` (the contract's error shapes), `validation` (input
 //!    rules), [`auth`] (JWT verification and minting) and [`store`] (the [`store::Store`]
@@ -35,6 +36,7 @@ mod cluster;
 pub mod config;
 pub mod dev;
 mod error;
+mod expiry;
 mod fanout;
 mod forwarded;
 #[doc(hidden)]

@@ -13,6 +13,7 @@ use socketioxide::{SocketError, SocketIo};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Principal;
+use crate::expiry::Expiry;
 use crate::presence::Slot;
 
 /// The Socket.IO room of a user's sockets.
@@ -20,12 +21,14 @@ pub fn room(user_id: &str) -> String {
     format!("user:{user_id}")
 }
 
-/// What a connected socket carries: its verified user, its place in the per-user cap, a token
-/// cancelled when it leaves, and whether it fell behind (a push could not be queued for it).
+/// What a connected socket carries: its verified user, its place in the per-user cap, when its
+/// token expires (moved by `refresh_token`), a token cancelled when it leaves, and whether it
+/// fell behind (a push could not be queued for it).
 #[derive(Clone)]
 pub struct Session {
     pub principal: Arc<Principal>,
     pub slot: Arc<Slot>,
+    pub expiry: Arc<Expiry>,
     pub left: CancellationToken,
     behind: Arc<AtomicBool>,
 }
@@ -33,6 +36,7 @@ pub struct Session {
 impl Session {
     pub fn new(principal: Principal, slot: Slot) -> Self {
         Self {
+            expiry: Arc::new(Expiry::new(&principal)),
             principal: Arc::new(principal),
             slot: Arc::new(slot),
             left: CancellationToken::new(),

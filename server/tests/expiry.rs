@@ -1,4 +1,5 @@
-//! Token expiry and the SSE keep-alive, driven in-process with paused time.
+//! Token expiry (and `refresh_token` moving it) and the SSE keep-alive, driven in-process with
+//! paused time.
 //!
 //! The server runs in the test's own (single-threaded) runtime through the library, on a real
 //! listener and a real SQLite file, and clients talk to it over loopback as usual. Once a
@@ -14,7 +15,7 @@ use std::time::Duration;
 use clap::Parser;
 use notify_server::auth::Authenticator;
 use notify_server::config::Cli;
-use notify_testkit::bindings::{ServerEvent, UnreadCount};
+use notify_testkit::bindings::{Ack, ErrorCode, ServerEvent, TokenRefreshed, UnreadCount, events};
 use notify_testkit::jwt::TEST_SECRET;
 use notify_testkit::sio::{Auth, SioEvent};
 use notify_testkit::sse::{SseClient, SseItem};
@@ -109,25 +110,39 @@ fn count(n: u64) -> ServerEvent {
     })
 }
 
-#[tokio::test]
-async fn an_expired_token_disconnects_the_socket() {
-    let server = InProcess::start().await;
-    let short = Token::user("brief").expires_in(2).hs256(TEST_SECRET);
+/// Connects `user` with a token valid for 2 s and reads the first `unread_count`.
+async fn connect_for_two_seconds(server: &InProcess, user: &str) -> SioClient {
+    let short = Token::user(user).expires_in(2).hs256(TEST_SECRET);
     let mut socket = SioClient::connect(&server.base_url, Auth::payload(short))
         .await
         .expect("connect with a token valid for 2 s");
     assert_eq!(socket.next_server_event().await, count(0));
+    socket
+}
+
+/// Fast-forwards until the server disconnects `socket` (`41/notifications,`, which the client
+/// sees as `io server disconnect`); `what` names the moment in a failure.
+async fn disconnected_by_the_server(socket: &mut SioClient, what: &str) {
     let (end, _) = fast_forward(within_for(
         Duration::from_secs(20),
-        "the server to disconnect an expired socket",
+        what,
         socket.expect_disconnect(),
     ))
     .await;
-    assert_eq!(
-        end,
-        SioEvent::Disconnect,
-        "the server should send `41/notifications,` (io server disconnect)"
-    );
+    assert_eq!(end, SioEvent::Disconnect, "{what}: not a server disconnect");
+}
+
+async fn refresh(socket: &SioClient, token: String) -> Ack<TokenRefreshed> {
+    socket
+        .call(events::REFRESH_TOKEN, serde_json::json!({ "token": token }))
+        .await
+}
+
+#[tokio::test]
+async fn an_expired_token_disconnects_the_socket() {
+    let server = InProcess::start().await;
+    let mut socket = connect_for_two_seconds(&server, "brief").await;
+    disconnected_by_the_server(&mut socket, "the server to disconnect an expired socket").await;
 
     // A fresh token connects again.
     let fresh = Token::user("brief").hs256(TEST_SECRET);
@@ -135,6 +150,35 @@ async fn an_expired_token_disconnects_the_socket() {
         .await
         .expect("a fresh token connects");
     assert_eq!(again.next_server_event().await, count(0));
+}
+
+#[tokio::test]
+async fn a_refreshed_token_moves_the_disconnect_to_its_expiry() {
+    let server = InProcess::start().await;
+    let mut socket = connect_for_two_seconds(&server, "refreshed").await;
+    let longer = Token::user("refreshed").expires_in(8).hs256(TEST_SECRET);
+    let ack = refresh(&socket, longer).await;
+    assert!(ack.into_result().is_ok(), "the refresh should succeed");
+
+    // Past the first token's expiry (2 s), the socket is still there...
+    let early = fast_forward(socket.next_within(Duration::from_secs(5))).await;
+    assert_eq!(early, None, "nothing should happen at the old expiry");
+    // ...and the new token's expiry ends it.
+    disconnected_by_the_server(&mut socket, "the server to disconnect at the new expiry").await;
+}
+
+#[tokio::test]
+async fn a_refused_refresh_keeps_the_old_expiry() {
+    let server = InProcess::start().await;
+    let mut socket = connect_for_two_seconds(&server, "kept").await;
+    // Valid for an hour, but another user's: had it been taken, the socket would stay.
+    let other = Token::user("someone-else").hs256(TEST_SECRET);
+    let ack = refresh(&socket, other).await;
+    assert_eq!(
+        ack.into_result().map_err(|e| e.code),
+        Err(ErrorCode::Forbidden)
+    );
+    disconnected_by_the_server(&mut socket, "the server to disconnect at the old expiry").await;
 }
 
 #[tokio::test]

@@ -1,9 +1,10 @@
 //! Socket.IO over WebSocket: pushes, client events and their acks, bad events, and isolation
-//! between users. (Disconnection at token expiry is in `expiry.rs`, on paused time.)
+//! between users, `refresh_token`'s acks. (Disconnection at token expiry, and a refresh moving
+//! it, are in `expiry.rs`, on paused time.)
 
 use notify_testkit::bindings::{
     Ack, AllRead, ErrorCode, Notification, NotificationId, Page, ServerEvent, SubscribeResult,
-    UnreadCount, Updated, events,
+    TokenRefreshed, UnreadCount, Updated, events,
 };
 use notify_testkit::sio::{AckError, Auth, parse_ack};
 use notify_testkit::{TestServer, Token};
@@ -528,6 +529,75 @@ async fn a_closed_socket_no_longer_counts_and_others_keep_working() {
         .await;
     assert_eq!(
         staying.next_server_event().await,
+        ServerEvent::Notification(created)
+    );
+}
+
+#[tokio::test]
+async fn refresh_token_acks_the_new_expiry_of_the_same_user() {
+    let server = TestServer::start(BIN).await;
+    let (socket, _) = server.connect_user("refresher").await;
+    let fresh = Token::user("refresher")
+        .claim("exp", 4_102_444_800i64) // 2100-01-01T00:00:00Z
+        .hs256(server.secret());
+    let refreshed: TokenRefreshed = ok(socket
+        .call(events::REFRESH_TOKEN, json!({ "token": fresh }))
+        .await);
+    assert_eq!(refreshed.expires_at, "2100-01-01T00:00:00.000Z");
+    // A numeric `sub` names the same user as its string form, as at connect.
+    let (numeric, _) = server.connect_user("7").await;
+    let as_number = Token::user("x").claim("sub", 7).hs256(server.secret());
+    let _: TokenRefreshed = ok(numeric
+        .call(events::REFRESH_TOKEN, json!({ "token": as_number }))
+        .await);
+}
+
+#[tokio::test]
+async fn refresh_token_refuses_other_users_bad_tokens_and_no_token() {
+    let server = TestServer::start(BIN).await;
+    let (mut socket, _) = server.connect_user("holder").await;
+    let secret = server.secret();
+    let cases = [
+        (
+            json!({"token": Token::user("someone-else").hs256(secret)}),
+            ErrorCode::Forbidden,
+        ),
+        (
+            json!({"token": Token::service("holder").hs256(secret)}),
+            ErrorCode::Forbidden,
+        ),
+        (
+            json!({"token": Token::user("holder").claim("scope", "notifications:publish").hs256(secret)}),
+            ErrorCode::Forbidden,
+        ),
+        (
+            json!({"token": Token::user("holder").with_bad_signature(secret)}),
+            ErrorCode::Unauthorized,
+        ),
+        (
+            json!({"token": Token::user("holder").expires_in(-60).hs256(secret)}),
+            ErrorCode::Unauthorized,
+        ),
+        (
+            json!({"token": Token::user("holder").alg_none()}),
+            ErrorCode::Unauthorized,
+        ),
+        (json!({"token": "not a jwt"}), ErrorCode::Unauthorized),
+        (json!({}), ErrorCode::ValidationFailed),
+        (json!({"token": 42}), ErrorCode::ValidationFailed),
+        (json!(null), ErrorCode::ValidationFailed),
+    ];
+    for (payload, code) in cases {
+        let ack: Ack<Value> = socket.call(events::REFRESH_TOKEN, payload.clone()).await;
+        assert_eq!(err_code(ack), code, "{payload}");
+    }
+    // The socket is still connected and served.
+    let created = server
+        .api()
+        .publish(&server.service_token(), "holder", "still here")
+        .await;
+    assert_eq!(
+        socket.next_server_event().await,
         ServerEvent::Notification(created)
     );
 }

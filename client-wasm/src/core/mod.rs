@@ -8,6 +8,7 @@
 //! - [`filter`]: which notifications the list holds (the `filter` option).
 //! - [`wire`]: the contract's messages in and out.
 //! - [`config`]: options and URLs.
+//! - [`token`]: when to refresh a token before it expires.
 //! - [`machine`]: the sans-I/O state machine that ties them together.
 
 pub mod backoff;
@@ -17,5 +18,6 @@ pub mod filter;
 pub mod json;
 pub mod list;
 pub mod machine;
+pub mod token;
 pub mod transport;
 pub mod wire;

@@ -34,6 +34,7 @@ impl Event {
     const HTTP_DONE: u32 = 17;
     /// A user action; `b` is its [`Edit`] code, the text the ids (a JSON array) or `null`.
     const EDIT: u32 = 18;
+    const RESUME: u32 = 20;
 }
 
 /// The [`Edit`] of a code (`EDITS` in `npm-package/src/io.ts`).
@@ -76,12 +77,12 @@ impl NotificationCore {
 impl NotificationCore {
     /// `options`: see `options.rs`; `host`: see `host.rs`; `seed`: the jitter's random seed.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, host: Host, seed: f64) -> Result<NotificationCore, JsValue> {
-        Ok(NotificationCore {
-            machine: RefCell::new(Machine::new(options::config(&options)?, seed as u64)),
+    pub fn new(options: JsValue, host: Host, seed: f64) -> NotificationCore {
+        NotificationCore {
+            machine: RefCell::new(Machine::new(options::config(&options), seed as u64)),
             host,
             timer: Cell::new(None),
-        })
+        }
     }
 
     /// Everything that happened, as one call per shape (fewer exports, less glue):
@@ -111,18 +112,31 @@ impl NotificationCore {
         self.drive(input);
     }
 
-    /// The inputs that carry a text: `a` is the connection, request, seq or action id; for
-    /// `HTTP_DONE`, `b` is the status and `c` the `Retry-After` seconds (0: none).
+    /// The inputs that carry a text: `a` is the connection, request, seq or action id (for
+    /// `RESUME`, the unread count, and `b` the unseen count); for `TOKEN`, `b` is the token's `exp` in seconds (0: none);
+    /// for `HTTP_DONE`, `b` is the status and `c` the `Retry-After` seconds (0: none).
+    /// `text` arrives as a `JsValue` (read with `as_string`, which the `Json` reads use too):
+    /// a `String` parameter would add its own conversion code.
     #[wasm_bindgen(js_name = inputText)]
-    pub fn input_text(&self, kind: u32, a: u32, text: String, b: u32, c: u32) {
+    pub fn input_text(
+        &self,
+        kind: u32,
+        a: u32,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+        b: u32,
+        c: u32,
+    ) {
+        let text = text.as_string().unwrap_or_default();
         let input = match kind {
             Event::TOKEN => Input::Token {
                 seq: a,
                 token: Ok(text),
+                expires_at: (b > 0).then(|| u64::from(b) * 1000),
             },
             Event::TOKEN_FAILED => Input::Token {
                 seq: a,
                 token: Err(text),
+                expires_at: None,
             },
             Event::WS_TEXT => Input::WsText { conn: a, text },
             Event::SSE_DATA => Input::SseData {
@@ -145,21 +159,28 @@ impl NotificationCore {
                     .map(|ids| ids.iter().filter_map(|id| id.as_string()).collect()),
                 action: a,
             },
+            Event::RESUME => Input::Resume {
+                counts: [a.into(), b.into()],
+                page: text,
+            },
             _ => return,
         };
         self.drive(input);
     }
 
-    pub fn status(&self) -> String {
-        self.machine.borrow().status().as_str().to_owned()
+    /// A JS string (a `JsValue`, not a `String`: no return area and free in the glue).
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn status(&self) -> JsValue {
+        self.machine.borrow().status().as_str().into()
     }
 
     /// `"websocket"`, `"sse"`, or `undefined` while not connected.
-    pub fn transport(&self) -> Option<String> {
+    #[wasm_bindgen(unchecked_return_type = "string | undefined")]
+    pub fn transport(&self) -> JsValue {
         self.machine
             .borrow()
             .transport()
-            .map(|t| t.as_str().to_owned())
+            .map_or(JsValue::UNDEFINED, |t| t.as_str().into())
     }
 
     #[wasm_bindgen(js_name = unreadCount)]
@@ -170,6 +191,15 @@ impl NotificationCore {
     #[wasm_bindgen(js_name = unseenCount)]
     pub fn unseen_count(&self) -> f64 {
         self.machine.borrow().unseen_count() as f64
+    }
+
+    /// The change-log position reached, or `undefined` (what another tab resumes from).
+    #[wasm_bindgen(unchecked_return_type = "number | undefined")]
+    pub fn seq(&self) -> JsValue {
+        self.machine
+            .borrow()
+            .change_seq()
+            .map_or(JsValue::UNDEFINED, |seq| (seq as f64).into())
     }
 
     #[wasm_bindgen(js_name = hasMore)]
@@ -187,14 +217,15 @@ impl NotificationCore {
     }
 
     /// The notifications, newest first, as the server sent them (a fresh array each call;
-    /// unchanged notifications keep their object identity).
-    pub fn notifications(&self) -> Vec<JsValue> {
-        let machine = self.machine.borrow();
-        machine
-            .notifications()
-            .iter()
-            .map(|item| item.value.clone())
-            .collect()
+    /// unchanged notifications keep their object identity). Filled through `Reflect.set`: a
+    /// returned `Vec` would need a return area and a copy loop in the glue.
+    #[wasm_bindgen(unchecked_return_type = "any[]")]
+    pub fn notifications(&self) -> JsValue {
+        let out = js::array();
+        for (i, item) in self.machine.borrow().notifications().iter().enumerate() {
+            js::set_index(&out, i as u32, &item.value);
+        }
+        out
     }
 
     /// `{code, message, status?, retryAfter?}` of the last error, or `null`.

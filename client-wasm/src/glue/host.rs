@@ -18,9 +18,10 @@ extern "C" {
     fn send_ws(this: &Host, conn: u32, text: &str);
     #[wasm_bindgen(method, js_name = closeWs)]
     fn close_ws(this: &Host, conn: u32);
-    /// Opens the SSE stream; reports `sseResponse`, `sseChunk` and `sseEnded`.
+    /// Opens the SSE stream; reports `sseResponse`, `sseChunk` and `sseEnded`. `last_event_id`
+    /// is a string or `undefined` (a `JsValue`: an `Option<String>` would be freed by the glue).
     #[wasm_bindgen(method, js_name = openSse)]
-    fn open_sse(this: &Host, conn: u32, url: &str, token: &str, last_event_id: Option<String>);
+    fn open_sse(this: &Host, conn: u32, url: &str, token: &str, last_event_id: &JsValue);
     #[wasm_bindgen(method, js_name = closeSse)]
     fn close_sse(this: &Host, conn: u32);
     /// A REST request (with a JSON `body`, when given); reports
@@ -48,7 +49,12 @@ impl Host {
                 url,
                 token,
                 last_event_id,
-            } => self.open_sse(conn, &url, &token, last_event_id),
+            } => self.open_sse(
+                conn,
+                &url,
+                &token,
+                &last_event_id.map_or(JsValue::UNDEFINED, JsValue::from),
+            ),
             Effect::CloseSse { conn } => self.close_sse(conn),
             Effect::Http {
                 req,

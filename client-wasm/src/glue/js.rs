@@ -22,6 +22,9 @@ extern "C" {
     fn object_assign(target: &JsValue, source: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = Object)]
     pub fn object() -> JsValue;
+    /// `Array()`: a fresh empty array.
+    #[wasm_bindgen(js_name = Array)]
+    pub fn array() -> JsValue;
 }
 
 /// `target[key]`, `undefined` when missing or not an object.
@@ -32,8 +35,18 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
     reflect_get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// `target[index]` of an array.
+pub fn get_index(target: &JsValue, index: u32) -> JsValue {
+    reflect_get(target, &index.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
 pub fn set(target: &JsValue, key: &str, value: &JsValue) {
     reflect_set(target, &JsValue::from_str(key), value);
+}
+
+/// `target[index] = value`.
+pub fn set_index(target: &JsValue, index: u32, value: &JsValue) {
+    reflect_set(target, &index.into(), value);
 }
 
 /// `{key: value}`.
@@ -84,11 +97,7 @@ impl Json for JsValue {
             return None;
         }
         let len = get(self, "length").as_f64().unwrap_or(0.0) as u32;
-        Some(
-            (0..len)
-                .map(|i| reflect_get(self, &JsValue::from(i)).unwrap_or(JsValue::UNDEFINED))
-                .collect(),
-        )
+        Some((0..len).map(|i| get_index(self, i)).collect())
     }
 
     fn with_flag(&self, keys: (&str, &str), on: bool, at: Option<&str>) -> Self {

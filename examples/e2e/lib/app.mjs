@@ -28,9 +28,21 @@ function countWasmCompiles() {
 }
 
 /** Opens the app (with `query` in its address) in a new tab of `context`. */
+/** Init script: records the text of every toast the page shows (`window.__toasts`), however briefly. */
+function recordToasts() {
+  window.__toasts = [];
+  new MutationObserver(() => {
+    for (const toast of document.querySelectorAll('[data-testid="toast"]')) {
+      const shown = toast.textContent.trim();
+      if (toast.__recorded !== shown) window.__toasts.push((toast.__recorded = shown));
+    }
+  }).observe(document, { childList: true, subtree: true, characterData: true });
+}
+
 export async function openApp(context, origin, query) {
   const page = await context.newPage();
   await page.addInitScript(countWasmCompiles);
+  await page.addInitScript(recordToasts);
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   // Socket.IO frames and REST calls, shown when a test fails.
@@ -49,6 +61,9 @@ export async function openApp(context, origin, query) {
 
 /** `{ sync, async }`: how the page has compiled WebAssembly so far. */
 export const wasmCompiles = (page) => page.evaluate(() => ({ ...window.__wasmCompiles }));
+
+/** The texts of the toasts the page has shown so far. */
+export const toastsShown = (page) => page.evaluate(() => window.__toasts);
 
 /** Text of the (first) element with this data-testid, or null. */
 export function text(page, testid) {

@@ -1,6 +1,8 @@
 // Debian's Chromium driven by playwright-core (no browser download), with the flags that work
 // as root on CI machines, and a page wired to the harness in page.html.
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
+import { serveStatic } from "./static.mjs";
 
 const EXECUTABLE = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
@@ -27,6 +29,11 @@ export async function launchBrowser() {
       const page = await context.newPage();
       page.once("close", () => context.close().catch(() => {}));
       return page;
+    },
+    /** Pages of one context: tabs of one browser profile (shared storage, Web Locks, BroadcastChannel). */
+    async newContext() {
+      const context = await browser.newContext();
+      return { newPage: () => context.newPage(), close: () => context.close().catch(() => {}) };
     },
     close: () => browser.close(),
   };
@@ -101,4 +108,21 @@ export async function waitForState(page, predicate, arg, timeout = 30_000) {
       cause: error,
     });
   }
+}
+
+/**
+ * For the tests of one file: the package served from its own origin (`site`) and one browser,
+ * started before the tests and closed after them.
+ */
+export function siteAndBrowser(root) {
+  const env = { site: null, browser: null };
+  before(async () => {
+    env.site = await serveStatic(root);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.site?.close();
+  });
+  return env;
 }

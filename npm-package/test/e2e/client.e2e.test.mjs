@@ -3,27 +3,15 @@
 // Needs NOTIFY_SERVER_BIN (the server binary) and a built npm-package/dist. The page is served
 // from its own origin, so REST and SSE are cross-origin (CORS). Waits are for conditions with
 // generous limits, never for fixed times.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotifyServer } from "./server.mjs";
-import { serveStatic } from "./static.mjs";
-import { launchBrowser, openHarness, waitForState } from "./browser.mjs";
+import { openHarness, siteAndBrowser, waitForState } from "./browser.mjs";
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-let site;
-let browser;
-
-before(async () => {
-  site = await serveStatic(packageRoot);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const env = siteAndBrowser(packageRoot);
 
 /** Tokens travel in the CONNECT payload or the Authorization header, never in a URL. */
 function assertNoTokenInUrls(urls) {
@@ -34,12 +22,12 @@ function assertNoTokenInUrls(urls) {
 
 /** Starts a server and a page whose client connects as `user`. */
 async function setup(t, { transports, clientOptions = {}, tokens, fakeClock = false, path, beforeLoad } = {}) {
-  const server = await NotifyServer.start({ corsOrigin: site.origin, transports });
+  const server = await NotifyServer.start({ corsOrigin: env.site.origin, transports });
   t.after(() => server.stop());
   const user = "user-" + Math.random().toString(36).slice(2, 8);
   const service = await server.token("publisher", { service: true });
   const userToken = await server.token(user);
-  const harness = await openHarness(browser, site.origin, tokens ?? (() => server.token(user)), {
+  const harness = await openHarness(env.browser, env.site.origin, tokens ?? (() => server.token(user)), {
     fakeClock,
     path,
     beforeLoad,
@@ -208,7 +196,7 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
   for (const transport of ["websocket", "sse"]) {
     test(`a relative url behind the page's own reverse proxy (${transport})`, async (t) => {
       const s = await setup(t);
-      site.proxyTo(s.server.url);
+      env.site.proxyTo(s.server.url);
       await s.start({ url: "/notify", transports: [transport] });
       await waitForState(s.page, (st, tr) => st.status === "connected" && st.transport === tr, transport);
       const n = await s.server.publish(s.service, s.user, "through the proxy");
@@ -218,6 +206,21 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
       assert.ok(s.urls.every((u) => !u.startsWith(s.server.url)), "everything went to the page's origin");
     });
   }
+
+  test("a .wasm served without the application/wasm type: compiled from the whole body, no fallback", async (t) => {
+    const s = await setup(t, {
+      beforeLoad: (page) =>
+        page.route("**/notify_client_bg.wasm", async (route) => {
+          const response = await route.fetch();
+          await route.fulfill({ response, headers: { ...response.headers(), "content-type": "application/octet-stream" } });
+        }),
+    });
+    await s.start({ log: true });
+    const state = await waitForState(s.page, (st) => st.status === "connected");
+    assert.equal(state.syncCompiles, 0, "no synchronous WebAssembly compile");
+    assert.ok(!s.urls.some((u) => u.includes("notify_client_inline")), "the inlined fallback was not imported");
+    assert.ok(!s.consoleLines.some((l) => l.includes("failed to load")), s.consoleLines.join("\n"));
+  });
 
   // The Angular CLI doesn't emit the .wasm: its static host answers index.html, `ng serve` a 404.
   for (const [what, options] of [
@@ -373,10 +376,51 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     assert.ok(!state.statuses.includes("unauthorized"));
   });
 
-  test("a token that expires while connected: reconnects with a fresh one, nothing lost", async (t) => {
+  for (const [transport, serverTransports] of [
+    ["websocket", undefined],
+    ["sse", "polling"],
+  ]) {
+    test(`a 20-second token is refreshed before it expires (${transport}): no reconnect, nothing lost`, async (t) => {
+      let server;
+      let firstExpiry;
+      const s = await setup(t, {
+        transports: serverTransports,
+        tokens: async (call) => {
+          if (call === 1) firstExpiry = Date.now() + 20_000;
+          return server.token(s.user, { ttl: call === 1 ? "20s" : "1h" });
+        },
+      });
+      server = s.server;
+      // Only the transport under test: no WebSocket attempts or probes asking for tokens.
+      await s.start({ transports: [transport] });
+      await waitForState(s.page, (st, tr) => st.status === "connected" && st.transport === tr, transport);
+      await s.server.publish(s.service, s.user, "with the first token");
+      // getToken is asked again shortly before the first token's expiry (a tenth of its life)...
+      while (s.calls.length < 2) await new Promise((r) => setTimeout(r, 200));
+      // ...and the connection outlives that expiry (the server's disconnect moved to the new exp).
+      while (Date.now() < firstExpiry + 3_000) await new Promise((r) => setTimeout(r, 200));
+      const n = await s.server.publish(s.service, s.user, "after the first token expired");
+      const state = await waitForState(s.page, (st, id) => st.ids[0] === id && st.unreadCount === 2, n.id);
+      assert.deepEqual(state.titles, ["after the first token expired", "with the first token"]);
+      assert.deepEqual(state.statuses, ["connecting", "connected"], "never reconnecting");
+      assert.equal(s.calls.length, 2, "one getToken for the connection, one for the refresh");
+      if (transport === "websocket") {
+        const sockets = s.urls.filter((u) => u.startsWith("ws://"));
+        assert.equal(sockets.length, 1, "the same socket throughout (refresh_token in-band)");
+      } else {
+        const streams = s.urls.filter((u) => u.includes("/notifications/events"));
+        assert.equal(streams.length, 2, "the stream was replaced once, before the expiry");
+      }
+    });
+  }
+
+  test("getToken fails at the refresh: the server ends the expired socket, the client reconnects, nothing lost", async (t) => {
     let server;
     const s = await setup(t, {
-      tokens: (call) => server.token(s.user, { ttl: call === 1 ? "2s" : "1h" }),
+      tokens: (call) => {
+        if (call === 2) throw new Error("the identity provider is down");
+        return server.token(s.user, { ttl: call === 1 ? "2s" : "1h" });
+      },
       clientOptions: { reconnect: { initialDelay: 200, maxDelay: 1000 } },
     });
     server = s.server;
@@ -385,7 +429,7 @@ describe("@ghostpay/notifications in Chromium against notify-server", { concurre
     await s.server.publish(s.service, s.user, "with the short token");
     // The server drops the socket when the token expires; the client asks for a new one.
     await waitForState(s.page, (st) => st.statuses.includes("reconnecting") && st.status === "connected");
-    assert.ok(s.calls.length >= 2);
+    assert.ok(s.calls.length >= 3);
     const n = await s.server.publish(s.service, s.user, "with the fresh token");
     // The notification and the unread count are two pushes: wait for both.
     const state = await waitForState(s.page, (st, id) => st.ids[0] === id && st.unreadCount === 2, n.id);

@@ -8,17 +8,23 @@ import assert from "node:assert/strict";
 // Any synchronous compile would go through the WebAssembly.Module constructor.
 const compiles = { sync: 0, async: 0 };
 const RealModule = WebAssembly.Module;
-WebAssembly.Module = function (...args) {
-  compiles.sync++;
-  return new RealModule(...args);
-};
-const realInstantiate = WebAssembly.instantiate;
-WebAssembly.instantiate = (source, imports) => {
-  // Only this package's module, whose imports come from one module named "a" (the names are
-  // minified at build time); Node's own fetch may instantiate wasm of its own.
-  if (imports && Object.keys(imports).join() === "a") compiles.async++;
-  return realInstantiate(source, imports);
-};
+WebAssembly.Module = new Proxy(RealModule, {
+  construct(target, args) {
+    compiles.sync++;
+    return Reflect.construct(target, args);
+  },
+});
+// Only this package's module counts, whose imports come from one module named "a" (the names
+// are minified at build time); Node's own fetch may compile wasm of its own.
+const ours = (module) => WebAssembly.Module.imports(module).every((i) => i.module === "a");
+for (const name of ["compile", "compileStreaming"]) {
+  const real = WebAssembly[name];
+  WebAssembly[name] = async (source) => {
+    const module = await real(source);
+    if (ours(module)) compiles.async++;
+    return module;
+  };
+}
 
 const touched = [];
 for (const name of ["window", "document", "navigator", "location", "WebSocket", "EventSource"]) {

@@ -8,12 +8,18 @@ import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 
-const src = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "io.ts");
+const src = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src");
 const dir = mkdtempSync(join(tmpdir(), "notify-io-"));
-const { outputText } = ts.transpileModule(readFileSync(src, "utf8"), {
-  compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-});
-writeFileSync(join(dir, "io.mjs"), outputText);
+// io.ts and the module it imports (user.ts, as `./user.js`).
+for (const [from, to] of [
+  ["io.ts", "io.mjs"],
+  ["user.ts", "user.js"],
+]) {
+  const { outputText } = ts.transpileModule(readFileSync(join(src, from), "utf8"), {
+    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+  });
+  writeFileSync(join(dir, to), outputText);
+}
 const { eventStream } = await import(pathToFileURL(join(dir, "io.mjs")).href);
 rmSync(dir, { recursive: true, force: true });
 

@@ -6,12 +6,15 @@
 
 use std::sync::Arc;
 
-use notify_bindings::{Ack, ListRequest, NotificationId, SeenRequest, SubscribeRequest, events};
+use notify_bindings::{
+    Ack, ListRequest, NotificationId, RefreshToken, SeenRequest, SubscribeRequest, events,
+};
 use serde::Serialize;
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{AckSender, Event, Extension, State, TryData};
+use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
 
+use super::expiry;
 use crate::actions::{self, Since};
 use crate::error::ApiError;
 use crate::json::{self, from_value};
@@ -21,6 +24,7 @@ use crate::store::ListQuery;
 use crate::validation;
 
 pub async fn dispatch<A: Adapter>(
+    socket: SocketRef<A>,
     Event(name): Event,
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
@@ -30,7 +34,7 @@ pub async fn dispatch<A: Adapter>(
     let reply = match (state.limits.user(&session.principal.user_id), data) {
         (Err(e), _) => reply::<()>(Err(e)),
         (Ok(()), Err(e)) => reply::<()>(Err(json::unreadable(&e))),
-        (Ok(()), Ok(data)) => handle(&state, &session.principal.user_id, &name, data).await,
+        (Ok(()), Ok(data)) => handle(&state, &socket, &session, &name, data).await,
     };
     if let Err(e) = ack.send(&reply) {
         tracing::debug!(error = %e, event = name, "could not send ack");
@@ -48,6 +52,7 @@ pub enum Request {
     MarkSeen { ids: Vec<String> },
     MarkAllSeen,
     List(ListQuery),
+    RefreshToken { token: String },
 }
 
 /// Decodes the event `name` with its payload: size, shape and bounds. Pure, so the fuzz
@@ -94,15 +99,26 @@ pub fn decode(name: &str, data: Value, body_limit: usize) -> Result<Request, Api
         events::LIST_NOTIFICATIONS => {
             Request::List(validation::list_query(from_value::<ListRequest>(data)?)?)
         }
+        events::REFRESH_TOKEN => {
+            let RefreshToken { token } = from_value(data)?;
+            Request::RefreshToken { token }
+        }
         other => return Err(ApiError::NotFound(format!("unknown event {other:?}"))),
     })
 }
 
-async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Value {
+async fn handle<A: Adapter>(
+    state: &AppState,
+    socket: &SocketRef<A>,
+    session: &Session,
+    name: &str,
+    data: Value,
+) -> Value {
     let request = match decode(name, data, state.config.body_limit) {
         Ok(request) => request,
         Err(e) => return reply::<()>(Err(e)),
     };
+    let user_id = &session.principal.user_id;
     match request {
         Request::Subscribe { since } => reply(actions::catch_up(state, user_id, since).await),
         Request::MarkRead { id } => reply(actions::mark_read(state, user_id, &id).await),
@@ -113,6 +129,7 @@ async fn handle(state: &AppState, user_id: &str, name: &str, data: Value) -> Val
         Request::MarkSeen { ids } => reply(actions::mark_seen(state, user_id, ids).await),
         Request::MarkAllSeen => reply(actions::mark_all_seen(state, user_id).await),
         Request::List(query) => reply(actions::list(state, user_id, query).await),
+        Request::RefreshToken { token } => reply(expiry::refresh(state, socket, session, token)),
     }
 }
 

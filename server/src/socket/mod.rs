@@ -2,6 +2,7 @@
 //! the client events with their acks, and disconnection when the token expires.
 
 pub(crate) mod events;
+mod expiry;
 
 use std::sync::Arc;
 
@@ -95,7 +96,7 @@ async fn on_connect<A: Adapter>(
 ) {
     // Started here, once the socket is registered: a task holding the socket from the
     // middleware on would keep a never-registered socket (and its slot) alive until expiry.
-    expire_with_token(socket.clone(), &session);
+    expiry::disconnect_at_expiry(socket.clone(), &session);
     let user_id = session.principal.user_id.clone();
 
     match actions::feed_state(&state, &user_id).await {
@@ -107,20 +108,6 @@ async fn on_connect<A: Adapter>(
         }
         Err(e) => tracing::warn!(error = %e, "unread count unavailable at connect"),
     }
-}
-
-/// Disconnects the socket the moment its token expires; the client reconnects with a fresh one.
-fn expire_with_token<A: Adapter>(socket: SocketRef<A>, session: &Session) {
-    let (left, time_left) = (session.left.clone(), session.principal.time_left());
-    tokio::spawn(async move {
-        tokio::select! {
-            () = left.cancelled() => {}
-            () = tokio::time::sleep(time_left) => {
-                tracing::debug!(sid = %socket.id, "token expired; disconnecting");
-                let _ = socket.disconnect();
-            }
-        }
-    });
 }
 
 async fn on_disconnect(Extension(session): Extension<Session>) {

@@ -290,9 +290,12 @@ pub(crate) fn next_id(last: Uuid) -> Uuid {
 
 /// Now, as the contract's timestamps: RFC 3339 UTC with milliseconds.
 pub(crate) fn now_rfc3339() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    rfc3339(chrono::Utc::now())
+}
+
+/// A time as the contract writes it, e.g. `2026-11-25T17:00:00.000Z`.
+pub(crate) fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 #[cfg(test)]

@@ -241,6 +241,27 @@ test("an unknown event or malformed payload gets success:false and keeps the soc
   assert.equal((await inbox.next("notification")).data.title, "still here");
 });
 
+test("refresh_token ack: {expiresAt} for the same user, forbidden for another, unauthorized when bad", async () => {
+  const user = freshUser();
+  const { socket, inbox } = await open(user, { auth: { token: server.token(user, { ttl: "1m" }) } });
+  await inbox.next("unread_count");
+
+  const before = Date.now();
+  const ack = await ask(socket, "refresh_token", { token: server.token(user, { ttl: "2h" }) });
+  assert.equal(ack.success, true, JSON.stringify(ack));
+  const expiresAt = Date.parse(ack.data.expiresAt);
+  assert.ok(expiresAt > before + 3600_000, `expiresAt ${ack.data.expiresAt} is the new token's exp`);
+
+  const other = await ask(socket, "refresh_token", { token: server.token(freshUser()) });
+  assert.equal(other.success, false);
+  assert.equal(other.error.code, "forbidden");
+  const bad = await ask(socket, "refresh_token", { token: forgeToken(user) });
+  assert.equal(bad.error.code, "unauthorized");
+  const missing = await ask(socket, "refresh_token", {});
+  assert.equal(missing.error.code, "validation_failed");
+  assert.ok(socket.connected);
+});
+
 /** An HS256 token signed with a key the server doesn't know. */
 function forgeToken(sub) {
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");

@@ -4,9 +4,10 @@ use super::sync::Op;
 use super::{Effect, Link, Machine, Phase, SseLink, Status, TokenFor, WsLink};
 use crate::core::codec::{self, EnginePacket, SocketKind};
 use crate::core::json::{self, Json, str_field, u64_field};
+use crate::core::token;
 use crate::core::transport::Transport;
 use crate::core::wire::{ClientError, codes, decode_ack, decode_push};
-use notify_bindings::NAMESPACE;
+use notify_bindings::{NAMESPACE, events};
 
 /// Engine.IO defaults, used when a handshake omits them.
 const DEFAULT_PING_WINDOW: u64 = 25_000 + 20_000;
@@ -64,6 +65,12 @@ impl<J: Json> Machine<J> {
         if self.reconnect_at.is_some_and(|d| d <= now) {
             self.start_attempt();
         }
+        if self.refresh_at.is_some_and(|d| d <= now) {
+            self.refresh_at = None;
+            let seq = self.next_seq();
+            self.tokens.push((seq, TokenFor::Refresh));
+            self.out.push(Effect::GetToken(seq));
+        }
         self.start_probe_if_due(now);
     }
 
@@ -76,7 +83,13 @@ impl<J: Json> Machine<J> {
         self.out.push(Effect::GetToken(seq));
     }
 
-    pub(super) fn on_token(&mut self, seq: u32, token: Result<String, String>, now: u64) {
+    pub(super) fn on_token(
+        &mut self,
+        seq: u32,
+        token: Result<String, String>,
+        expires_at: Option<u64>,
+        now: u64,
+    ) {
         let Some(pos) = self.tokens.iter().position(|(s, _)| *s == seq) else {
             return;
         };
@@ -89,7 +102,7 @@ impl<J: Json> Machine<J> {
         match purpose {
             TokenFor::Main => match token {
                 Ok(t) => {
-                    self.token = Some(t);
+                    self.set_token(t, expires_at);
                     self.open_main(now);
                 }
                 Err(message) => {
@@ -106,7 +119,7 @@ impl<J: Json> Machine<J> {
                 self.probe = Link::None;
                 match token {
                     Ok(t) => {
-                        self.token = Some(t);
+                        self.set_token(t, expires_at);
                         let conn = self.open_ws(now);
                         self.probe = Link::Ws(conn);
                     }
@@ -115,14 +128,58 @@ impl<J: Json> Machine<J> {
             }
             TokenFor::Http(req) => match token {
                 Ok(t) => {
-                    self.token = Some(t);
+                    self.set_token(t, expires_at);
                     self.send_http(req);
                 }
                 Err(message) => {
                     self.fail_pending_http(req, ClientError::new(codes::TOKEN, &message))
                 }
             },
+            // A failed refresh changes nothing: at expiry the server disconnects and the
+            // reconnect asks `getToken` again.
+            TokenFor::Refresh => {
+                if let Ok(t) = token {
+                    self.use_fresh_token(t, expires_at, now);
+                }
+            }
         }
+    }
+
+    /// Hands the live connection a fresh token: in-band on the socket; on SSE, a new stream
+    /// that resumes after the newest notification (`Last-Event-ID`) replaces the old one.
+    fn use_fresh_token(&mut self, fresh: String, expires_at: Option<u64>, now: u64) {
+        if self.token.as_ref() == Some(&fresh) {
+            return;
+        }
+        self.set_token(fresh, expires_at);
+        match &self.main {
+            Link::Ws(l) if l.phase == Phase::Connected => {
+                let conn = l.conn;
+                let payload = json::object1("token", self.token.as_deref().unwrap_or_default());
+                let array = crate::core::wire::event_array(events::REFRESH_TOKEN, &payload);
+                let text = codec::event(NAMESPACE, None, &array);
+                self.out.push(Effect::SendWs { conn, text });
+                self.schedule_refresh(now);
+            }
+            Link::Sse(l) if l.open => {
+                self.close_main();
+                self.open_main(now);
+            }
+            _ => {}
+        }
+    }
+
+    fn set_token(&mut self, token: String, expires_at: Option<u64>) {
+        self.token = Some(token);
+        self.token_expires = expires_at;
+    }
+
+    /// Plans the next refresh from the current token's `exp` (none for a token without one).
+    fn schedule_refresh(&mut self, now: u64) {
+        self.refresh_at = self
+            .token_expires
+            .filter(|_| self.token.is_some())
+            .and_then(|exp| token::refresh_due(now, exp));
     }
 
     fn open_main(&mut self, now: u64) {
@@ -172,6 +229,7 @@ impl<J: Json> Machine<J> {
     }
 
     fn close_main(&mut self) {
+        self.refresh_at = None;
         let link = core::mem::take(&mut self.main);
         self.close_link(link);
     }
@@ -271,6 +329,7 @@ impl<J: Json> Machine<J> {
         self.set_status(Status::Connected);
         // Pushes of a dropped socket were never applied: the catch-up replays them.
         self.held = None;
+        self.schedule_refresh(now);
         if transport == Transport::WebSocket {
             if self.change_seq.is_some() {
                 self.held = Some(Vec::new());

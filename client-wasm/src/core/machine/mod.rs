@@ -58,10 +58,12 @@ pub enum Input {
     Offline,
     /// The deadline the glue was asked to wake up for may have passed.
     Tick,
-    /// `getToken` answered (`Err` when it threw or returned no usable string).
+    /// `getToken` answered (`Err` when it threw or returned no usable string); `expires_at`:
+    /// the token's `exp` in ms, when it has one.
     Token {
         seq: u32,
         token: Result<String, String>,
+        expires_at: Option<u64>,
     },
     WsText {
         conn: u32,
@@ -116,6 +118,13 @@ pub enum Input {
     /// flight settle with `user_changed`); with `restart`, a live connection starts over.
     ClearUser {
         restart: bool,
+    },
+    /// Before connecting, take over the state another tab's client held (its list as a first
+    /// page `{"items", "nextCursor", "seq"}` with the change-log position it had reached, and
+    /// its unread and unseen counts), so the catch-up resumes from it.
+    Resume {
+        counts: [u64; 2],
+        page: String,
     },
 }
 
@@ -213,6 +222,8 @@ enum TokenFor {
     Main,
     Probe,
     Http(u32),
+    /// A fresh token for the live connection before its token expires.
+    Refresh,
 }
 
 /// Progress of a WebSocket connection.
@@ -283,10 +294,14 @@ pub struct Machine<J> {
     rng: Rng,
     chooser: Chooser,
     token: Option<String>,
+    /// When `token` expires (ms), when it said.
+    token_expires: Option<u64>,
     main: Link,
     probe: Link,
     reconnect_at: Option<u64>,
     probe_at: Option<u64>,
+    /// When to fetch a fresh token for the live connection (shortly before its token expires).
+    refresh_at: Option<u64>,
     attempt: u32,
     connected_at: u64,
     auth_retry: bool,
@@ -316,10 +331,12 @@ impl<J: super::json::Json> Machine<J> {
             rng: Rng::new(seed),
             chooser,
             token: None,
+            token_expires: None,
             main: Link::None,
             probe: Link::None,
             reconnect_at: None,
             probe_at: None,
+            refresh_at: None,
             attempt: 0,
             connected_at: 0,
             auth_retry: false,
@@ -340,7 +357,11 @@ impl<J: super::json::Json> Machine<J> {
             Input::Online => self.online(now),
             Input::Offline => self.offline = true,
             Input::Tick => self.tick(now),
-            Input::Token { seq, token } => self.on_token(seq, token, now),
+            Input::Token {
+                seq,
+                token,
+                expires_at,
+            } => self.on_token(seq, token, expires_at, now),
             Input::WsText { conn, text } => self.on_ws_text(conn, &text, now),
             Input::WsClosed { conn } => self.on_ws_closed(conn, now),
             Input::SseResponse { conn, status } => self.on_sse_response(conn, status, now),
@@ -357,6 +378,7 @@ impl<J: super::json::Json> Machine<J> {
             Input::LoadMore { action } => self.load_more(action),
             Input::Refresh { action } => self.refresh(action),
             Input::ClearUser { restart } => self.clear_user(restart),
+            Input::Resume { counts, page } => self.resume(counts, &page),
         }
         if core::mem::take(&mut self.dirty) {
             self.out.push(Effect::Changed);
@@ -371,6 +393,7 @@ impl<J: super::json::Json> Machine<J> {
             self.probe.deadline(),
             self.reconnect_at,
             self.probe_at,
+            self.refresh_at,
         ]
         .into_iter()
         .flatten()
@@ -413,6 +436,11 @@ impl<J: super::json::Json> Machine<J> {
     }
 
     /// Whether `loadMore` may find older notifications.
+    /// The change-log position reached (`None` before the first, or on a v1 server).
+    pub fn change_seq(&self) -> Option<u64> {
+        self.change_seq
+    }
+
     pub fn has_more(&self) -> bool {
         self.has_more
     }

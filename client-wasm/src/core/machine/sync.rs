@@ -380,6 +380,24 @@ impl<J: Json> Machine<J> {
         }
     }
 
+    /// Takes over another tab's list and count before the first page loads; the catch-up then
+    /// resumes from its newest notification.
+    pub(super) fn resume(&mut self, counts: [u64; 2], page: &str) {
+        if self.first_page_loaded {
+            return;
+        }
+        if let Some(page) = J::parse(page) {
+            self.change_seq = json::u64_field(&page, "seq");
+            let first_page = Op::Page {
+                replace: false,
+                before: None,
+                mark: None,
+            };
+            self.apply(first_page, Some(page));
+            self.set_counts(counts);
+        }
+    }
+
     fn settle(&mut self, action: u32, error: Option<ClientError>) {
         if action != 0 {
             self.out.push(Effect::Settled { action, error });

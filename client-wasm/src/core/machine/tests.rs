@@ -140,6 +140,7 @@ impl Harness {
         self.step(Input::Token {
             seq,
             token: Ok(token.clone()),
+            expires_at: None,
         });
         token
     }
@@ -532,6 +533,7 @@ fn get_token_failures_back_off_like_connection_failures() {
     h.step(Input::Token {
         seq,
         token: Err("offline".into()),
+        expires_at: None,
     });
     assert_eq!(h.m.status(), Status::Reconnecting);
     assert_eq!(h.m.last_error().unwrap().code, "token_error");
@@ -1196,6 +1198,8 @@ fn a_page_that_overtakes_the_catch_up_still_announces_new_notifications_once() {
     assert_eq!(h.ids(), ["03", "02", "01"]);
 }
 
+mod refresh;
+
 // ---- v2: feed states, the change log, filters -------------------------------------------
 
 /// A v2 notification (with its feed states).
@@ -1332,6 +1336,31 @@ fn a_reconnect_replays_the_changes_made_elsewhere_without_reloading() {
     assert_eq!(h.ids(), ["06", "04", "03"]);
     let (_, sub) = reconnect(&mut h, conn2);
     assert_eq!(sub.payload, json!({"sinceSeq": 11}));
+}
+
+#[test]
+fn a_handover_resumes_from_the_seq_the_leader_reached() {
+    let mut h = Harness::new();
+    let page = json!({"items": [v2("04", "info", false, false, false)], "nextCursor": null,
+        "seq": 12});
+    h.step(Input::Resume {
+        counts: [1, 1],
+        page: page.to_string(),
+    });
+    assert_eq!((h.m.unread_count(), h.m.unseen_count()), (1, 1));
+    h.step(Input::Connect);
+    let conn = h.open_websocket();
+    let sub = h.sent(conn);
+    assert_eq!(sub.payload, json!({"sinceSeq": 12}));
+    h.ack(
+        conn,
+        sub.ack,
+        json!({"success": true, "data": {"unreadCount": 0, "unseenCount": 0, "seq": 13,
+            "changes": [change("notification_updated", v2("04", "info", true, true, false), 13)],
+            "resync": false}}),
+    );
+    assert!(h.m.notifications()[0].read, "read while no tab led");
+    assert_eq!(list_requests(&h), 0, "no page reload");
 }
 
 #[test]
