@@ -45,6 +45,18 @@ type Listener<TData, K extends NotificationClientEvent> = (value: Events<TData>[
 type ListenerSets<TData> = { [K in NotificationClientEvent]: Set<Listener<TData, K>> };
 type Settle = { resolve: () => void; reject: (error: NotificationError) => void };
 type CoreInput = "input" | "inputText";
+/** What the core's `state()` returns (client-wasm/src/glue/client.rs): one export for every field. */
+type CoreState = [
+  notifications: unknown[],
+  unreadCount: number,
+  unseenCount: number,
+  status: Status,
+  transport: Transport | undefined,
+  lastError: ClientError | null,
+  hasMore: boolean,
+  reconnectAt: number,
+  seq: number | undefined,
+];
 
 const INITIAL_STATE: NotificationState<never> = Object.freeze({
   notifications: Object.freeze([]),
@@ -335,7 +347,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
           : // Tabs with another filter hold another list: they share another connection.
             share(`@ghostpay/notifications ${this.#coreOptions[0]} ${user} ${this.#coreOptions.slice(14)}`, {
               lead: () => this.#goLive(),
-              snapshot: () => [this.getSnapshot(), this.#core?.seq()],
+              snapshot: () => [this.getSnapshot(), (this.#core?.state() as CoreState | undefined)?.[8]],
               mirror: (state, events) => {
                 this.#early = undefined;
                 const [mirror, seq] = state as [NotificationState<TData>, number | undefined];
@@ -461,14 +473,15 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     if (this.#destroyed) return { ...INITIAL_STATE, status: "disconnected", hasMore: false };
     if (this.#mirror !== null) return this.#mirror;
     if (core === null) return this.#fallback;
+    const [notifications, unreadCount, unseenCount, status, transport, lastError, hasMore] = core.state() as CoreState;
     return Object.freeze({
-      notifications: Object.freeze(core.notifications() as Notification<TData>[]),
-      unreadCount: core.unreadCount(),
-      unseenCount: core.unseenCount(),
-      status: core.status() as Status,
-      transport: (core.transport() ?? null) as Transport | null,
-      lastError: core.lastError() as ClientError | null,
-      hasMore: core.hasMore(),
+      notifications: Object.freeze(notifications as Notification<TData>[]),
+      unreadCount,
+      unseenCount,
+      status,
+      transport: transport ?? null,
+      lastError,
+      hasMore,
     });
   }
 
@@ -511,12 +524,12 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   #logTransport(): void {
     const core = this.#core;
     if (core === null) return;
-    const transport = (core.transport() ?? null) as Transport | null;
+    const [, , , , now, , , at] = core.state() as CoreState;
+    const transport = now ?? null;
     if (transport !== this.#transport) {
       this.#transport = transport;
       if (transport !== null) this.#log("info", `connected over ${transport}`);
     }
-    const at = core.reconnectAt();
     if (at !== this.#reconnectAt) {
       this.#reconnectAt = at;
       if (at >= 0) this.#log("info", `reconnecting in ${Math.max(0, at - Date.now())} ms`);

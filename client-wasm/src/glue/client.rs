@@ -168,72 +168,41 @@ impl NotificationCore {
         self.drive(input);
     }
 
-    /// A JS string (a `JsValue`, not a `String`: no return area and free in the glue).
-    #[wasm_bindgen(unchecked_return_type = "string")]
-    pub fn status(&self) -> JsValue {
-        self.machine.borrow().status().as_str().into()
-    }
-
-    /// `"websocket"`, `"sse"`, or `undefined` while not connected.
-    #[wasm_bindgen(unchecked_return_type = "string | undefined")]
-    pub fn transport(&self) -> JsValue {
-        self.machine
-            .borrow()
-            .transport()
-            .map_or(JsValue::UNDEFINED, |t| t.as_str().into())
-    }
-
-    #[wasm_bindgen(js_name = unreadCount)]
-    pub fn unread_count(&self) -> f64 {
-        self.machine.borrow().unread_count() as f64
-    }
-
-    #[wasm_bindgen(js_name = unseenCount)]
-    pub fn unseen_count(&self) -> f64 {
-        self.machine.borrow().unseen_count() as f64
-    }
-
-    /// The change-log position reached, or `undefined` (what another tab resumes from).
-    #[wasm_bindgen(unchecked_return_type = "number | undefined")]
-    pub fn seq(&self) -> JsValue {
-        self.machine
-            .borrow()
-            .change_seq()
-            .map_or(JsValue::UNDEFINED, |seq| (seq as f64).into())
-    }
-
-    #[wasm_bindgen(js_name = hasMore)]
-    pub fn has_more(&self) -> bool {
-        self.machine.borrow().has_more()
-    }
-
-    /// When the next reconnect attempt is due (ms since the epoch), or -1.
-    #[wasm_bindgen(js_name = reconnectAt)]
-    pub fn reconnect_at(&self) -> f64 {
-        self.machine
-            .borrow()
-            .reconnect_at()
-            .map_or(-1.0, |at| at as f64)
-    }
-
-    /// The notifications, newest first, as the server sent them (a fresh array each call;
-    /// unchanged notifications keep their object identity). Filled through `Reflect.set`: a
-    /// returned `Vec` would need a return area and a copy loop in the glue.
+    /// The state as one array, `CoreState` in `npm-package/src/client.ts`: `[notifications,
+    /// unreadCount, unseenCount, status, transport, lastError, hasMore, reconnectAt, seq]`.
+    /// One export instead of one per field (each export has its own glue), filled through
+    /// `Reflect.set` (no return area).
+    /// - `notifications`: newest first, as the server sent them (a fresh array each call;
+    ///   unchanged notifications keep their object identity);
+    /// - `status`: a JS string; `transport`: `"websocket"`, `"sse"` or `undefined`;
+    /// - `lastError`: `{code, message, status?, retryAfter?}` or `null`;
+    /// - `reconnectAt`: when the next reconnect attempt is due (ms since the epoch), or -1;
+    /// - `seq`: the change-log position reached (what another tab resumes from), or `undefined`.
     #[wasm_bindgen(unchecked_return_type = "any[]")]
-    pub fn notifications(&self) -> JsValue {
+    pub fn state(&self) -> JsValue {
+        let machine = self.machine.borrow();
+        let notifications = js::array();
+        for (i, item) in machine.notifications().iter().enumerate() {
+            js::set_index(&notifications, i as u32, &item.value);
+        }
+        let number = |n: u64| JsValue::from(n as f64);
+        let fields = [
+            notifications,
+            number(machine.unread_count()),
+            number(machine.unseen_count()),
+            machine.status().as_str().into(),
+            machine
+                .transport()
+                .map_or(JsValue::UNDEFINED, |t| t.as_str().into()),
+            machine.last_error().map_or(JsValue::NULL, js::error_object),
+            machine.has_more().into(),
+            machine.reconnect_at().map_or(JsValue::from(-1.0), number),
+            machine.change_seq().map_or(JsValue::UNDEFINED, number),
+        ];
         let out = js::array();
-        for (i, item) in self.machine.borrow().notifications().iter().enumerate() {
-            js::set_index(&out, i as u32, &item.value);
+        for (i, field) in fields.iter().enumerate() {
+            js::set_index(&out, i as u32, field);
         }
         out
-    }
-
-    /// `{code, message, status?, retryAfter?}` of the last error, or `null`.
-    #[wasm_bindgen(js_name = lastError)]
-    pub fn last_error(&self) -> JsValue {
-        self.machine
-            .borrow()
-            .last_error()
-            .map_or(JsValue::NULL, js::error_object)
     }
 }
