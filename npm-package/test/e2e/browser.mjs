@@ -33,7 +33,12 @@ export async function launchBrowser() {
     /** Pages of one context: tabs of one browser profile (shared storage, Web Locks, BroadcastChannel). */
     async newContext() {
       const context = await browser.newContext();
-      return { newPage: () => context.newPage(), close: () => context.close().catch(() => {}) };
+      return {
+        newPage: () => context.newPage(),
+        /** Playwright's `routeWebSocket` for every tab of the context. */
+        routeWebSocket: (url, handler) => context.routeWebSocket(url, handler),
+        close: () => context.close().catch(() => {}),
+      };
     },
     close: () => browser.close(),
   };

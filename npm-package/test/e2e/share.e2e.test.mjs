@@ -59,7 +59,7 @@ async function setup(t) {
     }
     return tabs;
   };
-  return { server, service, user, tab, connectedTabs };
+  return { server, service, user, context, tab, connectedTabs };
 }
 
 describe("tabs of one browser share one connection", { concurrency: false }, () => {
@@ -141,6 +141,44 @@ describe("tabs of one browser share one connection", { concurrency: false }, () 
       );
     });
   }
+
+  test("a handover resumes from the leader's change-log position: what another device changed meanwhile shows, no list reload", async (t) => {
+    const s = await setup(t);
+    // The tabs' WebSockets pass through the browser context; while `hold` is set a new one waits for it.
+    let hold = null;
+    await s.context.routeWebSocket(/\/socket\.io\//, async (ws) => {
+      await hold;
+      ws.connectToServer();
+    });
+    const tabs = await s.connectedTabs(2);
+    const first = await s.server.publish(s.service, s.user, "first");
+    const second = await s.server.publish(s.service, s.user, "second");
+    const next = tabs[1];
+    await waitForState(next.page, (st) => st.ids.length === 2);
+    const listFrames = [];
+    next.page.on("websocket", (ws) =>
+      ws.on("framesent", (f) => String(f.payload).includes('"list_notifications"') && listFrames.push(f.payload)),
+    );
+    const listUrls = () => next.urls.filter((u) => /\/notifications\?/.test(u)).length;
+    const urlsBefore = listUrls();
+
+    let release;
+    hold = new Promise((resolve) => (release = resolve));
+    await tabs[0].page.close();
+    // Another device, while no tab is connected: one read, one archived.
+    const userToken = await s.server.token(s.user);
+    await s.server.request("POST", `/notifications/${first.id}/read`, userToken);
+    await s.server.request("POST", `/notifications/${second.id}/archive`, userToken);
+    release();
+
+    const state = await waitForState(
+      next.page,
+      (st, id) => st.status === "connected" && st.ids.length === 1 && st.ids[0] === id && st.reads[0] === true,
+      first.id,
+    );
+    assert.equal(state.unreadCount, 0);
+    assert.deepEqual([listFrames.length, listUrls()], [0, urlsBefore], "the list was not reloaded");
+  });
 
   test("tabs of two users hold two sockets, each tab showing only its own user's notifications", async (t) => {
     const s = await setup(t);
