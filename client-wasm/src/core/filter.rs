@@ -80,7 +80,8 @@ impl Filter {
 }
 
 fn type_matches<J: Json>(want: &str, item: &Item<J>) -> bool {
-    let kind = str_field(&item.value, "type").unwrap_or_else(|| "info".to_owned());
+    let kind = str_field(&item.value, "type");
+    let kind = kind.as_deref().unwrap_or("info");
     match want.strip_suffix('*') {
         Some(prefix) if prefix.ends_with('.') => kind.starts_with(prefix),
         _ => kind == want,
