@@ -2,7 +2,7 @@
 //! `prefix.*`, and archived or not), as list-request parameters and as a test for live changes.
 
 use super::json::{self, Json, str_field};
-use super::list::Item;
+use super::list::{Flag, Item};
 
 /// Which archived state the list holds (`archived=false|true|all`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,8 +25,8 @@ impl Filter {
     /// Whether `item` belongs in the list.
     pub fn matches<J: Json>(&self, item: &Item<J>) -> bool {
         let archived = match self.archived {
-            Archived::No => !item.archived,
-            Archived::Only => item.archived,
+            Archived::No => !item.flag(Flag::Archived),
+            Archived::Only => item.flag(Flag::Archived),
             Archived::All => true,
         };
         archived

@@ -7,7 +7,7 @@
 
 use super::json::Json;
 
-/// A notification's state flags (contract "Feed states").
+/// A notification's state flags (contract "Feed states"), an index into [`Item::flags`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
     Read,
@@ -15,24 +15,20 @@ pub enum Flag {
     Archived,
 }
 
-impl Flag {
-    /// The JSON keys of the flag and of its time.
-    fn keys(self) -> (&'static str, &'static str) {
-        match self {
-            Flag::Read => ("isRead", "readAt"),
-            Flag::Seen => ("isSeen", "seenAt"),
-            Flag::Archived => ("isArchived", "archivedAt"),
-        }
-    }
-}
+/// The JSON keys of each [`Flag`] and of its time.
+const KEYS: [(&str, &str); 3] = [
+    ("isRead", "readAt"),
+    ("isSeen", "seenAt"),
+    ("isArchived", "archivedAt"),
+];
 
 /// One notification: the fields the core needs, and the object as the server sent it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item<J> {
     pub id: String,
-    pub read: bool,
-    pub seen: bool,
-    pub archived: bool,
+    /// Read, seen, archived: indexed by [`Flag`] (a table, not one field each, keeps the flag
+    /// code free of per-flag branches).
+    pub flags: [bool; 3],
     pub value: J,
 }
 
@@ -43,33 +39,24 @@ impl<J: Json> Item<J> {
         let id = value.get("id")?.as_str()?;
         let flag = |key| value.get(key).and_then(|f| f.as_bool());
         let read = flag("isRead").unwrap_or(false);
-        Some(Item {
-            id,
+        let flags = [
             read,
-            seen: flag("isSeen").unwrap_or(read),
-            archived: flag("isArchived").unwrap_or(false),
-            value,
-        })
+            flag("isSeen").unwrap_or(read),
+            flag("isArchived").unwrap_or(false),
+        ];
+        Some(Item { id, flags, value })
     }
 
     pub fn flag(&self, flag: Flag) -> bool {
-        match flag {
-            Flag::Read => self.read,
-            Flag::Seen => self.seen,
-            Flag::Archived => self.archived,
-        }
+        self.flags[flag as usize]
     }
 
     /// A copy with `flag` set to `on` (its time to `at`, when known); reading also marks seen.
     pub fn with_flag(&self, flag: Flag, on: bool, at: Option<&str>) -> Self {
         let mut copy = self.clone();
-        copy.value = copy.value.with_flag(flag.keys(), on, at);
-        match flag {
-            Flag::Read => copy.read = on,
-            Flag::Seen => copy.seen = on,
-            Flag::Archived => copy.archived = on,
-        }
-        if flag == Flag::Read && on && !copy.seen {
+        copy.value = copy.value.with_flag(KEYS[flag as usize], on, at);
+        copy.flags[flag as usize] = on;
+        if flag == Flag::Read && on && !copy.flag(Flag::Seen) {
             copy = copy.with_flag(Flag::Seen, true, at);
         }
         copy
@@ -77,8 +64,8 @@ impl<J: Json> Item<J> {
 
     /// What this notification adds to the `[unread, unseen]` counts (archived: nothing).
     pub fn counts(&self) -> [u64; 2] {
-        let live = u64::from(!self.archived);
-        [live * u64::from(!self.read), live * u64::from(!self.seen)]
+        let [unread, unseen, live] = self.flags.map(|on| u64::from(!on));
+        [live * unread, live * unseen]
     }
 }
 
@@ -145,7 +132,7 @@ impl<J: Json> List<J> {
         match self.position(&item.id) {
             Ok(i) => {
                 let held = &mut self.items[i];
-                if !replace || (held.read && !item.read) {
+                if !replace || (held.flag(Flag::Read) && !item.flag(Flag::Read)) {
                     Merge::Kept
                 } else {
                     *held = item;
@@ -262,10 +249,10 @@ mod tests {
         assert_eq!(list.upsert(item("01", false), false), Merge::Kept);
         assert_eq!(list.upsert(item("01", true), true), Merge::Updated);
         assert_eq!(list.len(), 1);
-        assert!(list.get("01").unwrap().read);
+        assert!(list.get("01").unwrap().flag(Flag::Read));
         // A stale unread copy never undoes a read.
         assert_eq!(list.upsert(item("01", false), true), Merge::Kept);
-        assert!(list.get("01").unwrap().read);
+        assert!(list.get("01").unwrap().flag(Flag::Read));
     }
 
     #[test]
@@ -273,11 +260,14 @@ mod tests {
         let mut list = List::default();
         list.upsert(item("01", false), false);
         let before = list.set_flag("01", Flag::Read, true, Some("t")).unwrap();
-        assert!(!before.read);
+        assert!(!before.flag(Flag::Read));
         assert_eq!(before.value["isRead"], false);
         let now = list.get("01").unwrap();
         assert_eq!(now.value["isRead"], true);
-        assert_eq!((now.value["isSeen"].clone(), now.seen), (json!(true), true));
+        assert_eq!(
+            (now.value["isSeen"].clone(), now.flag(Flag::Seen)),
+            (json!(true), true)
+        );
         assert_eq!(now.value["seenAt"], "t", "reading marks seen");
         assert!(
             list.set_flag("01", Flag::Read, true, None).is_none(),
@@ -289,12 +279,15 @@ mod tests {
         );
         let read = list.set_flag("01", Flag::Read, false, None).unwrap();
         let unread = list.get("01").unwrap();
-        assert!(!unread.read && unread.seen, "unread stays seen");
+        assert!(
+            !unread.flag(Flag::Read) && unread.flag(Flag::Seen),
+            "unread stays seen"
+        );
         assert_eq!(unread.value["readAt"], Value::Null);
         list.restore(vec![read], false);
-        assert!(list.get("01").unwrap().read);
+        assert!(list.get("01").unwrap().flag(Flag::Read));
         list.restore(vec![before], false);
-        assert!(!list.get("01").unwrap().read);
+        assert!(!list.get("01").unwrap().flag(Flag::Read));
     }
 
     #[test]
@@ -319,7 +312,7 @@ mod tests {
         list.put(item("01", false));
         list.put(item("02", false));
         assert_eq!(ids(&list), ["02", "01"]);
-        assert!(!list.get("01").unwrap().read);
+        assert!(!list.get("01").unwrap().flag(Flag::Read));
     }
 
     #[test]
@@ -330,9 +323,9 @@ mod tests {
         }
         let previous = list.set_flag_all(Flag::Read, None);
         assert_eq!(previous.len(), 2);
-        assert!(list.items().iter().all(|i| i.read));
+        assert!(list.items().iter().all(|i| i.flag(Flag::Read)));
         list.restore(previous, false);
-        let reads: Vec<bool> = list.items().iter().map(|i| i.read).collect();
+        let reads: Vec<bool> = list.items().iter().map(|i| i.flag(Flag::Read)).collect();
         assert_eq!(reads, [false, true, false]);
     }
 
@@ -375,6 +368,10 @@ mod tests {
     fn objects_without_ids_are_rejected() {
         assert!(Item::from_json(json!({"title": "x"})).is_none());
         assert!(Item::from_json(json!({"id": 5})).is_none());
-        assert!(!Item::from_json(json!({"id": "1"})).unwrap().read);
+        assert!(
+            !Item::from_json(json!({"id": "1"}))
+                .unwrap()
+                .flag(Flag::Read)
+        );
     }
 }

@@ -290,6 +290,7 @@ pub fn item_path(id: &str, suffix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::list::Flag;
     use notify_bindings as b;
     use serde_json::{Value, json, to_value};
 
@@ -322,13 +323,16 @@ mod tests {
         else {
             panic!("notification")
         };
-        assert_eq!((item.id.as_str(), item.read), ("01", false));
+        assert_eq!((item.id.as_str(), item.flag(Flag::Read)), ("01", false));
         assert_eq!(item.value, to_value(notification("01", false)).unwrap());
         assert!(matches!(
             push_of(b::ServerEvent::NotificationUpdated(notification(
                 "01", true
             ))),
-            Some(Push::Updated(Item { read: true, .. }))
+            Some(Push::Updated(Item {
+                flags: [true, ..],
+                ..
+            }))
         ));
         assert_eq!(
             push_of(b::ServerEvent::NotificationDeleted(b::NotificationId {

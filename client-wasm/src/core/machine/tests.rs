@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::core::backoff::Backoff;
+use crate::core::list::Flag;
 use notify_bindings as b;
 use serde_json::{Value, json};
 
@@ -708,7 +709,7 @@ fn mark_read_is_optimistic_and_confirmed_by_the_ack() {
     let (mut h, conn) = connected_harness();
     h.step(edit(Edit::Read, "03", 0));
     assert_eq!(h.m.unread_count(), 1);
-    assert!(h.m.notifications()[0].read);
+    assert!(h.m.notifications()[0].flag(Flag::Read));
     let sent = h.sent(conn);
     assert_eq!(
         (sent.name.as_str(), &sent.payload),
@@ -738,7 +739,7 @@ fn a_refused_action_is_rolled_back_with_an_error() {
         json!({"success": false, "error": {"code": "not_found", "message": "gone"}}),
     );
     assert_eq!(h.m.unread_count(), 2);
-    assert!(!h.m.notifications()[1].read);
+    assert!(!h.m.notifications()[1].flag(Flag::Read));
     assert!(h.has(|e| *e == Effect::Error(ClientError::new("not_found", "gone"))));
     assert_eq!(h.m.last_error().unwrap().code, "not_found");
 
@@ -748,7 +749,7 @@ fn a_refused_action_is_rolled_back_with_an_error() {
         action: 0,
     });
     assert_eq!(h.m.unread_count(), 0);
-    assert!(h.m.notifications().iter().all(|i| i.read));
+    assert!(h.m.notifications().iter().all(|i| i.flag(Flag::Read)));
     let sent = h.sent(conn);
     assert_eq!(sent.name, "mark_all_read");
     h.ack(
@@ -757,7 +758,11 @@ fn a_refused_action_is_rolled_back_with_an_error() {
         json!({"success": false, "error": {"code": "internal", "message": "db"}}),
     );
     assert_eq!(h.m.unread_count(), 2);
-    let reads: Vec<bool> = h.m.notifications().iter().map(|i| i.read).collect();
+    let reads: Vec<bool> =
+        h.m.notifications()
+            .iter()
+            .map(|i| i.flag(Flag::Read))
+            .collect();
     assert_eq!(reads, [false, false, true]);
 }
 
@@ -908,7 +913,7 @@ fn actions_waiting_on_a_dropped_socket_finish_over_rest() {
         body: notification("03", true).to_string(),
         retry_after: None,
     });
-    assert!(h.m.notifications()[0].read);
+    assert!(h.m.notifications()[0].flag(Flag::Read));
     assert_eq!(h.m.unread_count(), 1);
 }
 
@@ -937,9 +942,9 @@ fn network_failures_of_actions_roll_back() {
         (method, url.as_str()),
         (Method::Post, "http://127.0.0.1:3001/notifications/read-all")
     );
-    assert!(h.m.notifications()[0].read);
+    assert!(h.m.notifications()[0].flag(Flag::Read));
     h.step(Input::HttpFailed { req });
-    assert!(!h.m.notifications()[0].read);
+    assert!(!h.m.notifications()[0].flag(Flag::Read));
     assert_eq!(h.m.last_error().unwrap().code, "network_error");
 }
 
@@ -1012,7 +1017,7 @@ fn pushes_update_delete_and_mark_all_read() {
             serde_json::from_value(notification("02", true)).unwrap(),
         )),
     );
-    assert!(h.m.notifications()[1].read);
+    assert!(h.m.notifications()[1].flag(Flag::Read));
     h.ws(
         conn,
         &push_frame(b::ServerEvent::NotificationDeleted(b::NotificationId {
@@ -1026,7 +1031,7 @@ fn pushes_update_delete_and_mark_all_read() {
             read_at: "t".into(),
         })),
     );
-    assert!(h.m.notifications().iter().all(|i| i.read));
+    assert!(h.m.notifications().iter().all(|i| i.flag(Flag::Read)));
     assert_eq!(h.m.notifications()[0].value["readAt"], "t");
     // Junk never breaks the client.
     for junk in [
@@ -1318,7 +1323,7 @@ fn a_reconnect_replays_the_changes_made_elsewhere_without_reloading() {
             "changes": changes, "resync": false}}),
     );
     assert_eq!(h.ids(), ["06", "05", "04", "03"]);
-    assert!(h.m.notifications()[3].read, "03 read elsewhere");
+    assert!(h.m.notifications()[3].flag(Flag::Read), "03 read elsewhere");
     assert_eq!((h.m.unread_count(), h.m.unseen_count()), (3, 3));
     assert_eq!(h.emitted(), ["05", "06"]);
     assert_eq!(list_requests(&h), 0, "no page reload");
@@ -1359,7 +1364,10 @@ fn a_handover_resumes_from_the_seq_the_leader_reached() {
             "changes": [change("notification_updated", v2("04", "info", true, true, false), 13)],
             "resync": false}}),
     );
-    assert!(h.m.notifications()[0].read, "read while no tab led");
+    assert!(
+        h.m.notifications()[0].flag(Flag::Read),
+        "read while no tab led"
+    );
     assert_eq!(list_requests(&h), 0, "no page reload");
 }
 
@@ -1385,7 +1393,10 @@ fn live_pushes_during_a_catch_up_apply_after_it() {
                 v2("04", "payment.received", true, true, false), 6)],
             "resync": false}}),
     );
-    assert!(!h.m.notifications()[0].read, "the later change wins");
+    assert!(
+        !h.m.notifications()[0].flag(Flag::Read),
+        "the later change wins"
+    );
 }
 
 #[test]
@@ -1471,7 +1482,7 @@ fn feed_actions_are_optimistic_and_roll_back() {
             action: 2,
             error: None
         }));
-    assert!(!h.m.notifications()[2].read && h.m.notifications()[2].seen);
+    assert!(!h.m.notifications()[2].flag(Flag::Read) && h.m.notifications()[2].flag(Flag::Seen));
     // Seen by ids, then all seen.
     h.step(Input::Edit {
         edit: Edit::Seen,
