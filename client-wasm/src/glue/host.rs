@@ -24,10 +24,11 @@ extern "C" {
     fn open_sse(this: &Host, conn: u32, url: &str, token: &str, last_event_id: &JsValue);
     #[wasm_bindgen(method, js_name = closeSse)]
     fn close_sse(this: &Host, conn: u32);
-    /// A REST request (with a JSON `body`, when given); reports
-    /// `httpDone(req, status, body, retryAfter)` or `httpFailed(req)`.
+    /// A REST request (with a JSON `body`, when given: a string or `undefined`, a `JsValue` like
+    /// `openSse`'s `last_event_id`); reports `httpDone(req, status, body, retryAfter)` or
+    /// `httpFailed(req)`.
     #[wasm_bindgen(method)]
-    fn request(this: &Host, req: u32, method: &str, url: &str, token: &str, body: Option<String>);
+    fn request(this: &Host, req: u32, method: &str, url: &str, token: &str, body: &JsValue);
     /// Calls `tick()` at `at` (ms since the epoch); -1 cancels.
     #[wasm_bindgen(method, js_name = setTimer)]
     pub fn set_timer(this: &Host, at: f64);
@@ -62,7 +63,13 @@ impl Host {
                 url,
                 token,
                 body,
-            } => self.request(req, method.as_str(), &url, &token, body),
+            } => self.request(
+                req,
+                method.as_str(),
+                &url,
+                &token,
+                &body.map_or(JsValue::UNDEFINED, JsValue::from),
+            ),
             Effect::Notification(value) => self.emit("notification", &value),
             Effect::Updated(value) => self.emit("notificationUpdated", &value),
             Effect::Deleted(id) => self.emit("notificationDeleted", &js::object1("id", &id.into())),
