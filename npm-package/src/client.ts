@@ -126,6 +126,8 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   #subject: string | undefined;
   #transport: Transport | null = null;
   #reconnectAt = -1;
+  /** The core's `reconnectAt` as of the last state read (what `#logTransport` reports). */
+  #coreReconnectAt = -1;
   /** `notification` listeners called in every tab (`everyTab`), not only in the one showing it. */
   readonly #everyTab = new Set<unknown>();
   /** The tabs sharing this client's connection, once joined. */
@@ -473,7 +475,9 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     if (this.#destroyed) return { ...INITIAL_STATE, status: "disconnected", hasMore: false };
     if (this.#mirror !== null) return this.#mirror;
     if (core === null) return this.#fallback;
-    const [notifications, unreadCount, unseenCount, status, transport, lastError, hasMore] = core.state() as CoreState;
+    const [notifications, unreadCount, unseenCount, status, transport, lastError, hasMore, reconnectAt] =
+      core.state() as CoreState;
+    this.#coreReconnectAt = reconnectAt;
     return Object.freeze({
       notifications: Object.freeze(notifications as Notification<TData>[]),
       unreadCount,
@@ -522,14 +526,13 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   }
 
   #logTransport(): void {
-    const core = this.#core;
-    if (core === null) return;
-    const [, , , , now, , , at] = core.state() as CoreState;
-    const transport = now ?? null;
+    // The snapshot subscribers read next: the core's state is read once per change.
+    const { transport } = this.getSnapshot();
     if (transport !== this.#transport) {
       this.#transport = transport;
       if (transport !== null) this.#log("info", `connected over ${transport}`);
     }
+    const at = this.#coreReconnectAt;
     if (at !== this.#reconnectAt) {
       this.#reconnectAt = at;
       if (at >= 0) this.#log("info", `reconnecting in ${Math.max(0, at - Date.now())} ms`);
