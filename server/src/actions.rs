@@ -1,6 +1,7 @@
 //! The operations on a user's notifications, shared by REST and Socket.IO handlers: each
-//! validates, changes the store, then pushes the change and the fresh unread count to every
-//! live socket and SSE stream of that user. Changes of one user take turns (see `turns`).
+//! validates, changes the store (which numbers and logs each change), then pushes the changes
+//! and one fresh `unread_count` to every live socket and SSE stream of that user. Changes of
+//! one user take turns (see `turns`). Also the catch-up a reconnecting client asks for.
 
 use notify_bindings::{
     Counts, CreateNotification, Envelope, Notification, Page, ServerEvent, SubscribeResult,
