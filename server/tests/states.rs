@@ -592,3 +592,62 @@ on_both_stores!(
     bad_input_gets_422_and_others_ids_404,
     socket_events_change_states_and_push_to_other_sockets,
 );
+
+/// Two nodes on one PostgreSQL change the same notifications at once (read, unread, archive,
+/// unarchive, seen): the counts kept on the head row (`unread-count`) end equal to the counts
+/// of the rows (`/counts`).
+#[tokio::test]
+async fn concurrent_changes_on_two_nodes_keep_the_head_counts_exact() {
+    let postgres = Postgres::start();
+    let (a, b) = (on_postgres(&postgres).await, on_postgres(&postgres).await);
+    let user = "states-race";
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(publish(&a, user, "info", &format!("n{i}")).await.id);
+    }
+    let actions = ["read", "archive", "unread", "unarchive", "read", "archive"];
+    let mut changes = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
+        for (step, action) in actions.iter().enumerate() {
+            // Each node runs the actions in a different order.
+            let (node, action) = if (n + step) % 2 == 0 {
+                (&a, *action)
+            } else {
+                (&b, actions[actions.len() - 1 - step])
+            };
+            let path = format!("/notifications/{id}/{action}");
+            let token = node.user_token(user);
+            changes.push(async move { node.api().post(&path, &token).await.expect(200) });
+        }
+    }
+    let seen = ids[..4].to_vec();
+    let token = b.user_token(user);
+    let seen_body = json!({ "ids": seen });
+    let (_, seen_reply) = tokio::join!(
+        futures_util::future::join_all(changes),
+        b.api().post_json("/notifications/seen", &token, &seen_body)
+    );
+    seen_reply.expect(200);
+
+    let counted = counts(&a, user, "").await;
+    let kept = badge(&b, user).await;
+    assert_eq!(
+        (kept.count, kept.unseen),
+        (counted.unread, counted.unseen),
+        "head row {kept:?} against the rows {counted:?}"
+    );
+    let listed = a
+        .api()
+        .list(&a.user_token(user), "archived=all&limit=100")
+        .await;
+    let unread = listed
+        .items
+        .iter()
+        .filter(|n| !n.is_read && !n.is_archived)
+        .count();
+    assert_eq!(counted.unread, unread as u64);
+    assert!(
+        listed.items.iter().all(|n| !n.is_read || n.is_seen),
+        "read implies seen"
+    );
+}

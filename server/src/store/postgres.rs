@@ -6,7 +6,9 @@
 //! unread count), stores its id only when it is above that head, and commits; the next create
 //! of that user waits for the lock. Every operation is one statement (data-modifying CTEs, in
 //! autocommit) prepared once per pooled connection (`prepare_cached`): one round trip each,
-//! and the unread and unseen counts come from the head row, never from counting. Pool
+//! and the unread and unseen counts come from the head row, never from counting. A change
+//! locks the notifications it changes in id order (`... ORDER BY id FOR UPDATE`), then the head
+//! row, so that changes of one user on several nodes can't deadlock. Pool
 //! timeouts are short, so a request fails fast with 503 while the database is unreachable,
 //! and the pool reconnects by itself when it comes back.
 
@@ -174,7 +176,7 @@ static MARK_ALL_READ: LazyLock<String> = LazyLock::new(|| {
         r#"
 WITH old AS (
     SELECT id, is_read, is_seen, is_archived FROM notifications
-    WHERE user_id = $1 AND is_read = FALSE FOR UPDATE
+    WHERE user_id = $1 AND is_read = FALSE ORDER BY id FOR UPDATE
 ), updated AS (
     UPDATE notifications SET is_read = TRUE, read_at = $2, is_seen = TRUE,
                              seen_at = COALESCE(seen_at, $2)
@@ -199,9 +201,12 @@ SELECT (SELECT n FROM gone),
 /// Marks the user's notifications among `$2` seen at `$3`: those that changed, each with the
 /// counts left (the same on every row); when none changed, one row of NULLs with the counts.
 const MARK_SEEN: &str = r#"
-WITH updated AS (
+WITH old AS (
+    SELECT id FROM notifications WHERE user_id = $1 AND id = ANY($2) AND is_seen = FALSE
+    ORDER BY id FOR UPDATE
+), updated AS (
     UPDATE notifications SET is_seen = TRUE, seen_at = $3
-    WHERE user_id = $1 AND id = ANY($2) AND is_seen = FALSE
+    WHERE user_id = $1 AND id IN (SELECT id FROM old) AND is_seen = FALSE
     RETURNING id, user_id, type, title, message, data, is_read, created_at, read_at,
               is_seen, seen_at, is_archived, archived_at
 ), head AS (
@@ -219,9 +224,11 @@ ORDER BY u.id"#;
 
 /// Marks all of the user's notifications seen at `$2`: how many changed, and the counts left.
 const MARK_ALL_SEEN: &str = r#"
-WITH updated AS (
+WITH old AS (
+    SELECT id FROM notifications WHERE user_id = $1 AND is_seen = FALSE ORDER BY id FOR UPDATE
+), updated AS (
     UPDATE notifications SET is_seen = TRUE, seen_at = $2
-    WHERE user_id = $1 AND is_seen = FALSE
+    WHERE user_id = $1 AND id IN (SELECT id FROM old) AND is_seen = FALSE
     RETURNING is_archived
 ), head AS (
     UPDATE user_heads SET unseen = unseen - (SELECT COUNT(*) FROM updated WHERE NOT is_archived)
