@@ -54,6 +54,18 @@ async fn counts(server: &TestServer, user: &str, query: &str) -> Counts {
         .parse()
 }
 
+fn tally(unread: u64, unseen: u64, total: u64) -> Counts {
+    Counts {
+        unread,
+        unseen,
+        total,
+    }
+}
+
+fn unread_unseen(count: u64, unseen: u64) -> UnreadCount {
+    UnreadCount { count, unseen }
+}
+
 async fn badge(server: &TestServer, user: &str) -> UnreadCount {
     let token = server.user_token(user);
     server
@@ -101,13 +113,7 @@ async fn seen_read_unread_and_their_counts(server: &TestServer) {
     let b = publish(server, user, "info", "b").await;
     let c = publish(server, user, "info", "c").await;
     assert!(!a.is_seen && a.seen_at.is_none() && !a.is_archived && a.archived_at.is_none());
-    assert_eq!(
-        badge(server, user).await,
-        UnreadCount {
-            count: 3,
-            unseen: 3
-        }
-    );
+    assert_eq!(badge(server, user).await, unread_unseen(3, 3));
 
     // Read marks seen; unread leaves it seen.
     let read: Notification = post(server, user, &format!("/notifications/{}/read", a.id)).await;
@@ -116,13 +122,7 @@ async fn seen_read_unread_and_their_counts(server: &TestServer) {
     let unread: Notification = post(server, user, &format!("/notifications/{}/unread", a.id)).await;
     assert!(!unread.is_read && unread.read_at.is_none());
     assert!(unread.is_seen && unread.seen_at == read.seen_at);
-    assert_eq!(
-        badge(server, user).await,
-        UnreadCount {
-            count: 3,
-            unseen: 2
-        }
-    );
+    assert_eq!(badge(server, user).await, unread_unseen(3, 2));
     // Unread again changes nothing.
     let again: Notification = post(server, user, &format!("/notifications/{}/unread", a.id)).await;
     assert_eq!(again, unread);
@@ -143,47 +143,24 @@ async fn seen_read_unread_and_their_counts(server: &TestServer) {
     assert_eq!(updated.updated, 1, "only b changed");
     assert_eq!(
         badge(server, "states-someone-else").await,
-        UnreadCount {
-            count: 1,
-            unseen: 1
-        },
+        unread_unseen(1, 1),
         "another user's notification stays unseen"
     );
     assert_eq!(titles(server, user, "unseen=true").await, ["c"]);
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 3,
-            unseen: 1,
-            total: 3
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(3, 1, 3));
 
     let all: Updated = post(server, user, "/notifications/seen-all").await;
     assert_eq!(all.updated, 1);
     let none: Updated = post(server, user, "/notifications/seen-all").await;
     assert_eq!(none.updated, 0);
-    assert_eq!(
-        badge(server, user).await,
-        UnreadCount {
-            count: 3,
-            unseen: 0
-        }
-    );
+    assert_eq!(badge(server, user).await, unread_unseen(3, 0));
     assert!(titles(server, user, "unseen=true").await.is_empty());
 
     // Read-all marks seen too, keeping earlier seen times.
     let d = publish(server, user, "info", "d").await;
     let read_all: Updated = post(server, user, "/notifications/read-all").await;
     assert_eq!(read_all.updated, 4);
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 0,
-            unseen: 0,
-            total: 4
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(0, 0, 4));
     let items = server.api().list(&token, "").await.items;
     let by_title = |t: &str| items.iter().find(|n| n.title == t).unwrap().clone();
     assert!(items.iter().all(|n| n.is_read && n.is_seen));
@@ -214,21 +191,8 @@ async fn archive_hides_from_lists_and_counts(server: &TestServer) {
         titles(server, user, "archived=all&unread=true").await,
         ["b", "a"]
     );
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 1,
-            unseen: 1,
-            total: 1
-        }
-    );
-    assert_eq!(
-        badge(server, user).await,
-        UnreadCount {
-            count: 1,
-            unseen: 1
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(1, 1, 1));
+    assert_eq!(badge(server, user).await, unread_unseen(1, 1));
 
     // Read while archived: the counts don't move; unarchived, it counts again as it is.
     post::<Notification>(server, user, &format!("/notifications/{}/read", a.id)).await;
@@ -237,14 +201,7 @@ async fn archive_hides_from_lists_and_counts(server: &TestServer) {
         post(server, user, &format!("/notifications/{}/unarchive", a.id)).await;
     assert!(!back.is_archived && back.archived_at.is_none() && back.is_read);
     assert_eq!(titles(server, user, "").await, ["b", "a"]);
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 1,
-            unseen: 1,
-            total: 2
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(1, 1, 2));
     // Unread while archived, then deleted: the counts stay exact.
     post::<Notification>(server, user, &format!("/notifications/{}/archive", a.id)).await;
     post::<Notification>(server, user, &format!("/notifications/{}/unread", a.id)).await;
@@ -253,14 +210,7 @@ async fn archive_hides_from_lists_and_counts(server: &TestServer) {
         .api()
         .delete_notification(&server.user_token(user), &a.id)
         .await;
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 1,
-            unseen: 1,
-            total: 1
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(1, 1, 1));
 }
 
 async fn type_filters_are_exact_or_a_dotted_prefix(server: &TestServer) {
@@ -287,11 +237,7 @@ async fn type_filters_are_exact_or_a_dotted_prefix(server: &TestServer) {
     assert!(titles(server, user, "type=nothing.*").await.is_empty());
     assert_eq!(
         counts(server, user, "?type=payment.*").await,
-        Counts {
-            unread: 2,
-            unseen: 2,
-            total: 2
-        }
+        tally(2, 2, 2)
     );
     assert_eq!(counts(server, user, "?type=info").await.total, 1);
     assert_eq!(counts(server, user, "").await.total, 6);
@@ -323,11 +269,7 @@ async fn type_filters_are_exact_or_a_dotted_prefix(server: &TestServer) {
     );
     assert_eq!(
         counts(server, user, "?type=payment.*").await,
-        Counts {
-            unread: 1,
-            unseen: 1,
-            total: 2
-        }
+        tally(1, 1, 2)
     );
 }
 
@@ -420,13 +362,7 @@ async fn socket_events_change_states_and_push_to_other_sockets(server: &TestServ
     let second = next_updated(&mut watcher).await;
     assert_eq!([first.id, second.id], [a.id.clone(), b.id.clone()]);
     assert!(first.is_seen && second.is_seen);
-    assert_eq!(
-        next_counts(&mut watcher).await,
-        UnreadCount {
-            count: 2,
-            unseen: 0
-        }
-    );
+    assert_eq!(next_counts(&mut watcher).await, unread_unseen(2, 0));
     for _ in 0..3 {
         stream.next_event().await;
     }
@@ -434,13 +370,7 @@ async fn socket_events_change_states_and_push_to_other_sockets(server: &TestServ
     let archived: Notification = ok(actor.call(events::ARCHIVE, json!({"id": a.id})).await);
     assert!(archived.is_archived);
     assert_eq!(next_updated(&mut watcher).await, archived);
-    assert_eq!(
-        next_counts(&mut watcher).await,
-        UnreadCount {
-            count: 1,
-            unseen: 0
-        }
-    );
+    assert_eq!(next_counts(&mut watcher).await, unread_unseen(1, 0));
     match stream.next_event().await {
         (_, ServerEvent::NotificationUpdated(n)) => assert_eq!(n, archived),
         other => panic!("expected notification_updated on SSE, got {other:?}"),
@@ -468,26 +398,14 @@ async fn socket_events_change_states_and_push_to_other_sockets(server: &TestServ
         watcher.next_server_event().await,
         ServerEvent::Notification(_)
     ));
-    assert_eq!(
-        next_counts(&mut watcher).await,
-        UnreadCount {
-            count: 3,
-            unseen: 1
-        }
-    );
+    assert_eq!(next_counts(&mut watcher).await, unread_unseen(3, 1));
     let all: Updated = ok(actor.call(events::MARK_ALL_SEEN, json!({})).await);
     assert_eq!(all.updated, 1);
     match watcher.next_server_event().await {
         ServerEvent::AllSeen(all_seen) => assert_eq!(all_seen.seen_at.len(), 24),
         other => panic!("expected all_seen, got {other:?}"),
     }
-    assert_eq!(
-        next_counts(&mut watcher).await,
-        UnreadCount {
-            count: 3,
-            unseen: 0
-        }
-    );
+    assert_eq!(next_counts(&mut watcher).await, unread_unseen(3, 0));
     let none: Updated = ok(actor.call(events::MARK_ALL_SEEN, json!({})).await);
     assert_eq!(none.updated, 0);
 
