@@ -2,8 +2,7 @@
 //! the `unseen` / `archived` / `type` filters, `GET /notifications/counts`, the Socket.IO
 //! events, and the live pushes each change makes to the user's other sockets and streams.
 //!
-//! Each scenario runs on a server of either store; the `_on_sqlite` / `_on_postgres` tests
-//! start one and run it.
+//! Each scenario runs on a server of either store (see `on_both_stores!`).
 
 use notify_testkit::bindings::{
     Ack, Counts, ErrorCode, Notification, Page, ServerEvent, SubscribeResult, UnreadCount, Updated,
@@ -479,6 +478,8 @@ async fn socket_events_change_states_and_push_to_other_sockets(server: &TestServ
     );
 }
 
+/// Each scenario as its own test on SQLite; on PostgreSQL all in one test on one database
+/// (their users differ), as starting a PostgreSQL takes seconds.
 macro_rules! on_both_stores {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -490,15 +491,11 @@ macro_rules! on_both_stores {
                 }
             )*
         }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    let postgres = super::Postgres::start();
-                    let server = super::on_postgres(&postgres).await;
-                    super::$scenario(&server).await;
-                }
-            )*
+        #[tokio::test]
+        async fn every_scenario_on_postgres() {
+            let postgres = Postgres::start();
+            let server = on_postgres(&postgres).await;
+            $( $scenario(&server).await; )*
         }
     };
 }
