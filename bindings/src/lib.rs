@@ -28,6 +28,8 @@ pub mod events {
     pub const NOTIFICATION_DELETED: &str = "notification_deleted";
     /// Server → client: every notification of the user is now read.
     pub const ALL_READ: &str = "all_read";
+    /// Server → client: every notification of the user is now seen.
+    pub const ALL_SEEN: &str = "all_seen";
     /// Server → client (SSE only): too much was missed; reload the first page.
     pub const RESYNC: &str = "resync";
     /// Client → server: catch up and get the unread count.
@@ -40,6 +42,16 @@ pub mod events {
     pub const LIST_NOTIFICATIONS: &str = "list_notifications";
     /// Client → server: replace the socket's token before it expires.
     pub const REFRESH_TOKEN: &str = "refresh_token";
+    /// Client → server: mark one notification unread (it stays seen).
+    pub const MARK_UNREAD: &str = "mark_unread";
+    /// Client → server: archive one notification.
+    pub const ARCHIVE: &str = "archive";
+    /// Client → server: bring one archived notification back.
+    pub const UNARCHIVE: &str = "unarchive";
+    /// Client → server: mark the notifications named by `ids` seen.
+    pub const MARK_SEEN: &str = "mark_seen";
+    /// Client → server: mark every notification seen.
+    pub const MARK_ALL_SEEN: &str = "mark_all_seen";
 }
 
 /// Limits the contract puts on a notification's fields.
@@ -60,6 +72,9 @@ pub mod limits {
     pub const PAGE_LIMIT_DEFAULT: u32 = 20;
     /// Most notifications a catch-up (`since` / `Last-Event-ID`) returns before asking for a resync.
     pub const CATCH_UP_MAX: usize = 500;
+    /// Ids one `mark_seen` / `POST /notifications/seen` may name.
+    pub const SEEN_IDS_MIN: usize = 1;
+    pub const SEEN_IDS_MAX: usize = 100;
 }
 
 /// The type a notification gets when the publisher names none.
@@ -87,15 +102,94 @@ pub struct Notification {
     pub created_at: String,
     #[cfg_attr(feature = "openapi", schema(format = DateTime, required = true))]
     pub read_at: Option<String>,
+    /// Seen in a list (the bell was opened); marking read also marks seen.
+    pub is_seen: bool,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, required = true))]
+    pub seen_at: Option<String>,
+    /// Archived notifications leave the default list and every count.
+    pub is_archived: bool,
+    /// When it was first archived; null while not archived.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, required = true))]
+    pub archived_at: Option<String>,
 }
 
-/// `{"count": n}`: a user's unread count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `{"count": n, "unseen": n}`: how many of a user's non-archived notifications are unread,
+/// and how many unseen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnreadCount {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub count: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unseen: u64,
+}
+
+/// `{"unread": n, "unseen": n, "total": n}`: `GET /notifications/counts`, over the non-archived
+/// notifications of the requested type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Counts {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unread: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unseen: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u64,
+}
+
+/// `{"ids": [...]}`: the notifications `mark_seen` / `POST /notifications/seen` marks seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SeenRequest {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
+    pub ids: Vec<String>,
+}
+
+/// Which notifications a list holds by their archived state: `false` (the default) only the
+/// ones not archived, `true` only the archived ones, `"all"` both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Archived {
+    #[default]
+    Exclude,
+    Only,
+    Include,
+}
+
+impl Archived {
+    /// Reads the REST query value: `false`, `true` or `all`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "false" => Some(Archived::Exclude),
+            "true" => Some(Archived::Only),
+            "all" => Some(Archived::Include),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Archived {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Archived::Exclude => s.serialize_bool(false),
+            Archived::Only => s.serialize_bool(true),
+            Archived::Include => s.serialize_str("all"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Archived {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Bool(false) => Ok(Archived::Exclude),
+            Value::Bool(true) => Ok(Archived::Only),
+            Value::String(text) if text == "all" => Ok(Archived::Include),
+            _ => Err(serde::de::Error::custom("expected false, true or \"all\"")),
+        }
+    }
 }
 
 /// `{"id": "..."}`: names one notification.
@@ -111,6 +205,14 @@ pub struct NotificationId {
 #[serde(rename_all = "camelCase")]
 pub struct AllRead {
     pub read_at: String,
+}
+
+/// `{"seenAt": "..."}`: when every notification was marked seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AllSeen {
+    pub seen_at: String,
 }
 
 /// `{}`: an empty object.
@@ -129,6 +231,7 @@ pub enum ServerEvent {
     NotificationUpdated(Notification),
     NotificationDeleted(NotificationId),
     AllRead(AllRead),
+    AllSeen(AllSeen),
     /// SSE only: more was missed than a catch-up returns; reload the first page.
     Resync(Empty),
 }
@@ -142,7 +245,33 @@ impl ServerEvent {
             ServerEvent::NotificationUpdated(_) => events::NOTIFICATION_UPDATED,
             ServerEvent::NotificationDeleted(_) => events::NOTIFICATION_DELETED,
             ServerEvent::AllRead(_) => events::ALL_READ,
+            ServerEvent::AllSeen(_) => events::ALL_SEEN,
             ServerEvent::Resync(_) => events::RESYNC,
+        }
+    }
+}
+
+/// A pushed envelope with the `seq` of the change it reports: `{"type", "data", "seq"}`.
+///
+/// Every change to a user's feed gets that user's next `seq` (one more per change, first 1);
+/// `unread_count` carries the seq of the state it counts. Envelopes that report no change of
+/// the feed (`resync`) carry none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct Envelope {
+    #[serde(flatten)]
+    pub event: ServerEvent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+    pub seq: Option<u64>,
+}
+
+impl Envelope {
+    /// The envelope of the change numbered `seq`.
+    pub fn change(seq: u64, event: ServerEvent) -> Self {
+        Self {
+            event,
+            seq: Some(seq),
         }
     }
 }
@@ -196,15 +325,31 @@ pub struct ListRequest {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub unread_only: Option<bool>,
+    /// `true` lists only unseen notifications.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub unseen: Option<bool>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional, type = "boolean | \"all\""))]
+    pub archived: Option<Archived>,
+    /// An exact type, or a prefix ending in `.*` (`payment.*`).
+    #[serde(rename = "type", default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub kind: Option<String>,
 }
 
-/// Payload of `subscribe_notifications`: `{}` or `{"since": "<id>"}`.
+/// Payload of `subscribe_notifications`: `{}`, `{"sinceSeq": n}` (replay the change log after
+/// seq `n`) or v1's `{"since": "<id>"}` (the notifications newer than that id).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
 pub struct SubscribeRequest {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub since: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+    pub since_seq: Option<u64>,
 }
 
 /// Ack data of `subscribe_notifications`.
@@ -214,9 +359,21 @@ pub struct SubscribeRequest {
 pub struct SubscribeResult {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unread_count: u64,
-    /// Every notification newer than `since`, oldest first, at most 500.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unseen_count: u64,
+    /// The seq of the state the counts describe (0 before the user's first change).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
+    /// With v1's `since`: every notification newer than it, oldest first, at most 500.
+    #[serde(default)]
     pub missed: Vec<Notification>,
-    /// True when more were missing than `missed` holds: reload the first page.
+    /// With `sinceSeq`: every change after it, oldest first, at most 500, as each was pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub changes: Option<Vec<Envelope>>,
+    /// True when the catch-up can't be complete: reload the first page.
     pub resync: bool,
 }
 
@@ -237,7 +394,7 @@ pub struct TokenRefreshed {
     pub expires_at: String,
 }
 
-/// `{"updated": n}`: how many notifications `read-all` changed.
+/// `{"updated": n}`: how many notifications `read-all`, `seen` or `seen-all` changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -388,6 +545,10 @@ mod tests {
             is_read: false,
             created_at: "2026-11-25T17:00:00.000Z".into(),
             read_at: None,
+            is_seen: false,
+            seen_at: None,
+            is_archived: false,
+            archived_at: None,
         }
     }
 
@@ -398,16 +559,27 @@ mod tests {
             value,
             json!({"id": "0193", "userId": "42", "type": "payment.received", "title": "Payment received",
                    "message": "You got $20", "data": {"amount": 20}, "isRead": false,
-                   "createdAt": "2026-11-25T17:00:00.000Z", "readAt": null})
+                   "createdAt": "2026-11-25T17:00:00.000Z", "readAt": null, "isSeen": false,
+                   "seenAt": null, "isArchived": false, "archivedAt": null})
         );
     }
 
     #[test]
     fn envelopes_are_type_and_data() {
-        let event = ServerEvent::UnreadCount(UnreadCount { count: 3 });
+        let event = ServerEvent::UnreadCount(UnreadCount {
+            count: 3,
+            unseen: 5,
+        });
         assert_eq!(
             serde_json::to_value(&event).unwrap(),
-            json!({"type": "unread_count", "data": {"count": 3}})
+            json!({"type": "unread_count", "data": {"count": 3, "unseen": 5}})
+        );
+        let seen = ServerEvent::AllSeen(AllSeen {
+            seen_at: "t".into(),
+        });
+        assert_eq!(
+            serde_json::to_value(&seen).unwrap(),
+            json!({"type": "all_seen", "data": {"seenAt": "t"}})
         );
         assert_eq!(event.name(), "unread_count");
         let deleted = ServerEvent::NotificationDeleted(NotificationId { id: "x".into() });
@@ -423,6 +595,31 @@ mod tests {
         let back: ServerEvent =
             serde_json::from_value(json!({"type": "notification", "data": sample()})).unwrap();
         assert_eq!(back, ServerEvent::Notification(sample()));
+    }
+
+    #[test]
+    fn change_envelopes_carry_their_seq_beside_type_and_data() {
+        let counts = UnreadCount {
+            count: 3,
+            unseen: 1,
+        };
+        let change = Envelope::change(7, ServerEvent::UnreadCount(counts));
+        let text = serde_json::to_string(&change).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            json!({"type": "unread_count", "data": {"count": 3, "unseen": 1}, "seq": 7})
+        );
+        assert_eq!(serde_json::from_str::<Envelope>(&text).unwrap(), change);
+        let resync = Envelope {
+            event: ServerEvent::Resync(Empty {}),
+            seq: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&resync).unwrap(),
+            r#"{"type":"resync","data":{}}"#
+        );
+        let plain: ServerEvent = serde_json::from_str(&text).unwrap();
+        assert_eq!(plain, change.event);
     }
 
     #[test]
@@ -460,6 +657,28 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
         }
+    }
+
+    #[test]
+    fn archived_filter_is_false_true_or_all() {
+        for (text, archived) in [
+            ("false", Archived::Exclude),
+            ("true", Archived::Only),
+            ("\"all\"", Archived::Include),
+        ] {
+            let parsed: Archived = serde_json::from_str(text).unwrap();
+            assert_eq!(parsed, archived);
+            assert_eq!(serde_json::to_string(&archived).unwrap(), text);
+        }
+        for bad in ["\"yes\"", "1", "null", "\"ALL\""] {
+            assert!(serde_json::from_str::<Archived>(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Archived::parse("all"), Some(Archived::Include));
+        assert_eq!(Archived::parse("maybe"), None);
+        let request: ListRequest =
+            serde_json::from_str(r#"{"unseen":true,"archived":"all","type":"payment.*"}"#).unwrap();
+        assert_eq!(request.archived, Some(Archived::Include));
+        assert_eq!(request.kind.as_deref(), Some("payment.*"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use notify_bindings::ServerEvent;
+use notify_bindings::{Envelope, ServerEvent};
 
 use crate::cluster::Cluster;
 use crate::metrics::Metrics;
@@ -53,7 +53,7 @@ impl Fanout {
     }
 
     /// Pushes `events`, in order, to all of the user's sockets and SSE streams.
-    pub async fn push(&self, user_id: &str, events: &[ServerEvent]) {
+    pub async fn push(&self, user_id: &str, events: &[Envelope]) {
         let started = std::time::Instant::now();
         let room = room(user_id);
         // While the Redis link is down, don't wait on it: serve this node's clients; the others
@@ -73,7 +73,7 @@ impl Fanout {
                 // Most users have no SSE stream: don't serialise for nobody.
                 None => self.sse.send_with(user_id, || SseMessage::new(event)),
             };
-            if matches!(event, ServerEvent::Notification(_)) {
+            if matches!(event.event, ServerEvent::Notification(_)) {
                 let receivers = streams + self.presence.sockets_of(user_id);
                 self.metrics
                     .notifications_delivered

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use notify_bindings::{NAMESPACE, ServerEvent};
+use notify_bindings::{Envelope, NAMESPACE};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use socketioxide::{SocketError, SocketIo};
@@ -51,15 +51,15 @@ const BEHIND_RETRY: Duration = Duration::from_millis(200);
 /// Sends a pushed event to one socket of this node. A socket whose send buffer is full (its
 /// client stopped reading) gets nothing more, so it can never see a gap, and is disconnected
 /// as soon as its buffer takes the disconnect packet; its client then reconnects and catches
-/// up with `since`. (If it never reads again, the heartbeat timeout closes it.)
-fn deliver<A: Adapter>(socket: SocketRef<A>, event: &ServerEvent) {
+/// up with `sinceSeq`. (If it never reads again, the heartbeat timeout closes it.)
+fn deliver<A: Adapter>(socket: SocketRef<A>, event: &Envelope) {
     let Some(session) = socket.extensions.get::<Session>() else {
         return;
     };
     if session.behind.load(Ordering::Relaxed) {
         return;
     }
-    if let Err(e) = socket.emit(event.name(), event) {
+    if let Err(e) = socket.emit(event.event.name(), event) {
         session.behind.store(true, Ordering::Relaxed);
         tracing::warn!(error = %e, sid = %socket.id, "socket fell behind; disconnecting it");
         tokio::spawn(async move {
@@ -81,14 +81,14 @@ const BROADCAST_TIMEOUT: Duration = Duration::from_millis(500);
 pub trait SocketRooms: Send + Sync {
     /// To the room's sockets on this node, and with `other_nodes` (this node's room, which
     /// every local socket joins) to the room's sockets on every other node too.
-    async fn emit(&self, room: String, event: &ServerEvent, other_nodes: Option<&str>);
+    async fn emit(&self, room: String, event: &Envelope, other_nodes: Option<&str>);
     /// Disconnects every socket (shutdown).
     async fn close(&self);
 }
 
 #[async_trait]
 impl<A: Adapter> SocketRooms for SocketIo<A> {
-    async fn emit(&self, room: String, event: &ServerEvent, other_nodes: Option<&str>) {
+    async fn emit(&self, room: String, event: &Envelope, other_nodes: Option<&str>) {
         let Some(ns) = self.of(NAMESPACE) else { return };
         // This node's sockets one by one, so one that fell behind is handled (see `deliver`).
         for socket in ns.clone().local().within(room.clone()).sockets() {
@@ -98,7 +98,7 @@ impl<A: Adapter> SocketRooms for SocketIo<A> {
             let elsewhere = ns
                 .to(room)
                 .except(this_node.to_owned())
-                .emit(event.name(), event);
+                .emit(event.event.name(), event);
             match tokio::time::timeout(BROADCAST_TIMEOUT, elsewhere).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "cross-node broadcast failed"),

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use notify_bindings::ServerEvent;
+use notify_bindings::{Envelope, ServerEvent};
 use tokio::sync::broadcast;
 
 /// Events an SSE stream may fall behind by before it is told to resync.
@@ -13,21 +13,36 @@ const SSE_BUFFER: usize = 256;
 /// One event as an SSE stream sends it.
 #[derive(Debug, Clone)]
 pub struct SseMessage {
-    /// The notification id, on `notification` events (the SSE `id:` line).
-    pub id: Option<String>,
+    /// The seq of the change (or of the state an `unread_count` counts).
+    pub seq: Option<u64>,
+    /// The notification id, on `notification` events (what v1 resumes after).
+    pub notification_id: Option<String>,
     /// The envelope as JSON.
     pub json: Arc<str>,
 }
 
 impl SseMessage {
-    pub fn new(event: &ServerEvent) -> Self {
-        let id = match event {
+    pub fn new(envelope: &Envelope) -> Self {
+        let notification_id = match &envelope.event {
             ServerEvent::Notification(n) => Some(n.id.clone()),
             _ => None,
         };
         // Serialising our own types to a string cannot fail.
-        let json = serde_json::to_string(event).unwrap_or_default().into();
-        Self { id, json }
+        let json = serde_json::to_string(envelope).unwrap_or_default().into();
+        Self {
+            seq: envelope.seq,
+            notification_id,
+            json,
+        }
+    }
+
+    /// The SSE `id:` line: the seq; a notification replayed for a v1 resume has none, and
+    /// keeps v1's notification id.
+    pub fn id(&self) -> Option<String> {
+        match self.seq {
+            Some(seq) => Some(seq.to_string()),
+            None => self.notification_id.clone(),
+        }
     }
 }
 

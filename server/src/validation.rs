@@ -1,9 +1,9 @@
 //! Checks request bodies and parameters against the contract's limits, naming the field
 //! that is wrong. Lengths count characters (Unicode scalar values), not bytes.
 
-use notify_bindings::{CreateNotification, DEFAULT_TYPE, limits};
+use notify_bindings::{CreateNotification, DEFAULT_TYPE, ListRequest, limits};
 
-use crate::store::{ListQuery, NewNotification};
+use crate::store::{ListQuery, NewNotification, TypeFilter};
 
 /// A field that broke a rule; becomes a 422 `validation_failed` or a failed ack.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,13 +81,9 @@ pub fn new_notification(body: CreateNotification) -> Result<NewNotification, Inv
     })
 }
 
-/// Validates paging parameters shared by REST and `list_notifications`.
-pub fn list_query(
-    limit: Option<u32>,
-    before: Option<String>,
-    unread_only: bool,
-) -> Result<ListQuery, Invalid> {
-    let limit = limit.unwrap_or(limits::PAGE_LIMIT_DEFAULT);
+/// Validates a page request, shared by REST and `list_notifications`.
+pub fn list_query(request: ListRequest) -> Result<ListQuery, Invalid> {
+    let limit = request.limit.unwrap_or(limits::PAGE_LIMIT_DEFAULT);
     if !(limits::PAGE_LIMIT_MIN..=limits::PAGE_LIMIT_MAX).contains(&limit) {
         return Err(invalid(
             "limit",
@@ -98,15 +94,51 @@ pub fn list_query(
             ),
         ));
     }
-    let before = before.filter(|b| !b.is_empty());
+    let before = request.before.filter(|b| !b.is_empty());
     if let Some(before) = &before {
         notification_id("before", before)?;
     }
     Ok(ListQuery {
         limit,
         before,
-        unread_only,
+        unread_only: request.unread_only.unwrap_or(false),
+        unseen_only: request.unseen.unwrap_or(false),
+        archived: request.archived.unwrap_or_default(),
+        kind: type_filter(request.kind)?,
     })
+}
+
+/// A `type` filter: an exact type, or a prefix ending in `.*` (`payment.*` matches
+/// `payment.received`, not `payment` nor `payments`). Empty means no filter.
+pub fn type_filter(kind: Option<String>) -> Result<Option<TypeFilter>, Invalid> {
+    let Some(kind) = kind.filter(|k| !k.is_empty()) else {
+        return Ok(None);
+    };
+    check_chars("type", &kind, 1, limits::TYPE_MAX_CHARS)?;
+    Ok(Some(match kind.strip_suffix(".*") {
+        Some("") => return Err(invalid("type", "a prefix needs a name before .*")),
+        Some(stem) => TypeFilter::Prefix(format!("{stem}.")),
+        None => TypeFilter::Exact(kind),
+    }))
+}
+
+/// The ids of a `seen` request: 1 to 100, each a plausible id.
+pub fn seen_ids(ids: Vec<String>) -> Result<Vec<String>, Invalid> {
+    if !(limits::SEEN_IDS_MIN..=limits::SEEN_IDS_MAX).contains(&ids.len()) {
+        return Err(invalid(
+            "ids",
+            format!(
+                "must hold {} to {} ids (got {})",
+                limits::SEEN_IDS_MIN,
+                limits::SEEN_IDS_MAX,
+                ids.len()
+            ),
+        ));
+    }
+    for id in &ids {
+        notification_id("ids", id)?;
+    }
+    Ok(ids)
 }
 
 /// A notification id as a client sends it: non-empty and of sane length. Any string is safe
@@ -182,24 +214,60 @@ mod tests {
         );
     }
 
+    fn page(limit: Option<u32>, before: Option<String>) -> ListRequest {
+        ListRequest {
+            limit,
+            before,
+            ..ListRequest::default()
+        }
+    }
+
     #[test]
     fn list_limits() {
-        assert_eq!(list_query(None, None, false).unwrap().limit, 20);
-        assert_eq!(list_query(Some(100), None, true).unwrap().limit, 100);
-        assert_eq!(list_query(Some(0), None, false).unwrap_err().field, "limit");
+        assert_eq!(list_query(page(None, None)).unwrap().limit, 20);
+        assert_eq!(list_query(page(Some(100), None)).unwrap().limit, 100);
+        assert_eq!(list_query(page(Some(0), None)).unwrap_err().field, "limit");
         assert_eq!(
-            list_query(Some(101), None, false).unwrap_err().field,
+            list_query(page(Some(101), None)).unwrap_err().field,
             "limit"
         );
         assert_eq!(
-            list_query(None, Some("x".repeat(65)), false)
+            list_query(page(None, Some("x".repeat(65))))
                 .unwrap_err()
                 .field,
             "before"
         );
         assert_eq!(
-            list_query(None, Some(String::new()), false).unwrap().before,
+            list_query(page(None, Some(String::new()))).unwrap().before,
             None
         );
+    }
+
+    #[test]
+    fn type_filters_are_exact_or_a_dotted_prefix() {
+        let filter = |t: &str| type_filter(Some(t.to_owned()));
+        assert_eq!(
+            filter("payment.*").unwrap(),
+            Some(TypeFilter::Prefix("payment.".into()))
+        );
+        assert_eq!(
+            filter("payment").unwrap(),
+            Some(TypeFilter::Exact("payment".into()))
+        );
+        assert_eq!(
+            filter("payment*").unwrap(),
+            Some(TypeFilter::Exact("payment*".into()))
+        );
+        assert_eq!(filter("").unwrap(), None);
+        assert_eq!(filter(".*").unwrap_err().field, "type");
+        assert_eq!(filter(&"t".repeat(101)).unwrap_err().field, "type");
+    }
+
+    #[test]
+    fn seen_takes_one_to_a_hundred_ids() {
+        assert_eq!(seen_ids(vec![]).unwrap_err().field, "ids");
+        assert!(seen_ids(vec!["a".into(); 100]).is_ok());
+        assert_eq!(seen_ids(vec!["a".into(); 101]).unwrap_err().field, "ids");
+        assert_eq!(seen_ids(vec![String::new()]).unwrap_err().field, "ids");
     }
 }

@@ -252,7 +252,10 @@ async fn sse_takes_the_token_from_header_or_access_token_query() {
         .expect("SSE with ?access_token=");
     assert_eq!(
         sse.next_event().await.1,
-        ServerEvent::UnreadCount(UnreadCount { count: 1 })
+        ServerEvent::UnreadCount(UnreadCount {
+            count: 1,
+            unseen: 1
+        })
     );
     let (_sse, count) = server.sse_user("streamer").await;
     assert_eq!(count, 1);
@@ -317,7 +320,10 @@ async fn rs256_server_accepts_only_its_key_and_algorithm() {
         .expect("RS256 socket");
     assert_eq!(
         socket.next_server_event().await,
-        ServerEvent::UnreadCount(UnreadCount { count: 1 })
+        ServerEvent::UnreadCount(UnreadCount {
+            count: 1,
+            unseen: 1
+        })
     );
 }
 

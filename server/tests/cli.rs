@@ -75,7 +75,10 @@ async fn dev_mode_needs_nothing_and_prints_working_tokens() {
         .expect("dev user token connects");
     assert_eq!(
         socket.next_server_event().await,
-        ServerEvent::UnreadCount(UnreadCount { count: 1 })
+        ServerEvent::UnreadCount(UnreadCount {
+            count: 1,
+            unseen: 1
+        })
     );
 }
 

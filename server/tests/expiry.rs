@@ -104,7 +104,10 @@ async fn fast_forward<T>(wait: impl Future<Output = T>) -> T {
 }
 
 fn count(n: u64) -> ServerEvent {
-    ServerEvent::UnreadCount(UnreadCount { count: n })
+    ServerEvent::UnreadCount(UnreadCount {
+        count: n,
+        unseen: n,
+    })
 }
 
 /// Connects `user` with a token valid for 2 s and reads the first `unread_count`.

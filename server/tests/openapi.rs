@@ -144,12 +144,25 @@ fn request_for(server: &TestServer, method: &str, path: &str, id: &str) -> Reque
         ("get", "/healthz" | "/readyz" | "/metrics" | "/openapi.json") => {
             api.raw(Method::GET, path)
         }
-        ("get", "/notifications" | "/notifications/unread-count" | "/notifications/events") => {
-            api.authed(Method::GET, path, &user)
-        }
-        ("post", "/notifications/{id}/read" | "/notifications/read-all") => {
-            api.authed(Method::POST, &concrete, &user)
-        }
+        (
+            "get",
+            "/notifications"
+            | "/notifications/unread-count"
+            | "/notifications/counts"
+            | "/notifications/events",
+        ) => api.authed(Method::GET, path, &user),
+        (
+            "post",
+            "/notifications/{id}/read"
+            | "/notifications/{id}/unread"
+            | "/notifications/{id}/archive"
+            | "/notifications/{id}/unarchive"
+            | "/notifications/read-all"
+            | "/notifications/seen-all",
+        ) => api.authed(Method::POST, &concrete, &user),
+        ("post", "/notifications/seen") => api
+            .authed(Method::POST, path, &user)
+            .json(&json!({"ids": [id]})),
         ("delete", "/notifications/{id}") => api.authed(Method::DELETE, &concrete, &user),
         _ => panic!("no request for {method} {path}: add one to request_for"),
     }
@@ -283,11 +296,17 @@ async fn without_dev_the_dev_routes_are_neither_routed_nor_declared() {
         "/healthz",
         "/metrics",
         "/notifications",
+        "/notifications/counts",
         "/notifications/events",
         "/notifications/read-all",
+        "/notifications/seen",
+        "/notifications/seen-all",
         "/notifications/unread-count",
         "/notifications/{id}",
+        "/notifications/{id}/archive",
         "/notifications/{id}/read",
+        "/notifications/{id}/unarchive",
+        "/notifications/{id}/unread",
         "/openapi.json",
         "/readyz",
     ]);

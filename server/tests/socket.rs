@@ -13,7 +13,10 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_notify-server");
 
 fn count(n: u64) -> ServerEvent {
-    ServerEvent::UnreadCount(UnreadCount { count: n })
+    ServerEvent::UnreadCount(UnreadCount {
+        count: n,
+        unseen: n,
+    })
 }
 
 fn ok<T: std::fmt::Debug>(ack: Ack<T>) -> T {
@@ -177,7 +180,10 @@ async fn subscribe_returns_count_and_missed_notifications_oldest_first() {
         plain,
         SubscribeResult {
             unread_count: 4,
+            unseen_count: 4,
+            seq: 4,
             missed: vec![],
+            changes: None,
             resync: false
         }
     );

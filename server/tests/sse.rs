@@ -1,5 +1,5 @@
-//! `GET /notifications/events`: the first count, live envelopes with ids, catch-up with
-//! `Last-Event-ID`, and isolation. (The keep-alive comment and the end of the stream at token
+//! `GET /notifications/events`: the first count, live envelopes with ids, v1 catch-up with a
+//! notification id as `Last-Event-ID`, and isolation (replays by seq are in `changelog.rs`). (The keep-alive comment and the end of the stream at token
 //! expiry are in `expiry.rs`, on paused time.)
 
 use notify_testkit::TestServer;
@@ -12,7 +12,10 @@ use serde_json::json;
 const BIN: &str = env!("CARGO_BIN_EXE_notify-server");
 
 fn count(n: u64) -> ServerEvent {
-    ServerEvent::UnreadCount(UnreadCount { count: n })
+    ServerEvent::UnreadCount(UnreadCount {
+        count: n,
+        unseen: n,
+    })
 }
 
 #[tokio::test]
@@ -45,7 +48,7 @@ async fn the_stream_is_event_stream_and_starts_with_the_count() {
 }
 
 #[tokio::test]
-async fn live_changes_arrive_as_envelopes_with_notification_ids() {
+async fn live_changes_arrive_as_envelopes_with_their_seq_as_id() {
     let server = TestServer::start(BIN).await;
     let service = server.service_token();
     let token = server.user_token("live");
@@ -55,7 +58,8 @@ async fn live_changes_arrive_as_envelopes_with_notification_ids() {
     let created = server.api().publish(&service, "live", "hello").await;
     let message = sse.next_message().await.expect("notification message");
     assert_eq!(message.event, None);
-    assert_eq!(message.id.as_deref(), Some(created.id.as_str()));
+    // v2: the id is the change's seq (the user's first change is 1).
+    assert_eq!(message.id.as_deref(), Some("1"));
     assert_eq!(
         serde_json::from_str::<ServerEvent>(&message.data).unwrap(),
         ServerEvent::Notification(created.clone())

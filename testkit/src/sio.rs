@@ -21,7 +21,7 @@
 //! ```
 
 use futures_util::{SinkExt, StreamExt};
-use notify_bindings::{Ack, NAMESPACE, ServerEvent};
+use notify_bindings::{Ack, Envelope, NAMESPACE, ServerEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -286,17 +286,24 @@ impl SioClient {
     /// The next event parsed as a contract envelope; panics on anything else (a disconnect,
     /// a close, an event whose name differs from its envelope's `type`).
     pub async fn next_server_event(&mut self) -> ServerEvent {
+        self.next_envelope().await.event
+    }
+
+    /// Like [`SioClient::next_server_event`], with the envelope's `seq`.
+    pub async fn next_envelope(&mut self) -> Envelope {
         match self.next().await {
             SioEvent::Event { name, args } => {
-                let envelope = args
+                let value = args
                     .first()
                     .unwrap_or_else(|| panic!("event {name} has no argument"));
-                let event: ServerEvent =
-                    serde_json::from_value(envelope.clone()).unwrap_or_else(|e| {
-                        panic!("event {name} is not an envelope ({e}): {envelope}")
-                    });
-                assert_eq!(event.name(), name, "event name differs from envelope type");
-                event
+                let envelope: Envelope = serde_json::from_value(value.clone())
+                    .unwrap_or_else(|e| panic!("event {name} is not an envelope ({e}): {value}"));
+                assert_eq!(
+                    envelope.event.name(),
+                    name,
+                    "event name differs from envelope type"
+                );
+                envelope
             }
             other => panic!("expected a server event, got {other:?}"),
         }
@@ -712,7 +719,7 @@ mod tests {
                 .await
                 .unwrap();
             ws.send(text(
-                r#"42/notifications,["unread_count",{"type":"unread_count","data":{"count":2}}]"#,
+                r#"42/notifications,["unread_count",{"type":"unread_count","data":{"count":2,"unseen":2}}]"#,
             ))
             .await
             .unwrap();
@@ -745,7 +752,10 @@ mod tests {
         assert_eq!(client.sid(), "abc");
         assert_eq!(
             client.next_server_event().await,
-            ServerEvent::UnreadCount(notify_bindings::UnreadCount { count: 2 })
+            ServerEvent::UnreadCount(notify_bindings::UnreadCount {
+                count: 2,
+                unseen: 2
+            })
         );
         let ack: Ack<notify_bindings::Updated> = client.call("mark_all_read", json!({})).await;
         assert_eq!(ack.into_result().unwrap().updated, 1);

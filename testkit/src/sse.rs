@@ -8,7 +8,7 @@
 use crate::rest::Reply;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
-use notify_bindings::ServerEvent;
+use notify_bindings::{Envelope, ServerEvent};
 use reqwest::RequestBuilder;
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -115,13 +115,19 @@ impl SseClient {
     /// The next message parsed as an envelope, with its `id:`. Panics if the stream ends or a
     /// message isn't a contract envelope.
     pub async fn next_event(&mut self) -> (Option<String>, ServerEvent) {
+        let (id, envelope) = self.next_envelope().await;
+        (id, envelope.event)
+    }
+
+    /// Like [`SseClient::next_event`], with the envelope's `seq`.
+    pub async fn next_envelope(&mut self) -> (Option<String>, Envelope) {
         let message = self
             .next_message()
             .await
             .expect("SSE stream ended while an event was expected");
-        let event = serde_json::from_str(&message.data)
+        let envelope = serde_json::from_str(&message.data)
             .unwrap_or_else(|e| panic!("SSE data is not an envelope ({e}): {:?}", message.data));
-        (message.id, event)
+        (message.id, envelope)
     }
 
     /// Reads until the server ends the stream (panics after [`crate::WAIT`]); returns what

@@ -290,8 +290,10 @@ mod tests {
     #[test]
     fn payloads_built_by_serde_decode_to_the_same_json() {
         // A frame built from the shared wire types, the way the server sends it.
-        let envelope =
-            notify_bindings::ServerEvent::UnreadCount(notify_bindings::UnreadCount { count: 4 });
+        let envelope = notify_bindings::ServerEvent::UnreadCount(notify_bindings::UnreadCount {
+            count: 4,
+            unseen: 4,
+        });
         let array = serde_json::json!([envelope.name(), envelope]).to_string();
         let frame = event(NS, None, &array);
         let EnginePacket::Message(inner) = decode_engine(&frame).unwrap() else {

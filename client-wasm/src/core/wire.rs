@@ -249,6 +249,10 @@ mod tests {
             is_read: read,
             created_at: "2026-11-25T17:00:00.000Z".into(),
             read_at: None,
+            is_seen: read,
+            seen_at: None,
+            is_archived: false,
+            archived_at: None,
         }
     }
 
@@ -278,7 +282,10 @@ mod tests {
             Some(Push::Deleted("01".into()))
         );
         assert_eq!(
-            push_of(b::ServerEvent::UnreadCount(b::UnreadCount { count: 7 })),
+            push_of(b::ServerEvent::UnreadCount(b::UnreadCount {
+                count: 7,
+                unseen: 7
+            })),
             Some(Push::UnreadCount(7))
         );
         assert_eq!(
@@ -291,7 +298,11 @@ mod tests {
             push_of(b::ServerEvent::Resync(b::Empty {})),
             Some(Push::Resync)
         );
-        let sse = to_value(b::ServerEvent::UnreadCount(b::UnreadCount { count: 2 })).unwrap();
+        let sse = to_value(b::ServerEvent::UnreadCount(b::UnreadCount {
+            count: 2,
+            unseen: 2,
+        }))
+        .unwrap();
         assert_eq!(decode_envelope(&sse), Some(Push::UnreadCount(2)));
     }
 
@@ -372,7 +383,10 @@ mod tests {
     fn subscribe_results_and_pages_decode() {
         let result = to_value(b::SubscribeResult {
             unread_count: 3,
+            unseen_count: 3,
+            seq: 0,
             missed: vec![notification("01", false), notification("02", true)],
+            changes: None,
             resync: false,
         })
         .unwrap();

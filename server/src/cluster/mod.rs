@@ -5,7 +5,7 @@
 //! The link is watched: a PING every second keeps the connection manager reconnecting while
 //! Redis is away and tells `/readyz` and `/metrics` whether the link is up. While it is down,
 //! each node still serves its own sockets and streams; clients on other nodes catch up from the
-//! store (`since` / `Last-Event-ID`) when they reconnect.
+//! store (`sinceSeq` / `Last-Event-ID`) when they reconnect.
 
 mod driver;
 
@@ -45,7 +45,8 @@ pub struct Cluster {
 struct Relayed {
     node: String,
     user: String,
-    id: Option<String>,
+    seq: Option<u64>,
+    notification_id: Option<String>,
     json: String,
 }
 
@@ -94,7 +95,8 @@ impl Cluster {
         let relayed = Relayed {
             node: self.node_id.clone(),
             user: user_id.to_owned(),
-            id: message.id.clone(),
+            seq: message.seq,
+            notification_id: message.notification_id.clone(),
             json: message.json.to_string(),
         };
         let Ok(payload) = serde_json::to_vec(&relayed) else {
@@ -121,7 +123,8 @@ impl Cluster {
                 };
                 if relayed.node != node_id {
                     let message = SseMessage {
-                        id: relayed.id,
+                        seq: relayed.seq,
+                        notification_id: relayed.notification_id,
                         json: relayed.json.into(),
                     };
                     hub.send(&relayed.user, message);

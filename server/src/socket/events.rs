@@ -6,14 +6,16 @@
 
 use std::sync::Arc;
 
-use notify_bindings::{Ack, ListRequest, NotificationId, RefreshToken, SubscribeRequest, events};
+use notify_bindings::{
+    Ack, ListRequest, NotificationId, RefreshToken, SeenRequest, SubscribeRequest, events,
+};
 use serde::Serialize;
 use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
 
 use super::expiry;
-use crate::actions;
+use crate::actions::{self, Since};
 use crate::error::ApiError;
 use crate::json::{self, from_value};
 use crate::rooms::Session;
@@ -41,9 +43,14 @@ pub async fn dispatch<A: Adapter>(
 
 /// A client event, decoded and validated (no I/O yet).
 pub enum Request {
-    Subscribe { since: Option<String> },
+    Subscribe { since: Since },
     MarkRead { id: String },
+    MarkUnread { id: String },
+    Archive { id: String },
+    Unarchive { id: String },
     MarkAllRead,
+    MarkSeen { ids: Vec<String> },
+    MarkAllSeen,
     List(ListQuery),
     RefreshToken { token: String },
 }
@@ -65,22 +72,32 @@ pub fn decode(name: &str, data: Value, body_limit: usize) -> Result<Request, Api
     Ok(match name {
         events::SUBSCRIBE_NOTIFICATIONS => {
             let request: SubscribeRequest = from_value(data)?;
-            Request::Subscribe {
-                since: request.since,
-            }
+            let since = match (request.since_seq, request.since) {
+                (Some(seq), _) => Since::Seq(seq),
+                (None, Some(id)) if !id.is_empty() => Since::Notification(id),
+                (None, _) => Since::Start,
+            };
+            Request::Subscribe { since }
         }
-        events::MARK_READ => {
-            let NotificationId { id } = from_value(data)?;
-            Request::MarkRead { id }
-        }
+        events::MARK_READ => Request::MarkRead {
+            id: from_value::<NotificationId>(data)?.id,
+        },
+        events::MARK_UNREAD => Request::MarkUnread {
+            id: from_value::<NotificationId>(data)?.id,
+        },
+        events::ARCHIVE => Request::Archive {
+            id: from_value::<NotificationId>(data)?.id,
+        },
+        events::UNARCHIVE => Request::Unarchive {
+            id: from_value::<NotificationId>(data)?.id,
+        },
         events::MARK_ALL_READ => Request::MarkAllRead,
+        events::MARK_SEEN => Request::MarkSeen {
+            ids: from_value::<SeenRequest>(data)?.ids,
+        },
+        events::MARK_ALL_SEEN => Request::MarkAllSeen,
         events::LIST_NOTIFICATIONS => {
-            let request: ListRequest = from_value(data)?;
-            Request::List(validation::list_query(
-                request.limit,
-                request.before,
-                request.unread_only.unwrap_or(false),
-            )?)
+            Request::List(validation::list_query(from_value::<ListRequest>(data)?)?)
         }
         events::REFRESH_TOKEN => {
             let RefreshToken { token } = from_value(data)?;
@@ -103,11 +120,14 @@ async fn handle<A: Adapter>(
     };
     let user_id = &session.principal.user_id;
     match request {
-        Request::Subscribe { since } => {
-            reply(actions::catch_up(state, user_id, since.as_deref()).await)
-        }
+        Request::Subscribe { since } => reply(actions::catch_up(state, user_id, since).await),
         Request::MarkRead { id } => reply(actions::mark_read(state, user_id, &id).await),
+        Request::MarkUnread { id } => reply(actions::mark_unread(state, user_id, &id).await),
+        Request::Archive { id } => reply(actions::archive(state, user_id, &id).await),
+        Request::Unarchive { id } => reply(actions::unarchive(state, user_id, &id).await),
         Request::MarkAllRead => reply(actions::mark_all_read(state, user_id).await),
+        Request::MarkSeen { ids } => reply(actions::mark_seen(state, user_id, ids).await),
+        Request::MarkAllSeen => reply(actions::mark_all_seen(state, user_id).await),
         Request::List(query) => reply(actions::list(state, user_id, query).await),
         Request::RefreshToken { token } => reply(expiry::refresh(state, socket, session, token)),
     }

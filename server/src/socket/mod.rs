@@ -6,7 +6,7 @@ mod expiry;
 
 use std::sync::Arc;
 
-use notify_bindings::{NAMESPACE, ServerEvent, UnreadCount};
+use notify_bindings::NAMESPACE;
 use serde::Deserialize;
 use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
@@ -14,12 +14,12 @@ use socketioxide::extract::{Extension, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide_core::adapter::DefinedAdapter;
 
-use crate::caller;
 use crate::error::ApiError;
 use crate::handshakes::Pending;
 use crate::presence::Kind;
 use crate::rooms::{Session, room};
 use crate::state::AppState;
+use crate::{actions, caller};
 
 /// Registers the namespace. With the Redis adapter the result is a future that joins the
 /// cluster's channels (and fails when Redis can't be reached).
@@ -99,10 +99,10 @@ async fn on_connect<A: Adapter>(
     expiry::disconnect_at_expiry(socket.clone(), &session);
     let user_id = session.principal.user_id.clone();
 
-    match state.store.unread_count(&user_id).await {
-        Ok(count) => {
-            let event = ServerEvent::UnreadCount(UnreadCount { count });
-            if let Err(e) = socket.emit(event.name(), &event) {
+    match actions::feed_state(&state, &user_id).await {
+        Ok(feed) => {
+            let event = actions::counted(feed);
+            if let Err(e) = socket.emit(event.event.name(), &event) {
                 tracing::debug!(error = %e, "could not send the first unread_count");
             }
         }

@@ -20,6 +20,34 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (user_id, id)
     ) WITHOUT ROWID;
     CREATE INDEX notifications_unread ON notifications (user_id, id) WHERE is_read = 0;",
+    // 2: feed states (seen, archived). Read ones count as seen. Each index serves the pages and
+    // counts of one filter by range, without reading the rows (see `store::filter`); the
+    // partial ones also hold their flag, so that the planner, which has no statistics, sees
+    // them as the better match for a query on that flag.
+    "ALTER TABLE notifications ADD COLUMN is_seen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE notifications ADD COLUMN seen_at TEXT;
+    ALTER TABLE notifications ADD COLUMN is_archived INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE notifications ADD COLUMN archived_at TEXT;
+    UPDATE notifications SET is_seen = 1, seen_at = read_at WHERE is_read = 1;
+    DROP INDEX notifications_unread;
+    CREATE INDEX notifications_unread
+        ON notifications (user_id, is_archived, is_read, id) WHERE is_read = 0;
+    CREATE INDEX notifications_unseen
+        ON notifications (user_id, is_archived, is_seen, id) WHERE is_seen = 0;
+    CREATE INDEX notifications_archived ON notifications (user_id, is_archived, id);
+    CREATE INDEX notifications_type
+        ON notifications (user_id, type, id, is_archived, is_read, is_seen);",
+    // 3: the change log: each user's newest seq, and the envelope of each numbered change.
+    "CREATE TABLE feed_heads (
+        user_id TEXT NOT NULL PRIMARY KEY,
+        seq     INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE changes (
+        user_id  TEXT NOT NULL,
+        seq      INTEGER NOT NULL,
+        envelope TEXT NOT NULL,
+        PRIMARY KEY (user_id, seq)
+    ) WITHOUT ROWID;",
 ];
 
 /// Brings the schema to the latest version.
@@ -38,4 +66,41 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 /// The version this binary migrates to.
 pub fn latest_version() -> usize {
     MIGRATIONS.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_notifications_of_a_version_1_database_become_seen() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO notifications (user_id, id, type, title, message, is_read, created_at, read_at)
+             VALUES ('u', '1', 'info', 't', '', 1, 'c', 'r'), ('u', '2', 'info', 't', '', 0, 'c', NULL)",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        type States = (String, bool, Option<String>, bool, Option<String>);
+        let rows: Vec<States> = conn
+            .prepare("SELECT id, is_seen, seen_at, is_archived, archived_at FROM notifications ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("1".to_owned(), true, Some("r".to_owned()), false, None),
+                ("2".to_owned(), false, None, false, None)
+            ]
+        );
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, latest_version());
+    }
 }

@@ -16,14 +16,19 @@
 use std::sync::{Arc, Mutex, mpsc};
 
 use async_trait::async_trait;
-use notify_bindings::{Notification, Page};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use notify_bindings::{
+    AllRead, AllSeen, Counts, Envelope, Notification, NotificationId, Page, ServerEvent,
+    UnreadCount,
+};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, ToSql, params, params_from_iter};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use super::filter::{self, Dialect};
 use super::{
-    AllMarkedRead, CatchUp, Changed, ListQuery, MarkedRead, NewNotification, Store, StoreError,
-    StoreResult, data_from_text, data_to_text, migrations, next_id, now_rfc3339, page_of,
+    AllMarkedRead, AllMarkedSeen, CatchUp, Changed, FeedState, ListQuery, NewNotification, Replay,
+    Store, StoreError, StoreResult, TypeFilter, data_from_text, data_to_text, logged_text,
+    migrations, next_id, now_rfc3339, page_of, replay_of, trim_below,
 };
 
 /// Most jobs committed in one transaction.
@@ -38,7 +43,8 @@ const MAX_IDLE_READERS: usize = 8;
 /// a thousand unread notifications' worth of index entries.
 const IN_PLACE_STEPS: i32 = 4096;
 
-const COLUMNS: &str = "id, user_id, type, title, message, data, is_read, created_at, read_at";
+const COLUMNS: &str = "id, user_id, type, title, message, data, is_read, created_at, read_at, \
+                       is_seen, seen_at, is_archived, archived_at";
 
 /// A write job: runs on the writer thread inside the open transaction (or is told the
 /// transaction could not start), and returns what to do once the commit's outcome is known.
@@ -187,6 +193,18 @@ impl SqliteStore {
         result
     }
 
+    /// One statement of [`change_one`] on the writer thread.
+    async fn change_one(
+        &self,
+        update: &'static str,
+        user_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Changed<Notification>>> {
+        let (user_id, id) = (user_id.to_owned(), id.to_owned());
+        self.write(move |conn| change_one(conn, update, &user_id, &id))
+            .await
+    }
+
     /// Runs `f` with a pooled read connection on the blocking pool.
     async fn read<T: Send + 'static>(
         &self,
@@ -302,14 +320,116 @@ fn row_to_notification(row: &Row<'_>) -> rusqlite::Result<Notification> {
         is_read: row.get(6)?,
         created_at: row.get(7)?,
         read_at: row.get(8)?,
+        is_seen: row.get(9)?,
+        seen_at: row.get(10)?,
+        is_archived: row.get(11)?,
+        archived_at: row.get(12)?,
     })
 }
 
-fn unread_count(conn: &Connection, user_id: &str) -> rusqlite::Result<u64> {
-    conn.prepare_cached("SELECT COUNT(*) FROM notifications WHERE user_id = ?1 AND is_read = 0")?
-        .query_row([user_id], |row| row.get::<_, i64>(0))
-        .map(|count| count as u64)
+/// Unread and unseen among the user's non-archived notifications, each counted in its
+/// partial index.
+fn unread_count(conn: &Connection, user_id: &str) -> rusqlite::Result<UnreadCount> {
+    conn.prepare_cached(
+        "SELECT (SELECT COUNT(*) FROM notifications
+                 WHERE user_id = ?1 AND is_archived = 0 AND is_read = 0),
+                (SELECT COUNT(*) FROM notifications
+                 WHERE user_id = ?1 AND is_archived = 0 AND is_seen = 0)",
+    )?
+    .query_row([user_id], |row| {
+        Ok(UnreadCount {
+            count: row.get::<_, i64>(0)? as u64,
+            unseen: row.get::<_, i64>(1)? as u64,
+        })
+    })
 }
+
+/// Runs `update` (parameters: user, id and, when it takes one, now) on one notification, then
+/// reads it back with the user's counts; `None` when the user has no such notification.
+fn change_one(
+    conn: &Connection,
+    update: &str,
+    user_id: &str,
+    id: &str,
+) -> rusqlite::Result<Option<Changed<Notification>>> {
+    let mut statement = conn.prepare_cached(update)?;
+    let now = now_rfc3339();
+    let values: [&dyn ToSql; 3] = [&user_id, &id, &now];
+    let taken = statement.parameter_count();
+    let changed = statement.execute(&values[..taken])? > 0;
+    let Some(notification) = find(conn, user_id, id)? else {
+        return Ok(None);
+    };
+    let changes = record_if(conn, user_id, changed, || {
+        ServerEvent::NotificationUpdated(notification.clone())
+    })?;
+    Ok(Some(Changed {
+        value: notification,
+        unread_count: unread_count(conn, user_id)?,
+        changes,
+    }))
+}
+
+/// Records one change of the user's feed, in the write that makes it: takes the user's next
+/// seq and logs the event under it (trimming the log now and then). Every change goes
+/// through here.
+fn record(conn: &Connection, user_id: &str, event: ServerEvent) -> rusqlite::Result<Envelope> {
+    let seq: i64 = conn
+        .prepare_cached(
+            "INSERT INTO feed_heads (user_id, seq) VALUES (?1, 1)
+             ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1 RETURNING seq",
+        )?
+        .query_row([user_id], |row| row.get(0))?;
+    conn.prepare_cached("INSERT INTO changes (user_id, seq, envelope) VALUES (?1, ?2, ?3)")?
+        .execute(params![user_id, seq, logged_text(&event)])?;
+    // Seqs start at 1 and only grow: never negative.
+    let seq = seq as u64;
+    if let Some(below) = trim_below(seq) {
+        conn.prepare_cached("DELETE FROM changes WHERE user_id = ?1 AND seq <= ?2")?
+            .execute(params![user_id, below as i64])?;
+    }
+    Ok(Envelope::change(seq, event))
+}
+
+/// [`record`]s the change `event` makes when the operation `changed` anything: its changes.
+fn record_if(
+    conn: &Connection,
+    user_id: &str,
+    changed: bool,
+    event: impl FnOnce() -> ServerEvent,
+) -> rusqlite::Result<Vec<Envelope>> {
+    Ok(if changed {
+        vec![record(conn, user_id, event())?]
+    } else {
+        Vec::new()
+    })
+}
+
+/// A seq as SQLite's INTEGER (one beyond it is beyond every seq too).
+fn seq_param(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn feed_state(conn: &Connection, user_id: &str) -> rusqlite::Result<FeedState> {
+    let seq = conn
+        .prepare_cached("SELECT seq FROM feed_heads WHERE user_id = ?1")?
+        .query_row([user_id], |row| row.get::<_, i64>(0))
+        .optional()?
+        .unwrap_or(0);
+    Ok(FeedState {
+        seq: seq as u64,
+        unread_count: unread_count(conn, user_id)?,
+    })
+}
+
+const MARK_READ: &str = "UPDATE notifications SET is_read = 1, read_at = ?3, is_seen = 1,
+     seen_at = COALESCE(seen_at, ?3) WHERE user_id = ?1 AND id = ?2 AND is_read = 0";
+const MARK_UNREAD: &str = "UPDATE notifications SET is_read = 0, read_at = NULL
+     WHERE user_id = ?1 AND id = ?2 AND is_read = 1";
+const ARCHIVE: &str = "UPDATE notifications SET is_archived = 1, archived_at = ?3
+     WHERE user_id = ?1 AND id = ?2 AND is_archived = 0";
+const UNARCHIVE: &str = "UPDATE notifications SET is_archived = 0, archived_at = NULL
+     WHERE user_id = ?1 AND id = ?2 AND is_archived = 1";
 
 fn find(conn: &Connection, user_id: &str, id: &str) -> rusqlite::Result<Option<Notification>> {
     conn.prepare_cached(&format!(
@@ -347,7 +467,8 @@ impl Store for SqliteStore {
                 notification.created_at
             ])?;
             let unread_count = unread_count(conn, &notification.user_id)?;
-            Ok(Changed { value: notification, unread_count })
+            let created = record(conn, &notification.user_id, ServerEvent::Notification(notification.clone()))?;
+            Ok(Changed { value: notification, unread_count, changes: vec![created] })
         })
         .await
     }
@@ -355,41 +476,127 @@ impl Store for SqliteStore {
     async fn list(&self, user_id: &str, query: ListQuery) -> StoreResult<Page> {
         let user_id = user_id.to_owned();
         self.read(move |conn| {
-            let unread = if query.unread_only { "AND is_read = 0" } else { "" };
+            let terms = filter::list_terms(&query, 4, Dialect::Sqlite);
             let sql = format!(
-                "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id < ?2 {unread} ORDER BY id DESC LIMIT ?3"
+                "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id < ?2{} ORDER BY id DESC LIMIT ?3",
+                terms.sql
             );
             // Every id is below "~" (ids are hex and dashes), so no cursor means "from the top".
             let before = query.before.unwrap_or_else(|| "~".into());
+            let limit = query.limit + 1;
+            let mut values: Vec<&dyn ToSql> = vec![&user_id, &before, &limit];
+            values.extend(terms.params.iter().map(|p| p as &dyn ToSql));
             let items = conn
                 .prepare_cached(&sql)?
-                .query_map(params![user_id, before, query.limit + 1], row_to_notification)?
+                .query_map(params_from_iter(values), row_to_notification)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(page_of(items, query.limit))
         })
         .await
     }
 
-    async fn unread_count(&self, user_id: &str) -> StoreResult<u64> {
+    async fn unread_count(&self, user_id: &str) -> StoreResult<UnreadCount> {
         let user_id = user_id.to_owned();
         self.read_quick(move |conn| unread_count(conn, &user_id))
             .await
     }
 
-    async fn mark_read(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<MarkedRead>>> {
-        let (user_id, id) = (user_id.to_owned(), id.to_owned());
-        self.write(move |conn| {
-            let changed = conn
-                .prepare_cached(
-                    "UPDATE notifications SET is_read = 1, read_at = ?3 WHERE user_id = ?1 AND id = ?2 AND is_read = 0",
-                )?
-                .execute(params![user_id, id, now_rfc3339()])?
-                > 0;
-            let Some(notification) = find(conn, &user_id, &id)? else { return Ok(None) };
-            let unread_count = unread_count(conn, &user_id)?;
-            Ok(Some(Changed { value: MarkedRead { notification, changed }, unread_count }))
+    async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts> {
+        let user_id = user_id.to_owned();
+        self.read(move |conn| match kind {
+            // Every type: each count from its own index.
+            None => {
+                let unread = unread_count(conn, &user_id)?;
+                let total = conn
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM notifications WHERE user_id = ?1 AND is_archived = 0",
+                    )?
+                    .query_row([&user_id], |row| row.get::<_, i64>(0))?;
+                Ok(Counts {
+                    unread: unread.count,
+                    unseen: unread.unseen,
+                    total: total as u64,
+                })
+            }
+            // One type or prefix: one pass over its range of the type index.
+            Some(kind) => {
+                let terms = filter::type_terms(Some(&kind), 2, Dialect::Sqlite);
+                let sql = format!(
+                    "SELECT COALESCE(SUM(is_read = 0), 0), COALESCE(SUM(is_seen = 0), 0), COUNT(*)
+                     FROM notifications WHERE user_id = ?1 AND is_archived = 0{}",
+                    terms.sql
+                );
+                let mut values: Vec<&dyn ToSql> = vec![&user_id];
+                values.extend(terms.params.iter().map(|p| p as &dyn ToSql));
+                conn.prepare_cached(&sql)?
+                    .query_row(params_from_iter(values), |row| {
+                        Ok(Counts {
+                            unread: row.get::<_, i64>(0)? as u64,
+                            unseen: row.get::<_, i64>(1)? as u64,
+                            total: row.get::<_, i64>(2)? as u64,
+                        })
+                    })
+            }
         })
         .await
+    }
+
+    async fn feed_state(&self, user_id: &str) -> StoreResult<FeedState> {
+        let user_id = user_id.to_owned();
+        self.read_quick(move |conn| {
+            let snapshot = conn.unchecked_transaction()?;
+            feed_state(&snapshot, &user_id)
+        })
+        .await
+    }
+
+    async fn changes_since(&self, user_id: &str, after: u64, max: usize) -> StoreResult<Replay> {
+        let user_id = user_id.to_owned();
+        let (state, rows) = self
+            .read(move |conn| {
+                let snapshot = conn.unchecked_transaction()?;
+                let state = feed_state(&snapshot, &user_id)?;
+                let rows = snapshot
+                    .prepare_cached(
+                        "SELECT seq, envelope FROM changes WHERE user_id = ?1 AND seq > ?2
+                         ORDER BY seq LIMIT ?3",
+                    )?
+                    .query_map(params![user_id, seq_param(after), max as i64 + 1], |row| {
+                        Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((state, rows))
+            })
+            .await?;
+        replay_of(state, after, rows, max)
+    }
+
+    async fn mark_read(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Changed<Notification>>> {
+        self.change_one(MARK_READ, user_id, id).await
+    }
+
+    async fn mark_unread(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Changed<Notification>>> {
+        self.change_one(MARK_UNREAD, user_id, id).await
+    }
+
+    async fn archive(&self, user_id: &str, id: &str) -> StoreResult<Option<Changed<Notification>>> {
+        self.change_one(ARCHIVE, user_id, id).await
+    }
+
+    async fn unarchive(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Changed<Notification>>> {
+        self.change_one(UNARCHIVE, user_id, id).await
     }
 
     async fn mark_all_read(&self, user_id: &str) -> StoreResult<Changed<AllMarkedRead>> {
@@ -397,9 +604,87 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             let read_at = now_rfc3339();
             let updated = conn
-                .prepare_cached("UPDATE notifications SET is_read = 1, read_at = ?2 WHERE user_id = ?1 AND is_read = 0")?
+                .prepare_cached(
+                    // Named: archived ones too, so the planner can't use the index's
+                    // `is_archived` and would scan every notification of the user.
+                    "UPDATE notifications INDEXED BY notifications_unread
+                     SET is_read = 1, read_at = ?2, is_seen = 1, seen_at = COALESCE(seen_at, ?2)
+                     WHERE user_id = ?1 AND is_read = 0",
+                )?
                 .execute(params![user_id, read_at])? as u64;
-            Ok(Changed { value: AllMarkedRead { updated, read_at }, unread_count: 0 })
+            let changes = record_if(conn, &user_id, updated > 0, || {
+                ServerEvent::AllRead(AllRead {
+                    read_at: read_at.clone(),
+                })
+            })?;
+            let unread_count = unread_count(conn, &user_id)?;
+            Ok(Changed {
+                value: AllMarkedRead { updated, read_at },
+                unread_count,
+                changes,
+            })
+        })
+        .await
+    }
+
+    async fn mark_seen(
+        &self,
+        user_id: &str,
+        ids: &[String],
+    ) -> StoreResult<Changed<Vec<Notification>>> {
+        let (user_id, ids) = (user_id.to_owned(), ids.to_vec());
+        self.write(move |conn| {
+            let seen_at = now_rfc3339();
+            let mut update = conn.prepare_cached(&format!(
+                "UPDATE notifications SET is_seen = 1, seen_at = ?3
+                 WHERE user_id = ?1 AND id = ?2 AND is_seen = 0 RETURNING {COLUMNS}"
+            ))?;
+            let mut changed = Vec::new();
+            for id in &ids {
+                if let Some(notification) = update
+                    .query_row(params![user_id, id, seen_at], row_to_notification)
+                    .optional()?
+                {
+                    changed.push(notification);
+                }
+            }
+            changed.sort_by(|a, b| a.id.cmp(&b.id));
+            let changes = changed
+                .iter()
+                .map(|n| record(conn, &user_id, ServerEvent::NotificationUpdated(n.clone())))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let unread_count = unread_count(conn, &user_id)?;
+            Ok(Changed {
+                value: changed,
+                unread_count,
+                changes,
+            })
+        })
+        .await
+    }
+
+    async fn mark_all_seen(&self, user_id: &str) -> StoreResult<Changed<AllMarkedSeen>> {
+        let user_id = user_id.to_owned();
+        self.write(move |conn| {
+            let seen_at = now_rfc3339();
+            let updated = conn
+                .prepare_cached(
+                    // Named, as in `mark_all_read`.
+                    "UPDATE notifications INDEXED BY notifications_unseen SET is_seen = 1, seen_at = ?2
+                     WHERE user_id = ?1 AND is_seen = 0",
+                )?
+                .execute(params![user_id, seen_at])? as u64;
+            let changes = record_if(conn, &user_id, updated > 0, || {
+                ServerEvent::AllSeen(AllSeen {
+                    seen_at: seen_at.clone(),
+                })
+            })?;
+            let unread_count = unread_count(conn, &user_id)?;
+            Ok(Changed {
+                value: AllMarkedSeen { updated, seen_at },
+                unread_count,
+                changes,
+            })
         })
         .await
     }
@@ -413,9 +698,11 @@ impl Store for SqliteStore {
             if deleted == 0 {
                 return Ok(None);
             }
+            let event = ServerEvent::NotificationDeleted(NotificationId { id: id.clone() });
             Ok(Some(Changed {
                 value: (),
                 unread_count: unread_count(conn, &user_id)?,
+                changes: vec![record(conn, &user_id, event)?],
             }))
         })
         .await
@@ -469,7 +756,7 @@ mod tests {
         ListQuery {
             limit,
             before,
-            unread_only: false,
+            ..ListQuery::default()
         }
     }
 
@@ -488,11 +775,14 @@ mod tests {
         store.create(new("quiet", "one")).await.unwrap();
         let count = |user: &'static str| move |conn: &Connection| unread_count(conn, user);
         // A short count is answered in place; a long one is interrupted there...
-        assert!(matches!(store.try_in_place(&count("quiet")), Some(Ok(1))));
+        assert!(matches!(
+            store.try_in_place(&count("quiet")),
+            Some(Ok(UnreadCount { count: 1, .. }))
+        ));
         assert!(store.try_in_place(&count("busy")).is_none());
         // ...and counted in full on the blocking pool.
-        assert_eq!(store.unread_count("busy").await.unwrap(), many);
-        assert_eq!(store.unread_count("quiet").await.unwrap(), 1);
+        assert_eq!(store.unread_count("busy").await.unwrap().count, many);
+        assert_eq!(store.unread_count("quiet").await.unwrap().count, 1);
     }
 
     #[tokio::test]
@@ -501,7 +791,7 @@ mod tests {
         let mut ids = Vec::new();
         for i in 0..5 {
             let created = store.create(new("u1", &format!("n{i}"))).await.unwrap();
-            assert_eq!(created.unread_count, i + 1);
+            assert_eq!(created.unread_count.count, i + 1);
             ids.push(created.value.id);
         }
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase: {ids:?}");
@@ -542,13 +832,13 @@ mod tests {
         let theirs = store.create(new("alice", "secret")).await.unwrap().value;
         assert_eq!(store.mark_read("bob", &theirs.id).await.unwrap(), None);
         assert_eq!(store.delete("bob", &theirs.id).await.unwrap(), None);
-        assert_eq!(store.unread_count("alice").await.unwrap(), 1);
+        assert_eq!(store.unread_count("alice").await.unwrap().count, 1);
         let marked = store.mark_read("alice", &theirs.id).await.unwrap().unwrap();
-        assert!(marked.value.changed && marked.value.notification.is_read);
-        assert!(marked.value.notification.read_at.is_some());
-        assert_eq!(marked.unread_count, 0);
+        assert!(!marked.changes.is_empty() && marked.value.is_read);
+        assert!(marked.value.read_at.is_some());
+        assert_eq!(marked.unread_count.count, 0);
         let again = store.mark_read("alice", &theirs.id).await.unwrap().unwrap();
-        assert!(!again.value.changed);
+        assert!(again.changes.is_empty());
     }
 
     #[tokio::test]
@@ -561,9 +851,8 @@ mod tests {
             .list(
                 "u",
                 ListQuery {
-                    limit: 20,
-                    before: None,
                     unread_only: true,
+                    ..page(20, None)
                 },
             )
             .await
@@ -571,7 +860,7 @@ mod tests {
         assert_eq!(unread.items.len(), 1);
         let all = store.mark_all_read("u").await.unwrap();
         assert_eq!(all.value.updated, 1);
-        assert_eq!(store.unread_count("u").await.unwrap(), 0);
+        assert_eq!(store.unread_count("u").await.unwrap().count, 0);
         assert!(store.delete("u", &a.id).await.unwrap().is_some());
         assert_eq!(
             store.list("u", page(20, None)).await.unwrap().items.len(),
@@ -642,7 +931,10 @@ mod tests {
         }
         let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
         for user in 0..4 {
-            assert_eq!(store.unread_count(&format!("u{user}")).await.unwrap(), 50);
+            assert_eq!(
+                store.unread_count(&format!("u{user}")).await.unwrap().count,
+                50
+            );
         }
     }
 }

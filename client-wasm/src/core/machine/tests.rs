@@ -18,6 +18,10 @@ fn notification(id: &str, read: bool) -> Value {
         is_read: read,
         created_at: "2026-11-25T17:00:00.000Z".into(),
         read_at: None,
+        is_seen: read,
+        seen_at: None,
+        is_archived: false,
+        archived_at: None,
     })
     .unwrap()
 }
@@ -35,7 +39,10 @@ fn new_event(id: &str) -> b::ServerEvent {
 }
 
 fn count_event(n: u64) -> b::ServerEvent {
-    b::ServerEvent::UnreadCount(b::UnreadCount { count: n })
+    b::ServerEvent::UnreadCount(b::UnreadCount {
+        count: n,
+        unseen: n,
+    })
 }
 
 /// A frame the client sent: event name, payload and ack id.
