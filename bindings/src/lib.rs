@@ -40,6 +40,8 @@ pub mod events {
     pub const MARK_ALL_READ: &str = "mark_all_read";
     /// Client → server: list a page of notifications.
     pub const LIST_NOTIFICATIONS: &str = "list_notifications";
+    /// Client → server: replace the socket's token before it expires.
+    pub const REFRESH_TOKEN: &str = "refresh_token";
     /// Client → server: mark one notification unread (it stays seen).
     pub const MARK_UNREAD: &str = "mark_unread";
     /// Client → server: archive one notification.
@@ -50,8 +52,6 @@ pub mod events {
     pub const MARK_SEEN: &str = "mark_seen";
     /// Client → server: mark every notification seen.
     pub const MARK_ALL_SEEN: &str = "mark_all_seen";
-    /// Client → server: replace the socket's token before it expires.
-    pub const REFRESH_TOKEN: &str = "refresh_token";
 }
 
 /// Limits the contract puts on a notification's fields.

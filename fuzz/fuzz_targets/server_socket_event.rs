@@ -6,11 +6,16 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (&str, &str)| {
     let (name, payload) = input;
-    // The four events the server knows, and whatever name the input brings.
+    // The events the server knows, and whatever name the input brings.
     for event in [
         "subscribe_notifications",
         "mark_read",
+        "mark_unread",
+        "archive",
+        "unarchive",
         "mark_all_read",
+        "mark_seen",
+        "mark_all_seen",
         "list_notifications",
         name,
     ] {

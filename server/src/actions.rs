@@ -1,6 +1,7 @@
 //! The operations on a user's notifications, shared by REST and Socket.IO handlers: each
-//! validates, changes the store, then pushes the change and the fresh unread count to every
-//! live socket and SSE stream of that user. Changes of one user take turns (see `turns`).
+//! validates, changes the store (which numbers and logs each change), then pushes the changes
+//! and one fresh `unread_count` to every live socket and SSE stream of that user. Changes of
+//! one user take turns (see `turns`). Also the catch-up a reconnecting client asks for.
 
 use notify_bindings::{
     Counts, CreateNotification, Envelope, Notification, Page, ServerEvent, SubscribeResult,
@@ -67,14 +68,33 @@ pub async fn feed_state(state: &AppState, user_id: &str) -> Result<FeedState, Ap
     Ok(state.store.feed_state(user_id).await?)
 }
 
-/// The notification a change to one left, pushed with the counts when it changed; 404 when
-/// the user has no such notification.
-async fn push_marked(
+/// A change to one notification.
+#[derive(Debug, Clone, Copy)]
+enum OneChange {
+    Read,
+    Unread,
+    Archive,
+    Unarchive,
+}
+
+/// Makes `change` to the user's notification `id` in the store, then pushes the notification
+/// as it is now with the counts (when it changed). 404 when the user has no such notification.
+async fn change_one(
     state: &AppState,
     user_id: &str,
-    marked: Option<Changed<Notification>>,
+    id: &str,
+    change: OneChange,
 ) -> Result<Notification, ApiError> {
-    let marked = marked.ok_or_else(ApiError::not_found)?;
+    validation::notification_id("id", id)?;
+    let _turn = state.turns.take(user_id).await;
+    let store = &state.store;
+    let marked = match change {
+        OneChange::Read => store.mark_read(user_id, id).await?,
+        OneChange::Unread => store.mark_unread(user_id, id).await?,
+        OneChange::Archive => store.archive(user_id, id).await?,
+        OneChange::Unarchive => store.unarchive(user_id, id).await?,
+    }
+    .ok_or_else(ApiError::not_found)?;
     report(state, user_id, &marked).await;
     Ok(marked.value)
 }
@@ -85,10 +105,7 @@ pub async fn mark_read(
     user_id: &str,
     id: &str,
 ) -> Result<Notification, ApiError> {
-    validation::notification_id("id", id)?;
-    let _turn = state.turns.take(user_id).await;
-    let marked = state.store.mark_read(user_id, id).await?;
-    push_marked(state, user_id, marked).await
+    change_one(state, user_id, id, OneChange::Read).await
 }
 
 /// Marks one unread; it stays seen.
@@ -97,18 +114,12 @@ pub async fn mark_unread(
     user_id: &str,
     id: &str,
 ) -> Result<Notification, ApiError> {
-    validation::notification_id("id", id)?;
-    let _turn = state.turns.take(user_id).await;
-    let marked = state.store.mark_unread(user_id, id).await?;
-    push_marked(state, user_id, marked).await
+    change_one(state, user_id, id, OneChange::Unread).await
 }
 
 /// Archives one: it leaves the default list and every count.
 pub async fn archive(state: &AppState, user_id: &str, id: &str) -> Result<Notification, ApiError> {
-    validation::notification_id("id", id)?;
-    let _turn = state.turns.take(user_id).await;
-    let archived = state.store.archive(user_id, id).await?;
-    push_marked(state, user_id, archived).await
+    change_one(state, user_id, id, OneChange::Archive).await
 }
 
 /// Brings one back from the archive.
@@ -117,10 +128,7 @@ pub async fn unarchive(
     user_id: &str,
     id: &str,
 ) -> Result<Notification, ApiError> {
-    validation::notification_id("id", id)?;
-    let _turn = state.turns.take(user_id).await;
-    let unarchived = state.store.unarchive(user_id, id).await?;
-    push_marked(state, user_id, unarchived).await
+    change_one(state, user_id, id, OneChange::Unarchive).await
 }
 
 /// Marks every notification read, and so seen.

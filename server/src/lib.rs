@@ -12,7 +12,8 @@
 //!    per-IP cap on pending Socket.IO handshakes) and `socket` (the Socket.IO namespace:
 //!    connect, event dispatch, token expiry and refresh); `listen`, the accept loop (connection limit,
 //!    header and idle timeouts), and below it `tls` (`--tls-cert` / `--tls-key`).
-//! 3. `actions`: create / list / read / read-all / delete / catch-up, shared by both handlers;
+//! 3. `actions`: create / list / counts / read / unread / archive / unarchive / read-all /
+//!    seen / seen-all / delete / catch-up, shared by both handlers;
 //!    `caller`: the one token extraction for REST, SSE and Socket.IO.
 //! 4. `state`: the one `AppState` every handler shares (as `Arc<AppState>`).
 //! 5. `fanout`: pushes a change to every socket and SSE stream of a user, on every node.

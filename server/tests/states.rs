@@ -2,8 +2,7 @@
 //! the `unseen` / `archived` / `type` filters, `GET /notifications/counts`, the Socket.IO
 //! events, and the live pushes each change makes to the user's other sockets and streams.
 //!
-//! Each scenario runs on a server of either store; the `_on_sqlite` / `_on_postgres` tests
-//! start one and run it.
+//! Each scenario runs on a server of either store (see `on_both_stores!`).
 
 use notify_testkit::bindings::{
     Ack, Counts, ErrorCode, Notification, Page, ServerEvent, SubscribeResult, UnreadCount, Updated,
@@ -54,6 +53,18 @@ async fn counts(server: &TestServer, user: &str, query: &str) -> Counts {
         .parse()
 }
 
+fn tally(unread: u64, unseen: u64, total: u64) -> Counts {
+    Counts {
+        unread,
+        unseen,
+        total,
+    }
+}
+
+fn unread_unseen(count: u64, unseen: u64) -> UnreadCount {
+    UnreadCount { count, unseen }
+}
+
 async fn badge(server: &TestServer, user: &str) -> UnreadCount {
     let token = server.user_token(user);
     server
@@ -101,13 +112,7 @@ async fn seen_read_unread_and_their_counts(server: &TestServer) {
     let b = publish(server, user, "info", "b").await;
     let c = publish(server, user, "info", "c").await;
     assert!(!a.is_seen && a.seen_at.is_none() && !a.is_archived && a.archived_at.is_none());
-    assert_eq!(
-        badge(server, user).await,
-        UnreadCount {
-            count: 3,
-            unseen: 3
-        }
-    );
+    assert_eq!(badge(server, user).await, unread_unseen(3, 3));
 
     // Read marks seen; unread leaves it seen.
     let read: Notification = post(server, user, &format!("/notifications/{}/read", a.id)).await;
@@ -116,13 +121,7 @@ async fn seen_read_unread_and_their_counts(server: &TestServer) {
     let unread: Notification = post(server, user, &format!("/notifications/{}/unread", a.id)).await;
     assert!(!unread.is_read && unread.read_at.is_none());
     assert!(unread.is_seen && unread.seen_at == read.seen_at);
-    assert_eq!(
-        badge(server, user).await,
-        UnreadCount {
-            count: 3,
-            unseen: 2
-        }
-    );
+    assert_eq!(badge(server, user).await, unread_unseen(3, 2));
     // Unread again changes nothing.
     let again: Notification = post(server, user, &format!("/notifications/{}/unread", a.id)).await;
     assert_eq!(again, unread);
@@ -143,47 +142,24 @@ async fn seen_read_unread_and_their_counts(server: &TestServer) {
     assert_eq!(updated.updated, 1, "only b changed");
     assert_eq!(
         badge(server, "states-someone-else").await,
-        UnreadCount {
-            count: 1,
-            unseen: 1
-        },
+        unread_unseen(1, 1),
         "another user's notification stays unseen"
     );
     assert_eq!(titles(server, user, "unseen=true").await, ["c"]);
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 3,
-            unseen: 1,
-            total: 3
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(3, 1, 3));
 
     let all: Updated = post(server, user, "/notifications/seen-all").await;
     assert_eq!(all.updated, 1);
     let none: Updated = post(server, user, "/notifications/seen-all").await;
     assert_eq!(none.updated, 0);
-    assert_eq!(
-        badge(server, user).await,
-        UnreadCount {
-            count: 3,
-            unseen: 0
-        }
-    );
+    assert_eq!(badge(server, user).await, unread_unseen(3, 0));
     assert!(titles(server, user, "unseen=true").await.is_empty());
 
     // Read-all marks seen too, keeping earlier seen times.
     let d = publish(server, user, "info", "d").await;
     let read_all: Updated = post(server, user, "/notifications/read-all").await;
     assert_eq!(read_all.updated, 4);
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 0,
-            unseen: 0,
-            total: 4
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(0, 0, 4));
     let items = server.api().list(&token, "").await.items;
     let by_title = |t: &str| items.iter().find(|n| n.title == t).unwrap().clone();
     assert!(items.iter().all(|n| n.is_read && n.is_seen));
@@ -214,21 +190,8 @@ async fn archive_hides_from_lists_and_counts(server: &TestServer) {
         titles(server, user, "archived=all&unread=true").await,
         ["b", "a"]
     );
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 1,
-            unseen: 1,
-            total: 1
-        }
-    );
-    assert_eq!(
-        badge(server, user).await,
-        UnreadCount {
-            count: 1,
-            unseen: 1
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(1, 1, 1));
+    assert_eq!(badge(server, user).await, unread_unseen(1, 1));
 
     // Read while archived: the counts don't move; unarchived, it counts again as it is.
     post::<Notification>(server, user, &format!("/notifications/{}/read", a.id)).await;
@@ -237,14 +200,7 @@ async fn archive_hides_from_lists_and_counts(server: &TestServer) {
         post(server, user, &format!("/notifications/{}/unarchive", a.id)).await;
     assert!(!back.is_archived && back.archived_at.is_none() && back.is_read);
     assert_eq!(titles(server, user, "").await, ["b", "a"]);
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 1,
-            unseen: 1,
-            total: 2
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(1, 1, 2));
     // Unread while archived, then deleted: the counts stay exact.
     post::<Notification>(server, user, &format!("/notifications/{}/archive", a.id)).await;
     post::<Notification>(server, user, &format!("/notifications/{}/unread", a.id)).await;
@@ -253,14 +209,7 @@ async fn archive_hides_from_lists_and_counts(server: &TestServer) {
         .api()
         .delete_notification(&server.user_token(user), &a.id)
         .await;
-    assert_eq!(
-        counts(server, user, "").await,
-        Counts {
-            unread: 1,
-            unseen: 1,
-            total: 1
-        }
-    );
+    assert_eq!(counts(server, user, "").await, tally(1, 1, 1));
 }
 
 async fn type_filters_are_exact_or_a_dotted_prefix(server: &TestServer) {
@@ -287,11 +236,7 @@ async fn type_filters_are_exact_or_a_dotted_prefix(server: &TestServer) {
     assert!(titles(server, user, "type=nothing.*").await.is_empty());
     assert_eq!(
         counts(server, user, "?type=payment.*").await,
-        Counts {
-            unread: 2,
-            unseen: 2,
-            total: 2
-        }
+        tally(2, 2, 2)
     );
     assert_eq!(counts(server, user, "?type=info").await.total, 1);
     assert_eq!(counts(server, user, "").await.total, 6);
@@ -323,11 +268,7 @@ async fn type_filters_are_exact_or_a_dotted_prefix(server: &TestServer) {
     );
     assert_eq!(
         counts(server, user, "?type=payment.*").await,
-        Counts {
-            unread: 1,
-            unseen: 1,
-            total: 2
-        }
+        tally(1, 1, 2)
     );
 }
 
@@ -420,13 +361,7 @@ async fn socket_events_change_states_and_push_to_other_sockets(server: &TestServ
     let second = next_updated(&mut watcher).await;
     assert_eq!([first.id, second.id], [a.id.clone(), b.id.clone()]);
     assert!(first.is_seen && second.is_seen);
-    assert_eq!(
-        next_counts(&mut watcher).await,
-        UnreadCount {
-            count: 2,
-            unseen: 0
-        }
-    );
+    assert_eq!(next_counts(&mut watcher).await, unread_unseen(2, 0));
     for _ in 0..3 {
         stream.next_event().await;
     }
@@ -434,13 +369,7 @@ async fn socket_events_change_states_and_push_to_other_sockets(server: &TestServ
     let archived: Notification = ok(actor.call(events::ARCHIVE, json!({"id": a.id})).await);
     assert!(archived.is_archived);
     assert_eq!(next_updated(&mut watcher).await, archived);
-    assert_eq!(
-        next_counts(&mut watcher).await,
-        UnreadCount {
-            count: 1,
-            unseen: 0
-        }
-    );
+    assert_eq!(next_counts(&mut watcher).await, unread_unseen(1, 0));
     match stream.next_event().await {
         (_, ServerEvent::NotificationUpdated(n)) => assert_eq!(n, archived),
         other => panic!("expected notification_updated on SSE, got {other:?}"),
@@ -468,26 +397,14 @@ async fn socket_events_change_states_and_push_to_other_sockets(server: &TestServ
         watcher.next_server_event().await,
         ServerEvent::Notification(_)
     ));
-    assert_eq!(
-        next_counts(&mut watcher).await,
-        UnreadCount {
-            count: 3,
-            unseen: 1
-        }
-    );
+    assert_eq!(next_counts(&mut watcher).await, unread_unseen(3, 1));
     let all: Updated = ok(actor.call(events::MARK_ALL_SEEN, json!({})).await);
     assert_eq!(all.updated, 1);
     match watcher.next_server_event().await {
         ServerEvent::AllSeen(all_seen) => assert_eq!(all_seen.seen_at.len(), 24),
         other => panic!("expected all_seen, got {other:?}"),
     }
-    assert_eq!(
-        next_counts(&mut watcher).await,
-        UnreadCount {
-            count: 3,
-            unseen: 0
-        }
-    );
+    assert_eq!(next_counts(&mut watcher).await, unread_unseen(3, 0));
     let none: Updated = ok(actor.call(events::MARK_ALL_SEEN, json!({})).await);
     assert_eq!(none.updated, 0);
 
@@ -561,6 +478,8 @@ async fn socket_events_change_states_and_push_to_other_sockets(server: &TestServ
     );
 }
 
+/// Each scenario as its own test on SQLite; on PostgreSQL all in one test on one database
+/// (their users differ), as starting a PostgreSQL takes seconds.
 macro_rules! on_both_stores {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -572,15 +491,11 @@ macro_rules! on_both_stores {
                 }
             )*
         }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    let postgres = super::Postgres::start();
-                    let server = super::on_postgres(&postgres).await;
-                    super::$scenario(&server).await;
-                }
-            )*
+        #[tokio::test]
+        async fn every_scenario_on_postgres() {
+            let postgres = Postgres::start();
+            let server = on_postgres(&postgres).await;
+            $( $scenario(&server).await; )*
         }
     };
 }
@@ -592,3 +507,62 @@ on_both_stores!(
     bad_input_gets_422_and_others_ids_404,
     socket_events_change_states_and_push_to_other_sockets,
 );
+
+/// Two nodes on one PostgreSQL change the same notifications at once (read, unread, archive,
+/// unarchive, seen): the counts kept on the head row (`unread-count`) end equal to the counts
+/// of the rows (`/counts`).
+#[tokio::test]
+async fn concurrent_changes_on_two_nodes_keep_the_head_counts_exact() {
+    let postgres = Postgres::start();
+    let (a, b) = (on_postgres(&postgres).await, on_postgres(&postgres).await);
+    let user = "states-race";
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(publish(&a, user, "info", &format!("n{i}")).await.id);
+    }
+    let actions = ["read", "archive", "unread", "unarchive", "read", "archive"];
+    let mut changes = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
+        for (step, action) in actions.iter().enumerate() {
+            // Each node runs the actions in a different order.
+            let (node, action) = if (n + step) % 2 == 0 {
+                (&a, *action)
+            } else {
+                (&b, actions[actions.len() - 1 - step])
+            };
+            let path = format!("/notifications/{id}/{action}");
+            let token = node.user_token(user);
+            changes.push(async move { node.api().post(&path, &token).await.expect(200) });
+        }
+    }
+    let seen = ids[..4].to_vec();
+    let token = b.user_token(user);
+    let seen_body = json!({ "ids": seen });
+    let (_, seen_reply) = tokio::join!(
+        futures_util::future::join_all(changes),
+        b.api().post_json("/notifications/seen", &token, &seen_body)
+    );
+    seen_reply.expect(200);
+
+    let counted = counts(&a, user, "").await;
+    let kept = badge(&b, user).await;
+    assert_eq!(
+        (kept.count, kept.unseen),
+        (counted.unread, counted.unseen),
+        "head row {kept:?} against the rows {counted:?}"
+    );
+    let listed = a
+        .api()
+        .list(&a.user_token(user), "archived=all&limit=100")
+        .await;
+    let unread = listed
+        .items
+        .iter()
+        .filter(|n| !n.is_read && !n.is_archived)
+        .count();
+    assert_eq!(counted.unread, unread as u64);
+    assert!(
+        listed.items.iter().all(|n| !n.is_read || n.is_seen),
+        "read implies seen"
+    );
+}

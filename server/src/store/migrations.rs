@@ -67,3 +67,40 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 pub fn latest_version() -> usize {
     MIGRATIONS.len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_notifications_of_a_version_1_database_become_seen() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO notifications (user_id, id, type, title, message, is_read, created_at, read_at)
+             VALUES ('u', '1', 'info', 't', '', 1, 'c', 'r'), ('u', '2', 'info', 't', '', 0, 'c', NULL)",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        type States = (String, bool, Option<String>, bool, Option<String>);
+        let rows: Vec<States> = conn
+            .prepare("SELECT id, is_seen, seen_at, is_archived, archived_at FROM notifications ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("1".to_owned(), true, Some("r".to_owned()), false, None),
+                ("2".to_owned(), false, None, false, None)
+            ]
+        );
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, latest_version());
+    }
+}

@@ -6,10 +6,12 @@
 //! unread count), stores its id only when it is above that head, and commits; the next create
 //! of that user waits for the lock. Every operation is one statement (data-modifying CTEs, in
 //! autocommit) prepared once per pooled connection (`prepare_cached`): one round trip each,
-//! and the unread and unseen counts come from the head row, never from counting. The head row
-//! also holds the user's change `seq`: a statement that changes the feed moves it on and logs
-//! each change's envelope under its seq (see [`log_changes`]), so seqs follow commit order
-//! across nodes too. Pool
+//! and the unread and unseen counts come from the head row, never from counting. A change
+//! locks the notifications it changes in id order (`... ORDER BY id FOR UPDATE`), then the head
+//! row, so that changes of one user on several nodes can't deadlock. The head row also holds
+//! the user's change `seq`: a statement that changes the feed moves it on and logs each
+//! change's envelope under its seq (see [`log_changes`]), so seqs follow commit order across
+//! nodes too. Pool
 //! timeouts are short, so a request fails fast with 503 while the database is unreachable,
 //! and the pool reconnects by itself when it comes back.
 
@@ -243,7 +245,7 @@ static MARK_ALL_READ: LazyLock<String> = LazyLock::new(|| {
         r#"
 WITH old AS (
     SELECT id, is_read, is_seen, is_archived FROM notifications
-    WHERE user_id = $1 AND is_read = FALSE FOR UPDATE
+    WHERE user_id = $1 AND is_read = FALSE ORDER BY id FOR UPDATE
 ), updated AS (
     UPDATE notifications SET is_read = TRUE, read_at = $2, is_seen = TRUE,
                              seen_at = COALESCE(seen_at, $2)
@@ -274,9 +276,12 @@ SELECT (SELECT n FROM gone),
 static MARK_SEEN: LazyLock<String> = LazyLock::new(|| {
     format!(
         r#"
-WITH updated AS (
+WITH old AS (
+    SELECT id FROM notifications WHERE user_id = $1 AND id = ANY($2) AND is_seen = FALSE
+    ORDER BY id FOR UPDATE
+), updated AS (
     UPDATE notifications SET is_seen = TRUE, seen_at = $3
-    WHERE user_id = $1 AND id = ANY($2) AND is_seen = FALSE
+    WHERE user_id = $1 AND id IN (SELECT id FROM old) AND is_seen = FALSE
     RETURNING {COLUMNS}, {NOTIFICATION_JSON} AS json
 ), head AS (
     UPDATE user_heads SET unseen = unseen - (SELECT COUNT(*) FROM updated WHERE NOT is_archived),
@@ -309,9 +314,11 @@ ORDER BY u.id"#,
 static MARK_ALL_SEEN: LazyLock<String> = LazyLock::new(|| {
     format!(
         r#"
-WITH updated AS (
+WITH old AS (
+    SELECT id FROM notifications WHERE user_id = $1 AND is_seen = FALSE ORDER BY id FOR UPDATE
+), updated AS (
     UPDATE notifications SET is_seen = TRUE, seen_at = $2
-    WHERE user_id = $1 AND is_seen = FALSE
+    WHERE user_id = $1 AND id IN (SELECT id FROM old) AND is_seen = FALSE
     RETURNING is_archived
 ), head AS (
     UPDATE user_heads SET unseen = unseen - (SELECT COUNT(*) FROM updated WHERE NOT is_archived),

@@ -41,7 +41,8 @@ test("Authorization header + default transports: unread_count on connect, then u
   const user = freshUser();
   const { socket, inbox } = await open(user);
   const first = await inbox.next("unread_count");
-  assert.deepEqual(first, { type: "unread_count", data: { count: 0 } });
+  // v2: `unseen` beside `count`, and the seq of the state it counts (0: no change yet).
+  assert.deepEqual(first, { type: "unread_count", data: { count: 0, unseen: 0 }, seq: 0 });
 
   // The client starts on long-polling; the server must offer and accept the WebSocket upgrade.
   const engine = socket.io.engine;
@@ -80,8 +81,9 @@ test("POST /notifications (service token) arrives live as `notification`, then u
   assert.equal(event.data.title, "Payment received");
   assert.deepEqual(event.data, created);
 
+  assert.equal(event.seq, 1, "the user's first change is seq 1");
   const count = await inbox.next("unread_count");
-  assert.deepEqual(count, { type: "unread_count", data: { count: 1 } });
+  assert.deepEqual(count, { type: "unread_count", data: { count: 1, unseen: 1 }, seq: 1 });
 });
 
 test("a plain user token may not publish (403), a missing token gets 401", async () => {
@@ -101,7 +103,11 @@ test("a plain user token may not publish (403), a missing token gets 401", async
 test("the CONNECT auth payload {token} authenticates too", async () => {
   const user = freshUser();
   const { inbox } = await open(user, { auth: { token: server.token(user) } });
-  assert.deepEqual(await inbox.next("unread_count"), { type: "unread_count", data: { count: 0 } });
+  assert.deepEqual(await inbox.next("unread_count"), {
+    type: "unread_count",
+    data: { count: 0, unseen: 0 },
+    seq: 0,
+  });
   await publish(server, service, user, { title: "via auth payload" });
   assert.equal((await inbox.next("notification")).data.title, "via auth payload");
 });
@@ -151,7 +157,7 @@ test("subscribe_notifications ack: {} and {since} (missed, oldest first)", async
 
   const since = await ask(socket, "subscribe_notifications", { since: n1.id });
   assert.equal(since.success, true, JSON.stringify(since));
-  assert.deepEqual(since.data, { unreadCount: 3, missed: [n2, n3], resync: false });
+  assert.deepEqual(since.data, { unreadCount: 3, unseenCount: 3, seq: 3, missed: [n2, n3], resync: false });
 
   const upToDate = await ask(socket, "subscribe_notifications", { since: n3.id });
   assert.deepEqual(upToDate.data.missed, []);
@@ -175,7 +181,13 @@ test("mark_read ack is the read Notification; notification_updated and unread_co
   assert.equal(updated.type, "notification_updated");
   assert.equal(updated.data.id, n.id);
   assert.equal(updated.data.isRead, true);
-  assert.deepEqual(await inbox.next("unread_count"), { type: "unread_count", data: { count: 0 } });
+  assert.equal(updated.data.isSeen, true, "read implies seen");
+  assert.equal(updated.seq, 2);
+  assert.deepEqual(await inbox.next("unread_count"), {
+    type: "unread_count",
+    data: { count: 0, unseen: 0 },
+    seq: 2,
+  });
 
   const again = await ask(socket, "mark_read", { id: n.id });
   assert.equal(again.success, true, "mark_read is idempotent");
@@ -196,10 +208,15 @@ test("mark_all_read ack {updated}; all_read and unread_count 0 follow", async ()
   assert.deepEqual(ack, { success: true, data: { updated: 2 } });
   const allRead = await inbox.next("all_read");
   assert.ok(!Number.isNaN(Date.parse(allRead.data.readAt)), "all_read carries readAt");
-  assert.deepEqual(await inbox.next("unread_count"), { type: "unread_count", data: { count: 0 } });
+  assert.equal(allRead.seq, 3);
+  assert.deepEqual(await inbox.next("unread_count"), {
+    type: "unread_count",
+    data: { count: 0, unseen: 0 },
+    seq: 3,
+  });
 
   const rest = await api(server, "GET", "/notifications/unread-count", { token: server.token(user) });
-  assert.deepEqual(rest, { status: 200, body: { count: 0 } });
+  assert.deepEqual(rest, { status: 200, body: { count: 0, unseen: 0 } });
 });
 
 test("list_notifications ack {items, nextCursor}: newest first, paged, unreadOnly", async () => {

@@ -38,14 +38,16 @@ test("first unread_count, then a live notification with an id: line", async () =
 
   const first = await sse.next();
   assert.equal(first.event, "message", "events are unnamed so EventSource.onmessage sees them");
-  assert.deepEqual(first.json(), { type: "unread_count", data: { count: 1 } });
+  // v2: `unseen` beside `count`, and the seq of the state it counts.
+  assert.deepEqual(first.json(), { type: "unread_count", data: { count: 1, unseen: 1 }, seq: 1 });
 
   const created = await publish(server, service, user, { title: "Payment received" });
   let ev = await sse.next();
   while (ev.json().type !== "notification") ev = await sse.next();
-  assert.equal(ev.id, created.id);
+  // v2: a change's `id:` line is its seq (v1 put the notification id there).
+  assert.equal(ev.id, "2");
   assert.equal(ev.event, "message");
-  assert.deepEqual(ev.json(), { type: "notification", data: created });
+  assert.deepEqual(ev.json(), { type: "notification", data: created, seq: 2 });
   assert.equal(ev.json().data.title, "Payment received");
 });
 
@@ -57,7 +59,7 @@ test("Last-Event-ID replays newer notifications (oldest first) after unread_coun
 
   const sse = await open({ token: server.token(user), headers: { "Last-Event-ID": n1.id } });
   assert.equal(sse.status, 200);
-  assert.deepEqual((await sse.next()).json(), { type: "unread_count", data: { count: 3 } });
+  assert.deepEqual((await sse.next()).json(), { type: "unread_count", data: { count: 3, unseen: 3 }, seq: 3 });
   const r2 = await sse.next();
   const r3 = await sse.next();
   assert.deepEqual([r2.id, r3.id], [n2.id, n3.id]);
@@ -68,7 +70,8 @@ test("Last-Event-ID replays newer notifications (oldest first) after unread_coun
   const n4 = await publish(server, service, user, { title: "four" });
   let ev = await sse.next();
   while (ev.json().type !== "notification") ev = await sse.next();
-  assert.equal(ev.id, n4.id);
+  assert.equal(ev.json().data.id, n4.id);
+  assert.equal(ev.id, "4", "live changes carry their seq in `id:`");
 });
 
 test("?access_token= and ?lastEventId= work for clients that can't set headers", async () => {
