@@ -290,6 +290,9 @@ pub struct Machine<J> {
     /// The change-log position of the state held (v2 servers): what catch-ups resume from.
     change_seq: Option<u64>,
     /// Live pushes that arrived while a `sinceSeq` catch-up was in flight, applied after it.
+    /// A type filter's counts changed while their request was in flight: ask again once it
+    /// is answered (an answer may predate the change).
+    recount: bool,
     held: Option<Vec<sync::Held<J>>>,
     rng: Rng,
     chooser: Chooser,
@@ -328,6 +331,7 @@ impl<J: super::json::Json> Machine<J> {
             high_water: None,
             change_seq: None,
             held: None,
+            recount: false,
             rng: Rng::new(seed),
             chooser,
             token: None,

@@ -231,10 +231,20 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    /// The counts of a type filter (one request at a time).
+    /// The counts of a type filter: one request at a time, and one more after it when they
+    /// changed meanwhile.
     fn fetch_counts(&mut self) {
-        if !self.pending.iter().any(|p| matches!(p.op, Op::Count)) {
+        if self.pending.iter().any(|p| matches!(p.op, Op::Count)) {
+            self.recount = true;
+        } else {
             self.send_op(Op::Count);
+        }
+    }
+
+    /// A counts request was answered: asks again if they changed while it was in flight.
+    fn counts_answered(&mut self) {
+        if core::mem::take(&mut self.recount) {
+            self.fetch_counts();
         }
     }
 
@@ -369,6 +379,7 @@ impl<J: Json> Machine<J> {
         self.high_water = None;
         self.change_seq = None;
         self.held = None;
+        self.recount = false;
         self.has_more = true;
         self.first_page_loaded = false;
         self.loading_more = false;
@@ -591,6 +602,7 @@ impl<J: Json> Machine<J> {
                     ];
                     self.set_counts(counts);
                 }
+                self.counts_answered();
             }
             // One notification's answer is its new state; the others are `{"updated": n}`.
             Op::Edit { .. } => {
@@ -647,7 +659,7 @@ impl<J: Json> Machine<J> {
             }
             Op::Page { .. } => self.loading_more = false,
             Op::Subscribe { .. } => return self.release_held(),
-            Op::Count => return,
+            Op::Count => return self.counts_answered(),
         }
         self.dirty = true;
     }

@@ -1622,3 +1622,46 @@ fn a_filter_selects_the_list_and_its_counts() {
     );
     assert_eq!(h.ids(), ["03", "01"]);
 }
+
+#[test]
+fn a_filter_asks_for_its_counts_again_when_they_change_during_a_request() {
+    let mut cfg = config();
+    cfg.filter.kind = Some("payment.*".into());
+    let mut h = Harness::with(cfg);
+    h.step(Input::Connect);
+    let conn = h.open_websocket();
+    let sub = h.sent(conn);
+    h.ack(
+        conn,
+        sub.ack,
+        json!({"success": true, "data": {"unreadCount": 3, "unseenCount": 3, "seq": 6,
+            "changes": [], "resync": false}}),
+    );
+    let (first, _, url, _) = h.http();
+    assert!(url.ends_with("/notifications/counts?type=payment.%2A"));
+    // Another change while the first request is in flight: its answer may predate it.
+    live(&mut h, conn, counts(4, 4, 7));
+    assert!(
+        !h.has(|e| matches!(e, Effect::Http { .. })),
+        "one request at a time"
+    );
+    h.step(Input::HttpDone {
+        req: first,
+        status: 200,
+        body: r#"{"unread": 1, "unseen": 1, "total": 1}"#.into(),
+        retry_after: None,
+    });
+    assert_eq!(h.m.unread_count(), 1);
+    let (second, _, _, _) = h.http();
+    h.step(Input::HttpDone {
+        req: second,
+        status: 200,
+        body: r#"{"unread": 2, "unseen": 2, "total": 2}"#.into(),
+        retry_after: None,
+    });
+    assert_eq!((h.m.unread_count(), h.m.unseen_count()), (2, 2));
+    assert!(
+        !h.has(|e| matches!(e, Effect::Http { .. })),
+        "nothing changed since"
+    );
+}
