@@ -324,20 +324,32 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
             },
         };
         let mut next = Some(packets);
-        while let Some(packets) = next {
-            for item in *packets {
-                if let Some(message) = to_message(socket.protocol, item) {
-                    if let Err(_e) = tx.feed(message).await {
-                        #[cfg(feature = "tracing")]
-                        tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
+        // Patch: buffered packets wait for one yield before the flush, so that tasks already
+        // scheduled add theirs to the same write (the Socket.IO CONNECT ack and the packets
+        // its spawned connect handler sends at once leave in one write instead of two).
+        let mut yielded = !drain;
+        loop {
+            while let Some(packets) = next {
+                for item in *packets {
+                    if let Some(message) = to_message(socket.protocol, item) {
+                        if let Err(_e) = tx.feed(message).await {
+                            #[cfg(feature = "tracing")]
+                            tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
+                        }
                     }
                 }
+                next = if drain {
+                    buffered_rx.try_recv().ok()
+                } else {
+                    None
+                };
             }
-            next = if drain {
-                buffered_rx.try_recv().ok()
-            } else {
-                None
-            };
+            if yielded {
+                break;
+            }
+            yielded = true;
+            tokio::task::yield_now().await;
+            next = buffered_rx.try_recv().ok();
         }
 
         #[cfg(feature = "tracing")]
