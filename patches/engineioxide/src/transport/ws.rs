@@ -309,6 +309,7 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
     // Patch: the first pass flushes without waiting for a packet: `init_handshake` feeds the
     // Engine.IO OPEN packet without flushing it, so it leaves with the heartbeat's first ping.
     let mut first_pass = true;
+    let mut batch_connect = true;
     loop {
         // Buffered packets are followed by any others already queued; volatile ones are not.
         let (packets, drain) = if std::mem::take(&mut first_pass) {
@@ -331,10 +332,10 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
             }
         };
         let mut next = packets;
-        // Patch: buffered packets wait for one yield before the flush, so that tasks already
-        // scheduled add theirs to the same write (the Socket.IO CONNECT ack and the packets
-        // its spawned connect handler sends at once leave in one write instead of two).
-        let mut yielded = !drain;
+        // Patch: the first buffered packets after the open (the Socket.IO CONNECT ack) wait
+        // for one yield before the flush, so that the packets its spawned connect handler
+        // sends at once leave in the same write; later writes never wait.
+        let mut yielded = !(drain && next.is_some() && std::mem::take(&mut batch_connect));
         loop {
             while let Some(packets) = next {
                 for item in *packets {
