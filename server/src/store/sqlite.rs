@@ -411,14 +411,23 @@ fn seq_param(seq: u64) -> i64 {
 }
 
 fn feed_state(conn: &Connection, user_id: &str) -> rusqlite::Result<FeedState> {
-    let seq = conn
-        .prepare_cached("SELECT seq FROM feed_heads WHERE user_id = ?1")?
-        .query_row([user_id], |row| row.get::<_, i64>(0))
-        .optional()?
-        .unwrap_or(0);
-    Ok(FeedState {
-        seq: seq as u64,
-        unread_count: unread_count(conn, user_id)?,
+    // One statement reads one snapshot: the seq and the counts it counts, without a
+    // transaction around them (this runs at every connect).
+    conn.prepare_cached(
+        "SELECT (SELECT seq FROM feed_heads WHERE user_id = ?1),
+                (SELECT COUNT(*) FROM notifications
+                 WHERE user_id = ?1 AND is_archived = 0 AND is_read = 0),
+                (SELECT COUNT(*) FROM notifications
+                 WHERE user_id = ?1 AND is_archived = 0 AND is_seen = 0)",
+    )?
+    .query_row([user_id], |row| {
+        Ok(FeedState {
+            seq: row.get::<_, Option<i64>>(0)?.unwrap_or(0) as u64,
+            unread_count: UnreadCount {
+                count: row.get::<_, i64>(1)? as u64,
+                unseen: row.get::<_, i64>(2)? as u64,
+            },
+        })
     })
 }
 
@@ -543,11 +552,8 @@ impl Store for SqliteStore {
 
     async fn feed_state(&self, user_id: &str) -> StoreResult<FeedState> {
         let user_id = user_id.to_owned();
-        self.read_quick(move |conn| {
-            let snapshot = conn.unchecked_transaction()?;
-            feed_state(&snapshot, &user_id)
-        })
-        .await
+        self.read_quick(move |conn| feed_state(conn, &user_id))
+            .await
     }
 
     async fn changes_since(&self, user_id: &str, after: u64, max: usize) -> StoreResult<Replay> {

@@ -306,38 +306,58 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
 
     // Patch: one `feed` await and a plain mapping function instead of a macro expanded at
     // four awaits; the writer task's future (alive as long as the socket) gets smaller.
+    // Patch: the first pass flushes without waiting for a packet: `init_handshake` feeds the
+    // Engine.IO OPEN packet without flushing it, so it leaves with the heartbeat's first ping.
+    let mut first_pass = true;
+    let mut batch_connect = true;
     loop {
         // Buffered packets are followed by any others already queued; volatile ones are not.
-        let (packets, drain) = tokio::select! {
-            biased;
-            items = buffered_rx.recv() => match items {
-                Some(packets) => (packets, true),
-                None => break,
-            },
-            _ = socket.cancellation_token.cancelled() => break,
-            Ok(()) = volatile_rx.changed() => {
-                let val = volatile_rx.borrow_and_update().clone();
-                match val {
-                    Some(packets) => (packets, false),
-                    None => continue,
-                }
-            },
+        let (packets, drain) = if std::mem::take(&mut first_pass) {
+            (None, true)
+        } else {
+            tokio::select! {
+                biased;
+                items = buffered_rx.recv() => match items {
+                    Some(packets) => (Some(packets), true),
+                    None => break,
+                },
+                _ = socket.cancellation_token.cancelled() => break,
+                Ok(()) = volatile_rx.changed() => {
+                    let val = volatile_rx.borrow_and_update().clone();
+                    match val {
+                        Some(packets) => (Some(packets), false),
+                        None => continue,
+                    }
+                },
+            }
         };
-        let mut next = Some(packets);
-        while let Some(packets) = next {
-            for item in *packets {
-                if let Some(message) = to_message(socket.protocol, item) {
-                    if let Err(_e) = tx.feed(message).await {
-                        #[cfg(feature = "tracing")]
-                        tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
+        let mut next = packets;
+        // Patch: the first buffered packets after the open (the Socket.IO CONNECT ack) wait
+        // for one yield before the flush, so that the packets its spawned connect handler
+        // sends at once leave in the same write; later writes never wait.
+        let mut yielded = !(drain && next.is_some() && std::mem::take(&mut batch_connect));
+        loop {
+            while let Some(packets) = next {
+                for item in *packets {
+                    if let Some(message) = to_message(socket.protocol, item) {
+                        if let Err(_e) = tx.feed(message).await {
+                            #[cfg(feature = "tracing")]
+                            tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
+                        }
                     }
                 }
+                next = if drain {
+                    buffered_rx.try_recv().ok()
+                } else {
+                    None
+                };
             }
-            next = if drain {
-                buffered_rx.try_recv().ok()
-            } else {
-                None
-            };
+            if yielded {
+                break;
+            }
+            yielded = true;
+            tokio::task::yield_now().await;
+            next = buffered_rx.try_recv().ok();
         }
 
         #[cfg(feature = "tracing")]
@@ -368,7 +388,7 @@ fn to_message(protocol: ProtocolVersion, packet: Packet) -> Option<Message> {
         }
     }
 }
-/// Send a Engine.IO [`OpenPacket`] to initiate a websocket connection
+/// Queue a Engine.IO [`OpenPacket`] to initiate a websocket connection (flushed by the writer)
 async fn init_handshake<S>(
     sid: Sid,
     ws: &mut WebSocketStream<S>,
@@ -379,7 +399,8 @@ where
 {
     let packet = Packet::Open(make_open_packet(TransportType::Websocket, sid, config));
     let packet: String = packet.into();
-    ws.send(Message::Text(packet.into())).await?;
+    // Patch: fed, not sent: the writer task flushes it with the heartbeat's first ping.
+    ws.feed(Message::Text(packet.into())).await?;
     Ok(())
 }
 
