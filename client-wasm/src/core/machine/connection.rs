@@ -68,8 +68,7 @@ impl<J: Json> Machine<J> {
         if self.refresh_at.is_some_and(|d| d <= now) {
             self.refresh_at = None;
             let seq = self.next_seq();
-            self.tokens.push((seq, TokenFor::Refresh));
-            self.out.push(Effect::GetToken(seq));
+            self.ask_token(seq, TokenFor::Refresh);
         }
         self.start_probe_if_due(now);
     }
@@ -78,9 +77,8 @@ impl<J: Json> Machine<J> {
         self.reconnect_at = None;
         self.close_main();
         let seq = self.next_seq();
-        self.tokens.push((seq, TokenFor::Main));
+        self.ask_token(seq, TokenFor::Main);
         self.main = Link::Token(seq);
-        self.out.push(Effect::GetToken(seq));
     }
 
     pub(super) fn on_token(
@@ -158,7 +156,7 @@ impl<J: Json> Machine<J> {
                 let payload = json::object1("token", self.token.as_deref().unwrap_or_default());
                 let array = crate::core::wire::event_array(events::REFRESH_TOKEN, &payload);
                 let text = codec::event(NAMESPACE, None, &array);
-                self.out.push(Effect::SendWs { conn, text });
+                self.emit(Effect::SendWs { conn, text });
                 self.schedule_refresh(now);
             }
             Link::Sse(l) if l.open => {
@@ -187,7 +185,7 @@ impl<J: Json> Machine<J> {
             Transport::WebSocket => Link::Ws(self.open_ws(now)),
             Transport::Sse => {
                 let conn = self.next_seq();
-                self.out.push(Effect::OpenSse {
+                self.emit(Effect::OpenSse {
                     conn,
                     url: self.cfg.http_url("/notifications/events"),
                     token: self.token.clone().unwrap_or_default(),
@@ -216,7 +214,7 @@ impl<J: Json> Machine<J> {
 
     fn open_ws(&mut self, now: u64) -> WsLink {
         let conn = self.next_seq();
-        self.out.push(Effect::OpenWs {
+        self.emit(Effect::OpenWs {
             conn,
             url: self.cfg.websocket_url(),
         });
@@ -242,12 +240,12 @@ impl<J: Json> Machine<J> {
     fn close_link(&mut self, link: Link) {
         match link {
             Link::Ws(l) => {
-                self.out.push(Effect::CloseWs { conn: l.conn });
+                self.emit(Effect::CloseWs { conn: l.conn });
                 self.dirty = true;
                 self.requeue_acks(l.conn);
             }
             Link::Sse(l) => {
-                self.out.push(Effect::CloseSse { conn: l.conn });
+                self.emit(Effect::CloseSse { conn: l.conn });
                 self.dirty = true;
             }
             Link::Token(seq) => self.tokens.retain(|(s, _)| *s != seq),
@@ -360,9 +358,8 @@ impl<J: Json> Machine<J> {
         if self.probe_at.is_some_and(|d| d <= now) {
             self.probe_at = None;
             let seq = self.next_seq();
-            self.tokens.push((seq, TokenFor::Probe));
+            self.ask_token(seq, TokenFor::Probe);
             self.probe = Link::Token(seq);
-            self.out.push(Effect::GetToken(seq));
         }
     }
 
@@ -395,11 +392,11 @@ impl<J: Json> Machine<J> {
                 link.deadline = now + self.cfg.connect_timeout_ms;
                 let auth = json::object1("token", self.token.as_deref().unwrap_or_default());
                 let text = codec::connect(NAMESPACE, &auth);
-                self.out.push(Effect::SendWs { conn, text });
+                self.emit(Effect::SendWs { conn, text });
             }
             EnginePacket::Ping(payload) => {
                 let text = codec::pong(payload);
-                self.out.push(Effect::SendWs { conn, text });
+                self.emit(Effect::SendWs { conn, text });
             }
             EnginePacket::Close => self.on_ws_closed(conn, now),
             EnginePacket::Message(inner) => self.on_socket_packet(conn, is_main, inner, now),

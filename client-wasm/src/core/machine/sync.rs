@@ -209,11 +209,11 @@ impl<J: Json> Machine<J> {
             Push::Updated(item) => {
                 let value = item.value.clone();
                 self.update(item);
-                self.out.push(Effect::Updated(value));
+                self.emit(Effect::Updated(value));
             }
             Push::Deleted(id) => {
                 self.dirty |= self.list.remove(&id).is_some();
-                self.out.push(Effect::Deleted(id));
+                self.emit(Effect::Deleted(id));
             }
             // A type filter's counts are not the user's: ask for the filter's.
             Push::UnreadCount(..) if self.cfg.filter.kind.is_some() => self.fetch_counts(),
@@ -222,7 +222,7 @@ impl<J: Json> Machine<J> {
             }
             Push::AllRead(at) => {
                 self.dirty |= !self.list.set_flag_all(Flag::Read, at.as_deref()).is_empty();
-                self.out.push(Effect::AllRead(at));
+                self.emit(Effect::AllRead(at));
             }
             Push::AllSeen(at) => {
                 self.dirty |= !self.list.set_flag_all(Flag::Seen, at.as_deref()).is_empty();
@@ -265,7 +265,7 @@ impl<J: Json> Machine<J> {
         self.raise_high_water(&item.id);
         let value = item.value.clone();
         if self.cfg.filter.matches(&item) && self.list.upsert(item, false) == Merge::Added {
-            self.out.push(Effect::Notification(value));
+            self.emit(Effect::Notification(value));
             self.dirty = true;
         }
     }
@@ -411,7 +411,7 @@ impl<J: Json> Machine<J> {
 
     fn settle(&mut self, action: u32, error: Option<ClientError>) {
         if action != 0 {
-            self.out.push(Effect::Settled { action, error });
+            self.emit(Effect::Settled { action, error });
         }
     }
 
@@ -430,7 +430,7 @@ impl<J: Json> Machine<J> {
             let id = u64::from(self.next_seq());
             let text =
                 crate::core::codec::event(NAMESPACE, Some(id), &wire::event_array(name, &payload));
-            self.out.push(Effect::SendWs { conn, text });
+            self.emit(Effect::SendWs { conn, text });
             self.pending.push(Pending {
                 via: Via::Ack { conn, id },
                 op,
@@ -457,8 +457,7 @@ impl<J: Json> Machine<J> {
         if self.token.is_some() {
             self.send_http(req);
         } else {
-            self.tokens.push((req, TokenFor::Http(req)));
-            self.out.push(Effect::GetToken(req));
+            self.ask_token(req, TokenFor::Http(req));
         }
     }
 
@@ -470,7 +469,7 @@ impl<J: Json> Machine<J> {
         let Some((method, path, body)) = p.op.rest(&self.cfg) else {
             return;
         };
-        self.out.push(Effect::Http {
+        self.emit(Effect::Http {
             req,
             method,
             url: self.cfg.http_url(&path),
@@ -517,8 +516,7 @@ impl<J: Json> Machine<J> {
                 auth_retried: true,
                 ..p
             });
-            self.tokens.push((req, TokenFor::Http(req)));
-            self.out.push(Effect::GetToken(req));
+            self.ask_token(req, TokenFor::Http(req));
             return;
         }
         self.finish(p, decode_response(status, body, retry_after));
