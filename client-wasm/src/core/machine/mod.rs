@@ -457,7 +457,7 @@ impl<J: super::json::Json> Machine<J> {
     /// Queues an effect. Not inlined: one `Vec::push` for the two dozen places that emit.
     #[inline(never)]
     fn emit(&mut self, effect: Effect<J>) {
-        self.emit(effect);
+        self.out.push(effect);
     }
 
     /// Asks the glue for a token for `purpose`; the answer comes back with `seq`.
