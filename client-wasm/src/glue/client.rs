@@ -130,23 +130,26 @@ impl NotificationCore {
         let input = match kind {
             Event::TOKEN => Input::Token {
                 seq: a,
-                token: Ok(text),
+                token: Ok(&text),
                 expires_at: (b > 0).then(|| u64::from(b) * 1000),
             },
             Event::TOKEN_FAILED => Input::Token {
                 seq: a,
-                token: Err(text),
+                token: Err(&text),
                 expires_at: None,
             },
-            Event::WS_TEXT => Input::WsText { conn: a, text },
+            Event::WS_TEXT => Input::WsText {
+                conn: a,
+                text: &text,
+            },
             Event::SSE_DATA => Input::SseData {
                 conn: a,
-                data: text,
+                data: &text,
             },
             Event::HTTP_DONE => Input::HttpDone {
                 req: a,
                 status: b as u16,
-                body: text,
+                body: &text,
                 retry_after: (c > 0).then_some(c),
             },
             Event::EDIT => Input::Edit {
@@ -161,7 +164,7 @@ impl NotificationCore {
             },
             Event::RESUME => Input::Resume {
                 counts: [a.into(), b.into()],
-                page: text,
+                page: &text,
             },
             _ => return,
         };

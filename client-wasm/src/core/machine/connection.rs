@@ -84,7 +84,7 @@ impl<J: Json> Machine<J> {
     pub(super) fn on_token(
         &mut self,
         seq: u32,
-        token: Result<String, String>,
+        token: Result<&str, &str>,
         expires_at: Option<u64>,
         now: u64,
     ) {
@@ -94,7 +94,7 @@ impl<J: Json> Machine<J> {
         let (_, purpose) = self.tokens.remove(pos);
         let token = match token {
             Ok(t) if !t.is_empty() => Ok(t),
-            Ok(_) => Err(String::from("getToken returned an empty token")),
+            Ok(_) => Err("getToken returned an empty token"),
             Err(e) => Err(e),
         };
         match purpose {
@@ -105,7 +105,7 @@ impl<J: Json> Machine<J> {
                 }
                 Err(message) => {
                     self.main = Link::None;
-                    self.report(ClientError::new(codes::TOKEN, &message));
+                    self.report(ClientError::new(codes::TOKEN, message));
                     if self.auth_retry {
                         self.give_up_unauthorized();
                     } else {
@@ -130,7 +130,7 @@ impl<J: Json> Machine<J> {
                     self.send_http(req);
                 }
                 Err(message) => {
-                    self.fail_pending_http(req, ClientError::new(codes::TOKEN, &message))
+                    self.fail_pending_http(req, ClientError::new(codes::TOKEN, message))
                 }
             },
             // A failed refresh changes nothing: at expiry the server disconnects and the
@@ -145,8 +145,8 @@ impl<J: Json> Machine<J> {
 
     /// Hands the live connection a fresh token: in-band on the socket; on SSE, a new stream
     /// that resumes after the newest notification (`Last-Event-ID`) replaces the old one.
-    fn use_fresh_token(&mut self, fresh: String, expires_at: Option<u64>, now: u64) {
-        if self.token.as_ref() == Some(&fresh) {
+    fn use_fresh_token(&mut self, fresh: &str, expires_at: Option<u64>, now: u64) {
+        if self.token.as_deref() == Some(fresh) {
             return;
         }
         self.set_token(fresh, expires_at);
@@ -167,8 +167,8 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    fn set_token(&mut self, token: String, expires_at: Option<u64>) {
-        self.token = Some(token);
+    fn set_token(&mut self, token: &str, expires_at: Option<u64>) {
+        self.token = Some(token.to_owned());
         self.token_expires = expires_at;
     }
 

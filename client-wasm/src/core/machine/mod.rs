@@ -48,9 +48,10 @@ impl Status {
 }
 
 /// Something that happened. Connection ids (`conn`) and request ids (`req`, `seq`) come from
-/// the effects that started them; answers for connections that are gone are ignored.
+/// the effects that started them; answers for connections that are gone are ignored. Texts are
+/// borrowed from the caller (no owned copies to build and drop in the glue).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
+pub enum Input<'a> {
     Connect,
     Disconnect,
     /// The browser reports it is back online / offline.
@@ -62,12 +63,12 @@ pub enum Input {
     /// the token's `exp` in ms, when it has one.
     Token {
         seq: u32,
-        token: Result<String, String>,
+        token: Result<&'a str, &'a str>,
         expires_at: Option<u64>,
     },
     WsText {
         conn: u32,
-        text: String,
+        text: &'a str,
     },
     /// The WebSocket closed or failed (an error is always followed by a close).
     WsClosed {
@@ -82,7 +83,7 @@ pub enum Input {
     /// empty for a chunk that completed no event (a ping comment): the stream is alive.
     SseData {
         conn: u32,
-        data: String,
+        data: &'a str,
     },
     /// The SSE body ended or failed (or the request failed before a response).
     SseEnded {
@@ -91,7 +92,7 @@ pub enum Input {
     HttpDone {
         req: u32,
         status: u16,
-        body: String,
+        body: &'a str,
         /// The `Retry-After` header in seconds, when the answer has one (429).
         retry_after: Option<u32>,
     },
@@ -124,7 +125,7 @@ pub enum Input {
     /// its unread and unseen counts), so the catch-up resumes from it.
     Resume {
         counts: [u64; 2],
-        page: String,
+        page: &'a str,
     },
 }
 
@@ -354,7 +355,7 @@ impl<J: super::json::Json> Machine<J> {
     }
 
     /// Feeds one input at time `now` (milliseconds) and returns the effects to carry out.
-    pub fn step(&mut self, input: Input, now: u64) -> Vec<Effect<J>> {
+    pub fn step(&mut self, input: Input<'_>, now: u64) -> Vec<Effect<J>> {
         match input {
             Input::Connect => self.connect(),
             Input::Disconnect => self.disconnect(),
@@ -366,23 +367,23 @@ impl<J: super::json::Json> Machine<J> {
                 token,
                 expires_at,
             } => self.on_token(seq, token, expires_at, now),
-            Input::WsText { conn, text } => self.on_ws_text(conn, &text, now),
+            Input::WsText { conn, text } => self.on_ws_text(conn, text, now),
             Input::WsClosed { conn } => self.on_ws_closed(conn, now),
             Input::SseResponse { conn, status } => self.on_sse_response(conn, status, now),
-            Input::SseData { conn, data } => self.on_sse_data(conn, &data, now),
+            Input::SseData { conn, data } => self.on_sse_data(conn, data, now),
             Input::SseEnded { conn } => self.on_sse_ended(conn, now),
             Input::HttpDone {
                 req,
                 status,
                 body,
                 retry_after,
-            } => self.on_http_done(req, status, &body, retry_after),
+            } => self.on_http_done(req, status, body, retry_after),
             Input::HttpFailed { req } => self.on_http_failed(req),
             Input::Edit { edit, ids, action } => self.edit(edit, ids, action),
             Input::LoadMore { action } => self.load_more(action),
             Input::Refresh { action } => self.refresh(action),
             Input::ClearUser { restart } => self.clear_user(restart),
-            Input::Resume { counts, page } => self.resume(counts, &page),
+            Input::Resume { counts, page } => self.resume(counts, page),
         }
         if core::mem::take(&mut self.dirty) {
             self.emit(Effect::Changed);

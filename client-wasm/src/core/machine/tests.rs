@@ -28,7 +28,7 @@ fn notification(id: &str, read: bool) -> Value {
 }
 
 /// The user's action `edit` on one notification.
-fn edit(edit: Edit, id: &str, action: u32) -> Input {
+fn edit(edit: Edit, id: &str, action: u32) -> Input<'_> {
     Input::Edit {
         edit,
         ids: Some(vec![id.into()]),
@@ -140,7 +140,7 @@ impl Harness {
         let token = format!("token-{}", self.tokens_issued);
         self.step(Input::Token {
             seq,
-            token: Ok(token.clone()),
+            token: Ok(&token),
             expires_at: None,
         });
         token
@@ -174,10 +174,7 @@ impl Harness {
     }
 
     fn ws(&mut self, conn: u32, text: &str) {
-        self.step(Input::WsText {
-            conn,
-            text: text.to_owned(),
-        });
+        self.step(Input::WsText { conn, text });
     }
 
     /// Engine.IO open; returns the namespace CONNECT frame the client sent.
@@ -281,7 +278,7 @@ impl Harness {
     /// SSE messages on `conn`.
     fn sse(&mut self, conn: u32, messages: impl IntoIterator<Item = String>) {
         for data in messages {
-            self.step(Input::SseData { conn, data });
+            self.step(Input::SseData { conn, data: &data });
         }
     }
 
@@ -533,7 +530,7 @@ fn get_token_failures_back_off_like_connection_failures() {
     });
     h.step(Input::Token {
         seq,
-        token: Err("offline".into()),
+        token: Err("offline"),
         expires_at: None,
     });
     assert_eq!(h.m.status(), Status::Reconnecting);
@@ -595,7 +592,7 @@ fn blocked_websocket_falls_back_to_sse_and_keeps_delivering() {
     h.step(Input::HttpDone {
         req,
         status: 200,
-        body: json!({"items": [notification("01", false)], "nextCursor": "01"}).to_string(),
+        body: &json!({"items": [notification("01", false)], "nextCursor": "01"}).to_string(),
         retry_after: None,
     });
     assert!(h.m.has_more());
@@ -605,12 +602,12 @@ fn blocked_websocket_falls_back_to_sse_and_keeps_delivering() {
         sse_data(count_event(1)),
         sse_data(new_event("02")),
     ] {
-        h.step(Input::SseData { conn, data });
+        h.step(Input::SseData { conn, data: &data });
     }
     assert_eq!(h.ids(), ["02", "01"]);
     h.step(Input::SseData {
         conn,
-        data: sse_data(count_event(2)),
+        data: &sse_data(count_event(2)),
     });
     assert_eq!(h.m.unread_count(), 2);
     assert_eq!(h.emitted(), ["02"]);
@@ -624,12 +621,12 @@ fn on_sse_it_probes_websocket_and_moves_back_without_losing_anything() {
     h.step(Input::HttpDone {
         req,
         status: 200,
-        body: json!({"items": [notification("01", false)], "nextCursor": null}).to_string(),
+        body: &json!({"items": [notification("01", false)], "nextCursor": null}).to_string(),
         retry_after: None,
     });
     h.step(Input::SseData {
         conn: sse,
-        data: sse_data(new_event("02")),
+        data: &sse_data(new_event("02")),
     });
     h.take();
     // A probe that fails keeps us on SSE and schedules the next one.
@@ -667,7 +664,7 @@ fn on_sse_it_probes_websocket_and_moves_back_without_losing_anything() {
     // A chunk from the closed stream is ignored.
     h.step(Input::SseData {
         conn: sse,
-        data: sse_data(new_event("09")),
+        data: &sse_data(new_event("09")),
     });
     assert_eq!(h.ids(), ["03", "02", "01"]);
 }
@@ -779,7 +776,7 @@ fn remove_goes_over_rest_and_is_restored_when_refused() {
     h.step(Input::HttpDone {
         req,
         status: 500,
-        body: r#"{"error":{"code":"internal","message":"x"}}"#.into(),
+        body: r#"{"error":{"code":"internal","message":"x"}}"#,
         retry_after: None,
     });
     assert_eq!(h.ids(), ["03", "02", "01"]);
@@ -791,7 +788,7 @@ fn remove_goes_over_rest_and_is_restored_when_refused() {
     h.step(Input::HttpDone {
         req,
         status: 404,
-        body: r#"{"error":{"code":"not_found","message":"x"}}"#.into(),
+        body: r#"{"error":{"code":"not_found","message":"x"}}"#,
         retry_after: None,
     });
     assert_eq!(h.ids(), ["03", "02", "01"]);
@@ -880,7 +877,7 @@ fn rest_401_fetches_a_fresh_token_and_retries_once() {
     h.step(Input::HttpDone {
         req,
         status: 401,
-        body: String::new(),
+        body: "",
         retry_after: None,
     });
     let token = h.give_token();
@@ -890,7 +887,7 @@ fn rest_401_fetches_a_fresh_token_and_retries_once() {
     h.step(Input::HttpDone {
         req,
         status: 401,
-        body: String::new(),
+        body: "",
         retry_after: None,
     });
     assert_eq!(h.m.last_error().unwrap().code, "unauthorized");
@@ -910,7 +907,7 @@ fn actions_waiting_on_a_dropped_socket_finish_over_rest() {
     h.step(Input::HttpDone {
         req,
         status: 200,
-        body: notification("03", true).to_string(),
+        body: &notification("03", true).to_string(),
         retry_after: None,
     });
     assert!(h.m.notifications()[0].flag(Flag::Read));
@@ -925,13 +922,10 @@ fn network_failures_of_actions_roll_back() {
     h.step(Input::HttpDone {
         req,
         status: 200,
-        body: json!({"items": [notification("01", false)], "nextCursor": null}).to_string(),
+        body: &json!({"items": [notification("01", false)], "nextCursor": null}).to_string(),
         retry_after: None,
     });
-    h.step(Input::SseData {
-        conn: 0,
-        data: String::new(),
-    });
+    h.step(Input::SseData { conn: 0, data: "" });
     h.step(Input::Edit {
         edit: Edit::Read,
         ids: None,
@@ -1350,7 +1344,7 @@ fn a_handover_resumes_from_the_seq_the_leader_reached() {
         "seq": 12});
     h.step(Input::Resume {
         counts: [1, 1],
-        page: page.to_string(),
+        page: &page.to_string(),
     });
     assert_eq!((h.m.unread_count(), h.m.unseen_count()), (1, 1));
     h.step(Input::Connect);
@@ -1601,7 +1595,7 @@ fn a_filter_selects_the_list_and_its_counts() {
     h.step(Input::HttpDone {
         req,
         status: 200,
-        body: r#"{"unread": 1, "unseen": 1, "total": 1}"#.into(),
+        body: r#"{"unread": 1, "unseen": 1, "total": 1}"#,
         retry_after: None,
     });
     assert_eq!((h.m.unread_count(), h.m.unseen_count()), (1, 1));
@@ -1648,7 +1642,7 @@ fn a_filter_asks_for_its_counts_again_when_they_change_during_a_request() {
     h.step(Input::HttpDone {
         req: first,
         status: 200,
-        body: r#"{"unread": 1, "unseen": 1, "total": 1}"#.into(),
+        body: r#"{"unread": 1, "unseen": 1, "total": 1}"#,
         retry_after: None,
     });
     assert_eq!(h.m.unread_count(), 1);
@@ -1656,7 +1650,7 @@ fn a_filter_asks_for_its_counts_again_when_they_change_during_a_request() {
     h.step(Input::HttpDone {
         req: second,
         status: 200,
-        body: r#"{"unread": 2, "unseen": 2, "total": 2}"#.into(),
+        body: r#"{"unread": 2, "unseen": 2, "total": 2}"#,
         retry_after: None,
     });
     assert_eq!((h.m.unread_count(), h.m.unseen_count()), (2, 2));

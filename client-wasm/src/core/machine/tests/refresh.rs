@@ -10,7 +10,7 @@ fn token_expiring_in(h: &Harness, life_ms: u64) -> (String, u64) {
 }
 
 /// Answers the pending `getToken`.
-fn answer(h: &mut Harness, token: Result<String, String>, expires_at: Option<u64>) {
+fn answer(h: &mut Harness, token: Result<&str, &str>, expires_at: Option<u64>) {
     let seq = h.find(|e| match e {
         Effect::GetToken(s) => Some(*s),
         _ => None,
@@ -23,7 +23,7 @@ fn answer(h: &mut Harness, token: Result<String, String>, expires_at: Option<u64
 }
 
 fn answer_token(h: &mut Harness, (token, exp): &(String, u64)) {
-    answer(h, Ok(token.clone()), Some(*exp));
+    answer(h, Ok(token), Some(*exp));
 }
 
 /// A client connected over WebSocket with a token that expires `life_ms` from now.
@@ -81,7 +81,7 @@ fn a_refresh_that_yields_the_same_token_sends_nothing() {
 fn a_failed_refresh_leaves_the_socket_to_the_server_which_ends_it_at_expiry() {
     let (mut h, conn) = connected_with_token_for(20_000);
     h.advance(18_000);
-    answer(&mut h, Err("offline".into()), None);
+    answer(&mut h, Err("offline"), None);
     assert!(!h.has(|e| matches!(e, Effect::SendWs { .. })), "{:?}", h.fx);
     assert_eq!(h.m.status(), Status::Connected);
     // At expiry the server disconnects the socket: the usual reconnect with a fresh token.
@@ -113,7 +113,7 @@ fn an_sse_stream_is_replaced_by_one_resuming_after_the_newest_notification() {
     });
     h.step(Input::SseData {
         conn: old,
-        data: sse_data(new_event("07")),
+        data: &sse_data(new_event("07")),
     });
     h.take();
     // 100 s of life: refreshed 10 s before the end (keep-alive pings meanwhile).
@@ -121,7 +121,7 @@ fn an_sse_stream_is_replaced_by_one_resuming_after_the_newest_notification() {
         h.advance(10_000);
         h.step(Input::SseData {
             conn: old,
-            data: String::new(),
+            data: "",
         });
     }
     h.take();
@@ -150,7 +150,7 @@ fn a_resumed_client_catches_up_from_the_newest_notification_it_took_over() {
         json!({"items": [notification("05", false), notification("04", true)], "nextCursor": "04"});
     h.step(Input::Resume {
         counts: [1, 0],
-        page: page.to_string(),
+        page: &page.to_string(),
     });
     assert_eq!(h.ids(), ["05", "04"]);
     assert_eq!(h.m.unread_count(), 1);
@@ -185,7 +185,7 @@ fn resume_is_ignored_once_a_first_page_is_in() {
     let page = json!({"items": [notification("09", false)], "nextCursor": null});
     h.step(Input::Resume {
         counts: [7, 7],
-        page: page.to_string(),
+        page: &page.to_string(),
     });
     assert_eq!(h.ids(), ["03", "02", "01"]);
     assert_eq!(h.m.unread_count(), 2);
