@@ -480,11 +480,13 @@ impl<J: Json> Machine<J> {
 
     /// The socket `conn` is gone: ops still waiting for its acks go over REST instead.
     pub(super) fn requeue_acks(&mut self, conn: u32) {
-        let (stranded, kept): (Vec<_>, Vec<_>) = core::mem::take(&mut self.pending)
-            .into_iter()
-            .partition(|p| matches!(p.via, Via::Ack { conn: c, .. } if c == conn));
-        self.pending = kept;
-        for p in stranded {
+        // One at a time, in order (no partitioned copies); those sent again wait over REST.
+        while let Some(i) = self
+            .pending
+            .iter()
+            .position(|p| matches!(p.via, Via::Ack { conn: c, .. } if c == conn))
+        {
+            let p = self.pending.remove(i);
             self.send_rest(p.op, p.action);
         }
     }
