@@ -570,15 +570,13 @@ impl<J: Json> Machine<J> {
                 self.loading_more = false;
                 let Some(data) = data else { return };
                 let page = decode_page(&data);
-                // A first load (nothing seen yet) and older pages are not news.
-                let news: Vec<J> = page
-                    .items
-                    .iter()
-                    .filter(|i| mark.as_deref().is_some_and(|m| i.id.as_str() > m))
-                    .filter(|i| self.list.get(&i.id).is_none())
-                    .map(|i| i.value.clone())
-                    .collect();
                 for item in &page.items {
+                    // A first load (nothing seen yet) and older pages are not news. Emitted
+                    // before the list changes below (which emit nothing), no list of news kept.
+                    let newer = mark.as_deref().is_some_and(|m| item.id.as_str() > m);
+                    if newer && self.list.get(&item.id).is_none() {
+                        self.emit(Effect::Notification(item.value.clone()));
+                    }
                     self.raise_high_water(&item.id);
                 }
                 self.has_more = page.next_cursor.is_some();
@@ -590,7 +588,6 @@ impl<J: Json> Machine<J> {
                         self.list.upsert(item, true);
                     }
                 }
-                self.out.extend(news.into_iter().map(Effect::Notification));
                 self.dirty = true;
             }
             Op::Count => {
