@@ -207,11 +207,8 @@ impl<J: Json> List<J> {
             (a, b) => a.or(b),
         }
         .map(str::to_owned);
-        let kept: Vec<Item<J>> = core::mem::take(&mut self.items)
-            .into_iter()
-            .filter(|i| floor.as_deref().is_some_and(|f| i.id.as_str() > f))
-            .collect();
-        self.items = kept;
+        self.items
+            .retain(|i| floor.as_deref().is_some_and(|f| i.id.as_str() > f));
         for item in page {
             self.upsert(item, true);
         }

@@ -30,7 +30,11 @@ impl<J: Json> Machine<J> {
         self.close_probe();
         self.reconnect_at = None;
         self.probe_at = None;
-        self.tokens.retain(|(_, f)| matches!(f, TokenFor::Http(_)));
+        // Only the requests' waits stay (removed one by one: smaller than a `retain`).
+        while let Some(i) = (self.tokens.iter()).position(|(_, f)| !matches!(f, TokenFor::Http(_)))
+        {
+            self.tokens.remove(i);
+        }
         if self.status != Status::Idle {
             self.set_status(Status::Disconnected);
         }
@@ -88,10 +92,9 @@ impl<J: Json> Machine<J> {
         expires_at: Option<u64>,
         now: u64,
     ) {
-        let Some(pos) = self.tokens.iter().position(|(s, _)| *s == seq) else {
+        let Some(purpose) = self.take_token(seq) else {
             return;
         };
-        let (_, purpose) = self.tokens.remove(pos);
         let token = match token {
             Ok(t) if !t.is_empty() => Ok(t),
             Ok(_) => Err("getToken returned an empty token"),
@@ -165,6 +168,12 @@ impl<J: Json> Machine<J> {
             }
             _ => {}
         }
+    }
+
+    /// Stops waiting for the token `seq`; returns what it was for.
+    fn take_token(&mut self, seq: u32) -> Option<TokenFor> {
+        let i = self.tokens.iter().position(|(s, _)| *s == seq)?;
+        Some(self.tokens.remove(i).1)
     }
 
     fn set_token(&mut self, token: &str, expires_at: Option<u64>) {
@@ -248,7 +257,9 @@ impl<J: Json> Machine<J> {
                 self.emit(Effect::CloseSse { conn: l.conn });
                 self.dirty = true;
             }
-            Link::Token(seq) => self.tokens.retain(|(s, _)| *s != seq),
+            Link::Token(seq) => {
+                self.take_token(seq);
+            }
             Link::None => {}
         }
     }
