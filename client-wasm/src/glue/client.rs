@@ -159,7 +159,14 @@ impl NotificationCore {
                 },
                 ids: JsValue::parse(&text)
                     .and_then(|ids| ids.elements())
-                    .map(|ids| ids.iter().filter_map(|id| id.as_string()).collect()),
+                    .map(|ids| {
+                        // A plain loop: smaller than `filter_map(..).collect()`.
+                        let mut strings = Vec::new();
+                        for id in ids {
+                            strings.extend(id.as_string());
+                        }
+                        strings
+                    }),
                 action: a,
             },
             Event::RESUME => Input::Resume {
