@@ -31,8 +31,8 @@ impl Json for Parsed {
     fn as_bool(&self) -> Option<bool> {
         self.0.as_bool()
     }
-    fn elements(&self) -> Option<Vec<Self>> {
-        Some(self.0.as_array()?.iter().cloned().map(Parsed).collect())
+    fn element(&self, index: u32) -> Option<Self> {
+        self.0.as_array()?.get(index as usize).cloned().map(Parsed)
     }
     fn with_flag(&self, keys: (&str, &str), on: bool, at: Option<&str>) -> Self {
         let mut copy = self.0.clone();

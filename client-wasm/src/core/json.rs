@@ -20,8 +20,9 @@ pub trait Json: Clone {
     fn as_f64(&self) -> Option<f64>;
     /// The value when it is a boolean.
     fn as_bool(&self) -> Option<bool>;
-    /// The elements when the value is an array.
-    fn elements(&self) -> Option<Vec<Self>>;
+    /// The element at `index` when the value is an array that long (read one at a time: no
+    /// vector of handles is built in the wasm). See [`each_element`].
+    fn element(&self, index: u32) -> Option<Self>;
     /// A new notification object equal to this one but with a state flag (`isRead`, `isSeen`,
     /// `isArchived`: `keys.0`) set to `on` and its time (`keys.1`) set to `at` when turned on,
     /// `null` when turned off (the original is left untouched, so snapshots handed out earlier
@@ -32,6 +33,15 @@ pub trait Json: Clone {
 /// The string member `key`, if present.
 pub fn str_field<J: Json>(value: &J, key: &str) -> Option<String> {
     value.get(key)?.as_str()
+}
+
+/// Calls `f` with each element of `array`, in order (none when it is not an array).
+pub fn each_element<J: Json>(array: &J, mut f: impl FnMut(J)) {
+    let mut i = 0;
+    while let Some(element) = array.element(i) {
+        f(element);
+        i += 1;
+    }
 }
 
 /// The non-negative integer member `key`, if present.
@@ -129,8 +139,8 @@ mod value_impl {
         fn as_bool(&self) -> Option<bool> {
             Value::as_bool(self)
         }
-        fn elements(&self) -> Option<Vec<Self>> {
-            self.as_array().cloned()
+        fn element(&self, index: u32) -> Option<Self> {
+            self.as_array()?.get(index as usize).cloned()
         }
         fn with_flag(&self, keys: (&str, &str), on: bool, at: Option<&str>) -> Self {
             let mut copy = self.clone();

@@ -109,8 +109,7 @@ pub fn decode_error_body<J: Json>(error: &J) -> Option<ClientError> {
 /// Reads an acknowledgement's arguments (`[{"success": true, "data": ...}]`).
 pub fn decode_ack<J: Json>(args: &J) -> Result<Option<J>, ClientError> {
     let first = args
-        .elements()
-        .and_then(|a| a.into_iter().next())
+        .element(0)
         .ok_or_else(|| ClientError::new(codes::PROTOCOL, "empty acknowledgement"))?;
     match first.get("success").and_then(|s| s.as_bool()) {
         Some(true) => Ok(first.get("data")),
@@ -176,14 +175,15 @@ pub struct Subscribed<J> {
 }
 
 pub fn decode_subscribed<J: Json>(data: &J) -> Subscribed<J> {
+    let mut changes = Vec::new();
+    if let Some(array) = data.get("changes") {
+        json::each_element(&array, |change| changes.push(change));
+    }
     Subscribed {
         counts: decode_counts(data),
         seq: seq_of(data),
         missed: items(data, "missed"),
-        changes: data
-            .get("changes")
-            .and_then(|c| c.elements())
-            .unwrap_or_default(),
+        changes,
         resync: data.get("resync").and_then(|r| r.as_bool()) == Some(true),
     }
 }
@@ -213,12 +213,11 @@ pub fn decode_page<J: Json>(data: &J) -> Page<J> {
     }
 }
 
-/// The notifications of the array `key` (entries without an id left out). A plain loop: smaller
-/// in the wasm than a `filter_map(..).collect()`.
+/// The notifications of the array `key` (entries without an id left out).
 fn items<J: Json>(data: &J, key: &str) -> Vec<Item<J>> {
     let mut items = Vec::new();
-    for value in data.get(key).and_then(|a| a.elements()).unwrap_or_default() {
-        items.extend(Item::from_json(value));
+    if let Some(array) = data.get(key) {
+        json::each_element(&array, |value| items.extend(Item::from_json(value)));
     }
     items
 }

@@ -5,7 +5,7 @@
 use super::host::Host;
 use super::js;
 use super::options;
-use crate::core::json::Json;
+use crate::core::json::{Json, each_element};
 use crate::core::machine::{Edit, Input, Machine};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
@@ -157,16 +157,11 @@ impl NotificationCore {
                     Some(edit) => edit,
                     None => return,
                 },
-                ids: JsValue::parse(&text)
-                    .and_then(|ids| ids.elements())
-                    .map(|ids| {
-                        // A plain loop: smaller than `filter_map(..).collect()`.
-                        let mut strings = Vec::new();
-                        for id in ids {
-                            strings.extend(id.as_string());
-                        }
-                        strings
-                    }),
+                ids: JsValue::parse(&text).filter(js::is_array).map(|ids| {
+                    let mut strings = Vec::new();
+                    each_element(&ids, |id| strings.extend(id.as_string()));
+                    strings
+                }),
                 action: a,
             },
             Event::RESUME => Input::Resume {

@@ -16,7 +16,7 @@ extern "C" {
     #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
     fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> bool;
     #[wasm_bindgen(js_namespace = Array, js_name = isArray)]
-    fn is_array(value: &JsValue) -> bool;
+    pub fn is_array(value: &JsValue) -> bool;
     /// `Object.assign(target, source)`; `Object()` makes a fresh empty object.
     #[wasm_bindgen(js_namespace = Object, js_name = assign)]
     fn object_assign(target: &JsValue, source: &JsValue) -> JsValue;
@@ -92,12 +92,13 @@ impl Json for JsValue {
         JsValue::as_bool(self)
     }
 
-    fn elements(&self) -> Option<Vec<Self>> {
-        if !is_array(self) {
-            return None;
-        }
-        let len = get(self, "length").as_f64().unwrap_or(0.0) as u32;
-        Some((0..len).map(|i| get_index(self, i)).collect())
+    fn element(&self, index: u32) -> Option<Self> {
+        let value = if is_array(self) {
+            get_index(self, index)
+        } else {
+            JsValue::UNDEFINED
+        };
+        (!value.is_undefined()).then_some(value)
     }
 
     fn with_flag(&self, keys: (&str, &str), on: bool, at: Option<&str>) -> Self {

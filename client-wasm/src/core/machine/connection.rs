@@ -31,7 +31,10 @@ impl<J: Json> Machine<J> {
         self.reconnect_at = None;
         self.probe_at = None;
         // Only the requests' waits stay (removed one by one: smaller than a `retain`).
-        while let Some(i) = (self.tokens.iter()).position(|(_, f)| !matches!(f, TokenFor::Http(_)))
+        while let Some(i) = self
+            .tokens
+            .iter()
+            .position(|(_, f)| !matches!(f, TokenFor::Http(_)))
         {
             self.tokens.remove(i);
         }
@@ -467,11 +470,10 @@ impl<J: Json> Machine<J> {
                 }
             }
             SocketKind::Event => {
-                let Some(args) = J::parse(p.data).and_then(|a| a.elements()) else {
+                let Some(args) = J::parse(p.data) else {
                     return;
                 };
-                let mut args = args.into_iter();
-                let (Some(name), Some(payload)) = (args.next(), args.next()) else {
+                let (Some(name), Some(payload)) = (args.element(0), args.element(1)) else {
                     return;
                 };
                 if let Some(push) = name.as_str().and_then(|n| decode_push(&n, &payload)) {
