@@ -34,7 +34,8 @@ pub struct Config {
 impl Config {
     pub fn new(url: &str) -> Self {
         Config {
-            base_url: url.trim_end_matches('/').to_owned(),
+            // Bytes, not `trim_end_matches('/')`: no char searcher in the wasm.
+            base_url: url[..url.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1)].to_owned(),
             socket_path: "/socket.io/".to_owned(),
             backoff: Backoff::default(),
             websocket: true,
