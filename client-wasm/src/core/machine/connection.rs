@@ -36,7 +36,7 @@ impl<J: Json> Machine<J> {
             .iter()
             .position(|(_, f)| !matches!(f, TokenFor::Http(_)))
         {
-            self.tokens.remove(i);
+            self.tokens.swap_remove(i);
         }
         if self.status != Status::Idle {
             self.set_status(Status::Disconnected);
@@ -176,7 +176,7 @@ impl<J: Json> Machine<J> {
     /// Stops waiting for the token `seq`; returns what it was for.
     fn take_token(&mut self, seq: u32) -> Option<TokenFor> {
         let i = self.tokens.iter().position(|(s, _)| *s == seq)?;
-        Some(self.tokens.remove(i).1)
+        Some(self.tokens.swap_remove(i).1)
     }
 
     fn set_token(&mut self, token: &str, expires_at: Option<u64>) {

@@ -311,6 +311,7 @@ pub struct Machine<J> {
     auth_retry: bool,
     offline: bool,
     seq: u32,
+    /// The `getToken` calls waited for, in no particular order.
     tokens: Vec<(u32, TokenFor)>,
     pending: Vec<sync::Pending<J>>,
     out: Vec<Effect<J>>,

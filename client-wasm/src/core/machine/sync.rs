@@ -370,10 +370,12 @@ impl<J: Json> Machine<J> {
 
     /// Forgets the previous user's state; actions still in flight settle with `user_changed`.
     pub(super) fn clear_user(&mut self, restart: bool) {
-        for p in core::mem::take(&mut self.pending) {
+        // By index, then cleared: no consuming iterator over the ops.
+        for i in 0..self.pending.len() {
             let error = ClientError::new(codes::USER_CHANGED, "another user signed in");
-            self.settle(p.action, Some(error));
+            self.settle(self.pending[i].action, Some(error));
         }
+        self.pending.clear();
         self.list = Default::default();
         self.set_counts([0, 0]);
         self.high_water = None;
