@@ -217,7 +217,11 @@ pub fn decode_page<J: Json>(data: &J) -> Page<J> {
 fn items<J: Json>(data: &J, key: &str) -> Vec<Item<J>> {
     let mut items = Vec::new();
     if let Some(array) = data.get(key) {
-        json::each_element(&array, |value| items.extend(Item::from_json(value)));
+        json::each_element(&array, |value| {
+            if let Some(item) = Item::from_json(value) {
+                items.push(item);
+            }
+        });
     }
     items
 }

@@ -159,7 +159,11 @@ impl NotificationCore {
                 },
                 ids: JsValue::parse(&text).filter(js::is_array).map(|ids| {
                     let mut strings = Vec::new();
-                    each_element(&ids, |id| strings.extend(id.as_string()));
+                    each_element(&ids, |id| {
+                        if let Some(id) = id.as_string() {
+                            strings.push(id);
+                        }
+                    });
                     strings
                 }),
                 action: a,
