@@ -41,17 +41,17 @@ pub enum EnginePacket<'a> {
 
 /// Decodes one WebSocket text frame.
 pub fn decode_engine(frame: &str) -> Result<EnginePacket<'_>, DecodeError> {
-    let mut chars = frame.chars();
-    let kind = chars.next().ok_or(DecodeError::Empty)?;
-    let rest = chars.as_str();
+    // The type is one ASCII digit: `rest` is sliced only once it is known to be one.
+    let kind = *frame.as_bytes().first().ok_or(DecodeError::Empty)?;
+    let rest = || &frame[1..];
     Ok(match kind {
-        '0' => EnginePacket::Open(rest),
-        '1' => EnginePacket::Close,
-        '2' => EnginePacket::Ping(rest),
-        '3' => EnginePacket::Pong(rest),
-        '4' => EnginePacket::Message(rest),
-        '5' => EnginePacket::Upgrade,
-        '6' => EnginePacket::Noop,
+        b'0' => EnginePacket::Open(rest()),
+        b'1' => EnginePacket::Close,
+        b'2' => EnginePacket::Ping(rest()),
+        b'3' => EnginePacket::Pong(rest()),
+        b'4' => EnginePacket::Message(rest()),
+        b'5' => EnginePacket::Upgrade,
+        b'6' => EnginePacket::Noop,
         _ => return Err(DecodeError::UnknownType),
     })
 }

@@ -201,14 +201,18 @@ impl<J: Json> List<J> {
     /// Replaces the held list with a freshly loaded first page, keeping entries newer than both
     /// the page and `keep_newer_than` (they arrived live while the page was being loaded).
     pub fn replace_with_page(&mut self, page: Vec<Item<J>>, keep_newer_than: Option<&str>) {
-        let page_newest = page.iter().map(|i| i.id.as_str()).max();
-        let floor = match (page_newest, keep_newer_than) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
+        // The newest id of the page and the mark; the entries held above it are a prefix of the
+        // list (newest first), cut with one binary search.
+        let mut floor = keep_newer_than;
+        for item in &page {
+            if floor.is_none_or(|f| item.id.as_str() > f) {
+                floor = Some(&item.id);
+            }
         }
-        .map(str::to_owned);
-        self.items
-            .retain(|i| floor.as_deref().is_some_and(|f| i.id.as_str() > f));
+        let kept = self
+            .items
+            .partition_point(|i| floor.is_some_and(|f| i.id.as_str() > f));
+        self.items.truncate(kept);
         for item in page {
             self.upsert(item, true);
         }
