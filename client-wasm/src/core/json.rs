@@ -50,25 +50,28 @@ pub fn u64_field<J: Json>(value: &J, key: &str) -> Option<u64> {
     (n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0).then_some(n as u64)
 }
 
-/// Appends `s` as a JSON string literal, quotes included.
+/// Appends `s` as a JSON string literal, quotes included: `"` and `\\` escaped with a backslash,
+/// control characters as `\u00XX`. Bytes, not `char`s: every byte escaped is ASCII, so the
+/// runs copied between them start and end at character boundaries.
 pub fn push_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str("\\u00");
-                let n = c as u8;
-                out.push(hex(n >> 4));
-                out.push(hex(n & 0xf));
-            }
-            c => out.push(c),
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        run = i + 1;
+        if b < 0x20 {
+            out.push_str("\\u00");
+            out.push(hex(b >> 4));
+            out.push(hex(b & 0xf));
+        } else {
+            out.push('\\');
+            out.push(char::from(b));
         }
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
