@@ -64,19 +64,25 @@ pub fn push_str(out: &mut String, s: &str) {
         run = i + 1;
         if b < 0x20 {
             out.push_str("\\u00");
-            out.push(hex(b >> 4));
-            out.push(hex(b & 0xf));
+            push_ascii(out, hex(b >> 4));
+            push_ascii(out, hex(b & 0xf));
         } else {
             out.push('\\');
-            out.push(char::from(b));
+            push_ascii(out, b);
         }
     }
     out.push_str(&s[run..]);
     out.push('"');
 }
 
-fn hex(n: u8) -> char {
-    char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
+fn hex(n: u8) -> u8 {
+    if n < 10 { b'0' + n } else { b'a' + n - 10 }
+}
+
+/// Appends the ASCII byte `b`. The mask lets the compiler see it is ASCII: `String::push` then
+/// needs no UTF-8 encoder in the wasm.
+fn push_ascii(out: &mut String, b: u8) {
+    out.push(char::from(b & 0x7f));
 }
 
 /// Appends the decimal digits of `n` (no `format!` machinery in the wasm build).
@@ -92,7 +98,7 @@ pub fn push_u64(out: &mut String, mut n: u64) {
         }
     }
     for &b in &buf[i..] {
-        out.push(char::from(b));
+        push_ascii(out, b);
     }
 }
 
@@ -111,11 +117,11 @@ pub fn object1(key: &str, value: &str) -> String {
 pub fn push_url_component(out: &mut String, s: &str) {
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
+            push_ascii(out, b);
         } else {
             out.push('%');
-            out.push(hex(b >> 4).to_ascii_uppercase());
-            out.push(hex(b & 0xf).to_ascii_uppercase());
+            push_ascii(out, hex(b >> 4).to_ascii_uppercase());
+            push_ascii(out, hex(b & 0xf).to_ascii_uppercase());
         }
     }
 }
