@@ -54,12 +54,17 @@ impl<J: Json> Item<J> {
     /// A copy with `flag` set to `on` (its time to `at`, when known); reading also marks seen.
     pub fn with_flag(&self, flag: Flag, on: bool, at: Option<&str>) -> Self {
         let mut copy = self.clone();
-        copy.value = copy.value.with_flag(KEYS[flag as usize], on, at);
-        copy.flags[flag as usize] = on;
+        copy.set_flag(flag, on, at);
         if flag == Flag::Read && on && !copy.flag(Flag::Seen) {
-            copy = copy.with_flag(Flag::Seen, true, at);
+            copy.set_flag(Flag::Seen, true, at);
         }
         copy
+    }
+
+    /// Sets `flag` in place (on a copy of the object: snapshots handed out never change).
+    fn set_flag(&mut self, flag: Flag, on: bool, at: Option<&str>) {
+        self.value = self.value.with_flag(KEYS[flag as usize], on, at);
+        self.flags[flag as usize] = on;
     }
 
     /// What this notification adds to the `[unread, unseen]` counts (archived: nothing).
