@@ -1,13 +1,14 @@
 //! The class exported to JavaScript. The npm package wraps it in the typed, documented
 //! `NotificationClient` and does its I/O (`io.ts`): what happens comes back through `input` /
-//! `inputText`, each call steps the state machine and hands the effects to the host.
+//! `inputText`: each call runs the machine's handler for it (the core's `Input`s, without building
+//! one) and hands the effects to the host.
 
 use super::host::Host;
 use super::js;
 use super::options;
 use crate::core::json::{Json, each_element};
-use crate::core::machine::{Edit, Input, Machine};
-use std::cell::{Cell, RefCell};
+use crate::core::machine::{Edit, Machine};
+use std::cell::{Cell, RefCell, RefMut};
 use wasm_bindgen::prelude::*;
 
 /// The `kind` numbers of [`NotificationCore::input`] and [`NotificationCore::input_text`]
@@ -59,10 +60,11 @@ pub struct NotificationCore {
 }
 
 impl NotificationCore {
-    /// Steps the machine (the only place it is borrowed), then runs the effects with no borrow
-    /// held, so a listener that calls back into the client just drives another step.
-    fn drive(&self, input: Input) {
-        let effects = self.machine.borrow_mut().step(input, js::date_now() as u64);
+    /// Runs the effects of the step just taken on `machine` (released first), so a listener
+    /// that calls back into the client just drives another step; then sets the host's timer.
+    fn run(&self, mut machine: RefMut<'_, Machine<JsValue>>) {
+        let effects = machine.take_effects();
+        drop(machine);
         for effect in effects {
             self.host.run(effect);
         }
@@ -88,28 +90,27 @@ impl NotificationCore {
     /// Everything that happened, as one call per shape (fewer exports, less glue):
     /// `kind` picks the input (see [`Event`]), `a` and `b` are its numbers.
     pub fn input(&self, kind: u32, a: u32, b: u32) {
-        let input = match kind {
-            Event::CONNECT => Input::Connect,
-            Event::DISCONNECT => Input::Disconnect,
-            Event::ONLINE => Input::Online,
-            Event::OFFLINE => Input::Offline,
+        let mut m = self.machine.borrow_mut();
+        let now = js::date_now() as u64;
+        match kind {
+            Event::CONNECT => m.connect(),
+            Event::DISCONNECT => m.disconnect(),
+            Event::ONLINE => m.online(now),
+            Event::OFFLINE => m.go_offline(),
             Event::TICK => {
                 self.timer.set(None);
-                Input::Tick
+                m.tick(now)
             }
-            Event::WS_CLOSED => Input::WsClosed { conn: a },
-            Event::SSE_RESPONSE => Input::SseResponse {
-                conn: a,
-                status: b as u16,
-            },
-            Event::SSE_ENDED => Input::SseEnded { conn: a },
-            Event::HTTP_FAILED => Input::HttpFailed { req: a },
-            Event::LOAD_MORE => Input::LoadMore { action: a },
-            Event::REFRESH => Input::Refresh { action: a },
-            Event::CLEAR_USER => Input::ClearUser { restart: a != 0 },
+            Event::WS_CLOSED => m.on_ws_closed(a, now),
+            Event::SSE_RESPONSE => m.on_sse_response(a, b as u16, now),
+            Event::SSE_ENDED => m.on_sse_ended(a, now),
+            Event::HTTP_FAILED => m.on_http_failed(a),
+            Event::LOAD_MORE => m.load_more(a),
+            Event::REFRESH => m.refresh(a),
+            Event::CLEAR_USER => m.clear_user(a != 0),
             _ => return,
-        };
-        self.drive(input);
+        }
+        self.run(m);
     }
 
     /// The inputs that carry a text: `a` is the connection, request, seq or action id (for
@@ -127,37 +128,17 @@ impl NotificationCore {
         c: u32,
     ) {
         let text = text.as_string().unwrap_or_default();
-        let input = match kind {
-            Event::TOKEN => Input::Token {
-                seq: a,
-                token: Ok(&text),
-                expires_at: (b > 0).then(|| u64::from(b) * 1000),
-            },
-            Event::TOKEN_FAILED => Input::Token {
-                seq: a,
-                token: Err(&text),
-                expires_at: None,
-            },
-            Event::WS_TEXT => Input::WsText {
-                conn: a,
-                text: &text,
-            },
-            Event::SSE_DATA => Input::SseData {
-                conn: a,
-                data: &text,
-            },
-            Event::HTTP_DONE => Input::HttpDone {
-                req: a,
-                status: b as u16,
-                body: &text,
-                retry_after: (c > 0).then_some(c),
-            },
-            Event::EDIT => Input::Edit {
-                edit: match edit_of(b) {
-                    Some(edit) => edit,
-                    None => return,
-                },
-                ids: JsValue::parse(&text).filter(js::is_array).map(|ids| {
+        let mut m = self.machine.borrow_mut();
+        let now = js::date_now() as u64;
+        match kind {
+            Event::TOKEN => m.on_token(a, Ok(&text), (b > 0).then(|| u64::from(b) * 1000), now),
+            Event::TOKEN_FAILED => m.on_token(a, Err(&text), None, now),
+            Event::WS_TEXT => m.on_ws_text(a, &text, now),
+            Event::SSE_DATA => m.on_sse_data(a, &text, now),
+            Event::HTTP_DONE => m.on_http_done(a, b as u16, &text, (c > 0).then_some(c)),
+            Event::EDIT => {
+                let Some(edit) = edit_of(b) else { return };
+                let ids = JsValue::parse(&text).filter(js::is_array).map(|ids| {
                     let mut strings = Vec::new();
                     each_element(&ids, |id| {
                         if let Some(id) = id.as_string() {
@@ -165,16 +146,13 @@ impl NotificationCore {
                         }
                     });
                     strings
-                }),
-                action: a,
-            },
-            Event::RESUME => Input::Resume {
-                counts: [a.into(), b.into()],
-                page: &text,
-            },
+                });
+                m.edit(edit, ids, a)
+            }
+            Event::RESUME => m.resume([a.into(), b.into()], &text),
             _ => return,
-        };
-        self.drive(input);
+        }
+        self.run(m);
     }
 
     /// The state as one array, `CoreState` in `npm-package/src/client.ts`: `[notifications,

@@ -13,7 +13,7 @@ use notify_bindings::{NAMESPACE, events};
 const DEFAULT_PING_WINDOW: u64 = 25_000 + 20_000;
 
 impl<J: Json> Machine<J> {
-    pub(super) fn connect(&mut self) {
+    pub fn connect(&mut self) {
         if matches!(
             self.status,
             Status::Idle | Status::Disconnected | Status::Unauthorized
@@ -25,7 +25,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn disconnect(&mut self) {
+    pub fn disconnect(&mut self) {
         self.close_main();
         self.close_probe();
         self.reconnect_at = None;
@@ -43,7 +43,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn online(&mut self, now: u64) {
+    pub fn online(&mut self, now: u64) {
         self.offline = false;
         if self.reconnect_at.is_some() {
             self.attempt = 0;
@@ -55,7 +55,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn tick(&mut self, now: u64) {
+    pub fn tick(&mut self, now: u64) {
         if self.main.deadline().is_some_and(|d| d <= now) {
             let connected = self.transport().is_some();
             self.close_main();
@@ -88,7 +88,7 @@ impl<J: Json> Machine<J> {
         self.main = Link::Token(seq);
     }
 
-    pub(super) fn on_token(
+    pub fn on_token(
         &mut self,
         seq: u32,
         token: Result<&str, &str>,
@@ -377,7 +377,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn on_ws_text(&mut self, conn: u32, text: &str, now: u64) {
+    pub fn on_ws_text(&mut self, conn: u32, text: &str, now: u64) {
         let is_main = matches!(&self.main, Link::Ws(l) if l.conn == conn);
         let link = match (&mut self.main, &mut self.probe) {
             (Link::Ws(l), _) if l.conn == conn => l,
@@ -494,7 +494,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn on_ws_closed(&mut self, conn: u32, now: u64) {
+    pub fn on_ws_closed(&mut self, conn: u32, now: u64) {
         match (&self.main, &self.probe) {
             (Link::Ws(l), _) if l.conn == conn => {
                 let connected = l.phase == Phase::Connected;
@@ -513,7 +513,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn on_sse_response(&mut self, conn: u32, status: u16, now: u64) {
+    pub fn on_sse_response(&mut self, conn: u32, status: u16, now: u64) {
         let Link::Sse(link) = &mut self.main else {
             return;
         };
@@ -534,7 +534,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn on_sse_data(&mut self, conn: u32, data: &str, now: u64) {
+    pub fn on_sse_data(&mut self, conn: u32, data: &str, now: u64) {
         let Link::Sse(link) = &mut self.main else {
             return;
         };
@@ -550,7 +550,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn on_sse_ended(&mut self, conn: u32, now: u64) {
+    pub fn on_sse_ended(&mut self, conn: u32, now: u64) {
         let Link::Sse(link) = &self.main else {
             return;
         };

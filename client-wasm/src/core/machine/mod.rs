@@ -5,6 +5,9 @@
 //! stream, send a frame, make a request, ask for a token, tell listeners. Time is passed in,
 //! timers are a single [`Machine::deadline`] the glue wakes up for, and randomness is a seeded
 //! generator, so every reconnect, transport switch and race is reproducible in native tests.
+//! Each [`Input`] has a public handler (`connect`, `on_ws_text`, ...) that `step` calls; the
+//! browser glue calls the handler itself and then [`Machine::take_effects`], so the wasm has one
+//! dispatch instead of an `Input` built by the glue and matched again by `step`.
 //!
 //! Layout:
 //! - `connection.rs`: connect/disconnect, attempts and backoff, the WebSocket and SSE links,
@@ -361,7 +364,7 @@ impl<J: super::json::Json> Machine<J> {
             Input::Connect => self.connect(),
             Input::Disconnect => self.disconnect(),
             Input::Online => self.online(now),
-            Input::Offline => self.offline = true,
+            Input::Offline => self.go_offline(),
             Input::Tick => self.tick(now),
             Input::Token {
                 seq,
@@ -386,6 +389,17 @@ impl<J: super::json::Json> Machine<J> {
             Input::ClearUser { restart } => self.clear_user(restart),
             Input::Resume { counts, page } => self.resume(counts, page),
         }
+        self.take_effects()
+    }
+
+    /// The browser reports it is offline: reconnects wait the longest delay.
+    pub fn go_offline(&mut self) {
+        self.offline = true;
+    }
+
+    /// Ends a step: the effects to carry out, [`Effect::Changed`] last when the snapshot
+    /// changed.
+    pub fn take_effects(&mut self) -> Vec<Effect<J>> {
         if core::mem::take(&mut self.dirty) {
             self.emit(Effect::Changed);
         }

@@ -288,7 +288,7 @@ impl<J: Json> Machine<J> {
     }
 
     /// A user action: applied to the list and the counts at once, then sent.
-    pub(super) fn edit(&mut self, edit: Edit, ids: Option<Vec<String>>, action: u32) {
+    pub fn edit(&mut self, edit: Edit, ids: Option<Vec<String>>, action: u32) {
         let mut undo = Vec::new();
         let mut delta = [0i64; 2];
         match (&ids, edit.flag()) {
@@ -346,7 +346,7 @@ impl<J: Json> Machine<J> {
     }
 
     /// Loads the next older page; while one loads or at the end there is nothing to wait for.
-    pub(super) fn load_more(&mut self, action: u32) {
+    pub fn load_more(&mut self, action: u32) {
         if self.loading_more || !self.has_more {
             self.settle(action, None);
             return;
@@ -363,13 +363,13 @@ impl<J: Json> Machine<J> {
     }
 
     /// Reloads the first page (what `action` waits for) and the count.
-    pub(super) fn refresh(&mut self, action: u32) {
+    pub fn refresh(&mut self, action: u32) {
         self.reload_first_page(action);
         self.send_op(Op::Count);
     }
 
     /// Forgets the previous user's state; actions still in flight settle with `user_changed`.
-    pub(super) fn clear_user(&mut self, restart: bool) {
+    pub fn clear_user(&mut self, restart: bool) {
         // By index, then cleared: no consuming iterator over the ops.
         for i in 0..self.pending.len() {
             let error = ClientError::new(codes::USER_CHANGED, "another user signed in");
@@ -395,7 +395,7 @@ impl<J: Json> Machine<J> {
 
     /// Takes over another tab's list and count before the first page loads; the catch-up then
     /// resumes from its newest notification.
-    pub(super) fn resume(&mut self, counts: [u64; 2], page: &str) {
+    pub fn resume(&mut self, counts: [u64; 2], page: &str) {
         if self.first_page_loaded {
             return;
         }
@@ -504,13 +504,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    pub(super) fn on_http_done(
-        &mut self,
-        req: u32,
-        status: u16,
-        body: &str,
-        retry_after: Option<u32>,
-    ) {
+    pub fn on_http_done(&mut self, req: u32, status: u16, body: &str, retry_after: Option<u32>) {
         let Some(p) = self.take_pending(Via::Http { req }) else {
             return;
         };
@@ -526,7 +520,7 @@ impl<J: Json> Machine<J> {
         self.finish(p, decode_response(status, body, retry_after));
     }
 
-    pub(super) fn on_http_failed(&mut self, req: u32) {
+    pub fn on_http_failed(&mut self, req: u32) {
         self.fail_pending_http(
             req,
             ClientError::new(codes::NETWORK, "the request did not reach the server"),
