@@ -408,21 +408,19 @@ impl<J: super::json::Json> Machine<J> {
 
     /// The earliest time the glue must call `step(Input::Tick, ..)`, if any.
     pub fn deadline(&self) -> Option<u64> {
-        // A plain loop: smaller in the wasm than `into_iter().flatten().min()`.
-        let mut earliest: Option<u64> = None;
+        // `u64::MAX` for "none" (no time is that late): plain integer minimums, smaller in the
+        // wasm than comparing `Option`s.
+        let mut earliest = u64::MAX;
         for at in [
             self.main.deadline(),
             self.probe.deadline(),
             self.reconnect_at,
             self.probe_at,
             self.refresh_at,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            earliest = Some(earliest.map_or(at, |e| e.min(at)));
+        ] {
+            earliest = earliest.min(at.unwrap_or(u64::MAX));
         }
-        earliest
+        (earliest < u64::MAX).then_some(earliest)
     }
 
     pub fn status(&self) -> Status {
