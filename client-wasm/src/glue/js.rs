@@ -11,8 +11,10 @@ extern "C" {
     pub fn date_now() -> f64;
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn json_parse(text: &str) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
-    fn reflect_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    /// Throws only for a non-object target, a getter or a proxy: called on objects and arrays
+    /// from `JSON.parse` and the npm package's options array only, so no `catch` glue.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get)]
+    fn reflect_get(target: &JsValue, key: &JsValue) -> JsValue;
     #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
     fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> bool;
     #[wasm_bindgen(js_namespace = Array, js_name = isArray)]
@@ -32,12 +34,12 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
     if !target.is_object() {
         return JsValue::UNDEFINED;
     }
-    reflect_get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    reflect_get(target, &JsValue::from_str(key))
 }
 
 /// `target[index]` of an array.
 pub fn get_index(target: &JsValue, index: u32) -> JsValue {
-    reflect_get(target, &index.into()).unwrap_or(JsValue::UNDEFINED)
+    reflect_get(target, &index.into())
 }
 
 pub fn set(target: &JsValue, key: &str, value: &JsValue) {
