@@ -89,7 +89,9 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket<'_>, DecodeError> {
     };
     let mut rest = &text[1..];
     let mut namespace = "/";
-    if rest.starts_with('/') {
+    // String patterns here and in `config`/`filter`: a `char` one is UTF-8 encoded at run time
+    // (an encoder in the wasm).
+    if rest.starts_with("/") {
         // Byte searches (the text is ASCII here): no char-pattern search code in the module.
         match rest.bytes().position(|b| b == b',') {
             Some(comma) => {

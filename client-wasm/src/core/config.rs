@@ -63,11 +63,12 @@ impl Config {
         } else {
             out.push_str(base);
         }
-        if !self.socket_path.starts_with('/') {
+        // String patterns: a `char` one is UTF-8 encoded at run time (an encoder in the wasm).
+        if !self.socket_path.starts_with("/") {
             out.push('/');
         }
         out.push_str(&self.socket_path);
-        if !out.ends_with('/') {
+        if !out.ends_with("/") {
             out.push('/');
         }
         out.push_str(WEBSOCKET_QUERY);

@@ -82,8 +82,9 @@ impl Filter {
 fn type_matches<J: Json>(want: &str, item: &Item<J>) -> bool {
     let kind = str_field(&item.value, "type");
     let kind = kind.as_deref().unwrap_or("info");
-    match want.strip_suffix('*') {
-        Some(prefix) if prefix.ends_with('.') => kind.starts_with(prefix),
+    // String patterns: a `char` one is UTF-8 encoded at run time (an encoder in the wasm).
+    match want.strip_suffix("*") {
+        Some(prefix) if prefix.ends_with(".") => kind.starts_with(prefix),
         _ => kind == want,
     }
 }
