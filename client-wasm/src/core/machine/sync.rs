@@ -308,14 +308,14 @@ impl<J: Json> Machine<J> {
                         None => self.list.remove(id),
                     };
                     let Some(previous) = changed else { continue };
-                    // Taken out, and put back when it still belongs in the list.
-                    let now = self.list.remove(id);
-                    let [unread, unseen] = now.as_ref().map_or([0, 0], Item::counts);
+                    let now = self.list.get(id);
+                    let [unread, unseen] = now.map_or([0, 0], Item::counts);
                     let [was_unread, was_unseen] = previous.counts();
                     delta[0] += unread as i64 - was_unread as i64;
                     delta[1] += unseen as i64 - was_unseen as i64;
-                    if let Some(now) = now.filter(|i| self.cfg.filter.matches(i)) {
-                        self.list.put(now);
+                    // It leaves the list when it no longer belongs there (archived, say).
+                    if now.is_some_and(|i| !self.cfg.filter.matches(i)) {
+                        self.list.remove(id);
                     }
                     undo.push(previous);
                 }
