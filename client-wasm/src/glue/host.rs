@@ -39,24 +39,26 @@ extern "C" {
 }
 
 impl Host {
+    /// The effect is matched by reference and dropped once, at the end (not field by field in
+    /// every arm: less code).
     pub fn run(&self, effect: Effect<JsValue>) {
-        match effect {
-            Effect::GetToken(seq) => self.get_token(seq),
-            Effect::OpenWs { conn, url } => self.open_ws(conn, &url),
-            Effect::SendWs { conn, text } => self.send_ws(conn, &text),
-            Effect::CloseWs { conn } => self.close_ws(conn),
+        match &effect {
+            Effect::GetToken(seq) => self.get_token(*seq),
+            Effect::OpenWs { conn, url } => self.open_ws(*conn, url),
+            Effect::SendWs { conn, text } => self.send_ws(*conn, text),
+            Effect::CloseWs { conn } => self.close_ws(*conn),
             Effect::OpenSse {
                 conn,
                 url,
                 token,
                 last_event_id,
             } => self.open_sse(
-                conn,
-                &url,
-                &token,
-                &last_event_id.map_or(JsValue::UNDEFINED, JsValue::from),
+                *conn,
+                url,
+                token,
+                &optional(last_event_id, JsValue::UNDEFINED),
             ),
-            Effect::CloseSse { conn } => self.close_sse(conn),
+            Effect::CloseSse { conn } => self.close_sse(*conn),
             Effect::Http {
                 req,
                 method,
@@ -64,35 +66,42 @@ impl Host {
                 token,
                 body,
             } => self.request(
-                req,
+                *req,
                 method.as_str(),
-                &url,
-                &token,
-                &body.map_or(JsValue::UNDEFINED, JsValue::from),
+                url,
+                token,
+                &optional(body, JsValue::UNDEFINED),
             ),
-            Effect::Notification(value) => self.emit("notification", &value),
-            Effect::Updated(value) => self.emit("notificationUpdated", &value),
-            Effect::Deleted(id) => self.emit("notificationDeleted", &js::object1("id", &id.into())),
+            Effect::Notification(value) => self.emit("notification", value),
+            Effect::Updated(value) => self.emit("notificationUpdated", value),
+            Effect::Deleted(id) => {
+                self.emit("notificationDeleted", &js::object1("id", &id.into()));
+            }
             Effect::AllRead(at) => {
-                let at = at.map_or(JsValue::NULL, JsValue::from);
+                let at = optional(at, JsValue::NULL);
                 self.emit("allRead", &js::object1("readAt", &at));
             }
-            Effect::UnreadCount(n) => self.emit("unreadCount", &(n as f64).into()),
+            Effect::UnreadCount(n) => self.emit("unreadCount", &(*n as f64).into()),
             Effect::Status(status) => self.emit("status", &status.as_str().into()),
             Effect::Settled {
                 action,
                 error: None,
-            } => self.emit("resolved", &action.into()),
+            } => self.emit("resolved", &(*action).into()),
             Effect::Settled {
                 action,
                 error: Some(error),
             } => {
-                let value = js::error_object(&error);
-                js::set(&value, "action", &action.into());
+                let value = js::error_object(error);
+                js::set(&value, "action", &(*action).into());
                 self.emit("rejected", &value);
             }
-            Effect::Error(error) => self.emit("error", &js::error_object(&error)),
+            Effect::Error(error) => self.emit("error", &js::error_object(error)),
             Effect::Changed => self.emit("change", &JsValue::UNDEFINED),
         }
     }
+}
+
+/// The string, or `none` when there is none.
+fn optional(text: &Option<String>, none: JsValue) -> JsValue {
+    text.as_deref().map_or(none, JsValue::from_str)
 }
