@@ -554,8 +554,10 @@ impl<J: Json> Machine<J> {
         }
     }
 
+    /// `op` is matched by reference and dropped once, at the end (less code than moving its
+    /// fields out arm by arm).
     fn apply(&mut self, op: Op<J>, data: Option<J>) {
-        match op {
+        match &op {
             Op::Subscribe { .. } => {
                 if let Some(data) = data {
                     self.caught_up(&data);
@@ -577,7 +579,7 @@ impl<J: Json> Machine<J> {
                 }
                 self.has_more = page.next_cursor.is_some();
                 self.first_page_loaded = true;
-                if replace {
+                if *replace {
                     self.list.replace_with_page(page.items, mark.as_deref());
                 } else {
                     for item in page.items {
