@@ -195,10 +195,8 @@ impl<J: Json> List<J> {
     /// the meantime stay removed, unless `reinsert` is set.
     pub fn restore(&mut self, previous: Vec<Item<J>>, reinsert: bool) {
         for item in previous {
-            match self.position(&item.id) {
-                Ok(i) => self.items[i] = item,
-                Err(i) if reinsert => self.items.insert(i, item),
-                Err(_) => {}
+            if reinsert || self.get(&item.id).is_some() {
+                self.put(item);
             }
         }
     }
