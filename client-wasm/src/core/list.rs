@@ -134,21 +134,15 @@ impl<J: Json> List<J> {
     /// existing entry is kept as is (a duplicate delivery); with `replace` true the incoming
     /// copy wins unless it would turn a read notification back into an unread one.
     pub fn upsert(&mut self, item: Item<J>, replace: bool) -> Merge {
-        match self.position(&item.id) {
-            Ok(i) => {
-                let held = &mut self.items[i];
-                if !replace || (held.flag(Flag::Read) && !item.flag(Flag::Read)) {
-                    Merge::Kept
-                } else {
-                    *held = item;
-                    Merge::Updated
-                }
+        let merge = match self.get(&item.id) {
+            None => Merge::Added,
+            Some(held) if replace && !(held.flag(Flag::Read) && !item.flag(Flag::Read)) => {
+                Merge::Updated
             }
-            Err(i) => {
-                self.items.insert(i, item);
-                Merge::Added
-            }
-        }
+            Some(_) => return Merge::Kept,
+        };
+        self.put(item);
+        merge
     }
 
     /// Removes and returns the entry `id`.
