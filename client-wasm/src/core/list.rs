@@ -136,10 +136,10 @@ impl<J: Json> List<J> {
     pub fn upsert(&mut self, item: Item<J>, replace: bool) -> Merge {
         let merge = match self.get(&item.id) {
             None => Merge::Added,
-            Some(held) if replace && !(held.flag(Flag::Read) && !item.flag(Flag::Read)) => {
-                Merge::Updated
+            Some(held) if !replace || (held.flag(Flag::Read) && !item.flag(Flag::Read)) => {
+                return Merge::Kept;
             }
-            Some(_) => return Merge::Kept,
+            Some(_) => Merge::Updated,
         };
         self.put(item);
         merge
