@@ -69,8 +69,8 @@ impl<J: Json> Item<J> {
 
     /// What this notification adds to the `[unread, unseen]` counts (archived: nothing).
     pub fn counts(&self) -> [u64; 2] {
-        let [unread, unseen, live] = self.flags.map(|on| u64::from(!on));
-        [live * unread, live * unseen]
+        let [read, seen, archived] = self.flags;
+        [u64::from(!archived && !read), u64::from(!archived && !seen)]
     }
 }
 
