@@ -199,16 +199,20 @@ impl<J: Json> List<J> {
     /// the page and `keep_newer_than` (they arrived live while the page was being loaded).
     pub fn replace_with_page(&mut self, page: Vec<Item<J>>, keep_newer_than: Option<&str>) {
         // The newest id of the page and the mark; the entries held above it are a prefix of the
-        // list (newest first), cut with one binary search.
+        // list (newest first), counted by a plain loop.
         let mut floor = keep_newer_than;
         for item in &page {
             if floor.is_none_or(|f| item.id.as_str() > f) {
                 floor = Some(&item.id);
             }
         }
-        let kept = self
-            .items
-            .partition_point(|i| floor.is_some_and(|f| i.id.as_str() > f));
+        let mut kept = 0;
+        while let (Some(item), Some(floor)) = (self.items.get(kept), floor) {
+            if item.id.as_str() <= floor {
+                break;
+            }
+            kept += 1;
+        }
         self.items.truncate(kept);
         for item in page {
             self.upsert(item, true);
