@@ -409,17 +409,14 @@ impl<J: super::json::Json> Machine<J> {
     /// The earliest time the glue must call `step(Input::Tick, ..)`, if any.
     pub fn deadline(&self) -> Option<u64> {
         // `u64::MAX` for "none" (no time is that late): plain integer minimums, smaller in the
-        // wasm than comparing `Option`s.
+        // wasm than comparing `Option`s or iterating an array of them.
         let mut earliest = u64::MAX;
-        for at in [
-            self.main.deadline(),
-            self.probe.deadline(),
-            self.reconnect_at,
-            self.probe_at,
-            self.refresh_at,
-        ] {
-            earliest = earliest.min(at.unwrap_or(u64::MAX));
-        }
+        let mut consider = |at: Option<u64>| earliest = earliest.min(at.unwrap_or(u64::MAX));
+        consider(self.main.deadline());
+        consider(self.probe.deadline());
+        consider(self.reconnect_at);
+        consider(self.probe_at);
+        consider(self.refresh_at);
         (earliest < u64::MAX).then_some(earliest)
     }
 
