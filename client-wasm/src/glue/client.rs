@@ -173,23 +173,26 @@ impl NotificationCore {
             js::set_index(&notifications, i as u32, &item.value);
         }
         let number = |n: u64| JsValue::from(n as f64);
-        let fields = [
-            notifications,
-            number(machine.unread_count()),
-            number(machine.unseen_count()),
-            machine.status().as_str().into(),
+        // Each field stored as it is made (no array of them to iterate and drop).
+        let out = js::array();
+        let mut at = 0;
+        let mut field = |value: JsValue| {
+            js::set_index(&out, at, &value);
+            at += 1;
+        };
+        field(notifications);
+        field(number(machine.unread_count()));
+        field(number(machine.unseen_count()));
+        field(machine.status().as_str().into());
+        field(
             machine
                 .transport()
                 .map_or(JsValue::UNDEFINED, |t| t.as_str().into()),
-            machine.last_error().map_or(JsValue::NULL, js::error_object),
-            machine.has_more().into(),
-            machine.reconnect_at().map_or(JsValue::from(-1.0), number),
-            machine.change_seq().map_or(JsValue::UNDEFINED, number),
-        ];
-        let out = js::array();
-        for (i, field) in fields.iter().enumerate() {
-            js::set_index(&out, i as u32, field);
-        }
+        );
+        field(machine.last_error().map_or(JsValue::NULL, js::error_object));
+        field(machine.has_more().into());
+        field(machine.reconnect_at().map_or(JsValue::from(-1.0), number));
+        field(machine.change_seq().map_or(JsValue::UNDEFINED, number));
         out
     }
 }
