@@ -139,7 +139,7 @@ fn parse_u64(digits: &str) -> Option<u64> {
 
 /// The Engine.IO pong that answers a ping (echoing its payload, as the protocol asks).
 pub fn pong(ping_payload: &str) -> String {
-    let mut out = String::with_capacity(1 + ping_payload.len());
+    let mut out = String::new();
     out.push('3');
     out.push_str(ping_payload);
     out
@@ -147,7 +147,7 @@ pub fn pong(ping_payload: &str) -> String {
 
 /// `40<namespace>,<auth JSON>`: join a namespace with an auth payload.
 pub fn connect(namespace: &str, auth_json: &str) -> String {
-    let mut out = String::with_capacity(4 + namespace.len() + auth_json.len());
+    let mut out = String::new();
     out.push_str("40");
     push_namespace(&mut out, namespace);
     out.push_str(auth_json);
@@ -156,7 +156,7 @@ pub fn connect(namespace: &str, auth_json: &str) -> String {
 
 /// `42<namespace>,<ack id><JSON array>`: an event (`["name", payload]`), optionally asking for an ack.
 pub fn event(namespace: &str, ack: Option<u64>, array_json: &str) -> String {
-    let mut out = String::with_capacity(24 + namespace.len() + array_json.len());
+    let mut out = String::new();
     out.push_str("42");
     push_namespace(&mut out, namespace);
     if let Some(id) = ack {

@@ -53,7 +53,7 @@ impl Config {
     /// `ws(s)://host/socket.io/?EIO=4&transport=websocket`; no token in it.
     pub fn websocket_url(&self) -> String {
         let base = &self.base_url;
-        let mut out = String::with_capacity(base.len() + 40);
+        let mut out = String::new();
         if let Some(rest) = base.strip_prefix("https://") {
             out.push_str("wss://");
             out.push_str(rest);
@@ -77,7 +77,7 @@ impl Config {
 
     /// The base URL followed by `path` (which starts with `/`).
     pub fn http_url(&self, path: &str) -> String {
-        let mut out = String::with_capacity(self.base_url.len() + path.len());
+        let mut out = String::new();
         out.push_str(&self.base_url);
         out.push_str(path);
         out

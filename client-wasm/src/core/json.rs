@@ -104,7 +104,7 @@ pub fn push_u64(out: &mut String, mut n: u64) {
 
 /// `{"key":"value"}` with `value` escaped.
 pub fn object1(key: &str, value: &str) -> String {
-    let mut out = String::with_capacity(8 + key.len() + value.len());
+    let mut out = String::new();
     out.push('{');
     push_str(&mut out, key);
     out.push(':');

@@ -228,7 +228,7 @@ fn items<J: Json>(data: &J, key: &str) -> Vec<Item<J>> {
 
 /// `["<name>", <payload>]`: the argument array of a Socket.IO event.
 pub fn event_array(name: &str, payload_json: &str) -> String {
-    let mut out = String::with_capacity(8 + name.len() + payload_json.len());
+    let mut out = String::new();
     out.push('[');
     json::push_str(&mut out, name);
     out.push(',');
