@@ -634,8 +634,10 @@ impl<J: Json> Machine<J> {
 
     /// Applies the live pushes held back during a catch-up.
     fn release_held(&mut self) {
-        for (push, seq) in self.held.take().unwrap_or_default() {
-            self.apply_in_order(push, seq);
+        if let Some(held) = self.held.take() {
+            for (push, seq) in held {
+                self.apply_in_order(push, seq);
+            }
         }
     }
 
