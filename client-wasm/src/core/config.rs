@@ -54,11 +54,10 @@ impl Config {
     pub fn websocket_url(&self) -> String {
         let base = &self.base_url;
         let mut out = String::new();
-        if let Some(rest) = base.strip_prefix("https://") {
-            out.push_str("wss://");
-            out.push_str(rest);
-        } else if let Some(rest) = base.strip_prefix("http://") {
-            out.push_str("ws://");
+        // `http://` becomes `ws://` and `https://` `wss://` (the url is http(s): options.ts
+        // checked it).
+        if let Some(rest) = base.strip_prefix("http") {
+            out.push_str("ws");
             out.push_str(rest);
         } else {
             out.push_str(base);
