@@ -13,7 +13,8 @@ import {
   ARCHIVE,
   DISCONNECT,
   EDIT,
-  Io,
+  io,
+  type Io,
   LOAD_MORE,
   READ,
   REFRESH,
@@ -146,7 +147,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.#options = options;
     this.#userKey = options.userKey;
     this.#log = toLog(options.logger);
-    this.#io = new Io(
+    this.#io = io(
       () => {
         const early = this.#early;
         this.#early = undefined;
