@@ -46,17 +46,31 @@ function renameAbi(code) {
   return code;
 }
 
-/**
- * The long console warning of `initSync` (the one loader function src/wasm.ts uses), shortened:
- * the bytes count (see scripts/size.mjs).
- */
-function shortenWarnings(code) {
-  const warnings = [[/'using deprecated parameters for `initSync\(\)`; pass a single object instead'/, "'deprecated initSync parameters'"]];
-  for (const [pattern, by] of warnings) {
+/** Applies each `[pattern, replacement]` to the glue; fails when a pattern is not found. */
+function replaceEach(code, parts) {
+  for (const [pattern, by] of parts) {
     if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
     code = code.replace(pattern, by);
   }
   return code;
+}
+
+/**
+ * `initSync` as src/wasm.ts calls it, once, with `{ module }` and a compiled
+ * `WebAssembly.Module`: the check for the deprecated positional argument (and its console
+ * warning) and the compiling of bytes go, and so does the import object's `__proto__: null`
+ * (the module's import names are one or two letters: none is inherited). The bytes count (see
+ * scripts/size.mjs).
+ */
+function trimInitSync(code) {
+  return replaceEach(code, [
+    [
+      /if \(module !== undefined\) \{\s*if \(Object\.getPrototypeOf\(module\) === Object\.prototype\) \{\s*\(\{module\} = module\)\s*\} else \{\s*console\.warn\('[^']*'\)\s*\}\s*\}/,
+      "({ module } = module);",
+    ],
+    [/if \(!\(module instanceof WebAssembly\.Module\)\) \{\s*module = new WebAssembly\.Module\(module\);\s*\}/, ""],
+    [/__proto__: null,/g, ""],
+  ]);
 }
 
 /**
@@ -66,15 +80,10 @@ function shortenWarnings(code) {
  * Both are dropped (the registry's calls become no-ops).
  */
 function dropFinalization(code) {
-  const parts = [
+  return replaceEach(code, [
     [/const NotificationCoreFinalization = [^;]*;/, "const NotificationCoreFinalization = { register() {}, unregister() {} };"],
     [/if \(Symbol\.dispose\) NotificationCore\.prototype\[Symbol\.dispose\] = NotificationCore\.prototype\.free;/, ""],
-  ];
-  for (const [pattern, by] of parts) {
-    if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
-    code = code.replace(pattern, by);
-  }
-  return code;
+  ]);
 }
 
 rmSync(generated, { recursive: true, force: true });
@@ -87,7 +96,7 @@ if (!glue.includes(defaultFetch)) {
 }
 writeFileSync(
   join(generated, "notify_client.js"),
-  dropFinalization(shortenWarnings(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */")))),
+  dropFinalization(trimInitSync(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */")))),
 );
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 
