@@ -77,11 +77,12 @@ function trimInitSync(code) {
  * The core class is internal (client.ts frees it in `destroy()`), and while it lives its host
  * (io.ts, which holds the core) sits in the glue's module-level heap: it is never unreachable,
  * so a FinalizationRegistry callback could never run, and nothing disposes it with `using`.
- * Both are dropped (the registry's calls become no-ops).
+ * Both are dropped, with the registry's calls.
  */
 function dropFinalization(code) {
   return replaceEach(code, [
-    [/const NotificationCoreFinalization = [^;]*;/, "const NotificationCoreFinalization = { register() {}, unregister() {} };"],
+    [/const NotificationCoreFinalization = [^;]*;/, ""],
+    [/NotificationCoreFinalization\.(un)?register\([^)]*\);/g, ""],
     [/if \(Symbol\.dispose\) NotificationCore\.prototype\[Symbol\.dispose\] = NotificationCore\.prototype\.free;/, ""],
   ]);
 }
