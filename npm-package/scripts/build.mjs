@@ -74,6 +74,17 @@ function trimInitSync(code) {
 }
 
 /**
+ * Strings the glue copies into the module (`passStringToWasm0`) are encoded whole with
+ * `TextEncoder.encode` (its first branch, taken when no `realloc` is passed) instead of an ASCII
+ * loop, then `encodeInto` a buffer grown and shrunk with `realloc`: the same bytes, and the
+ * minifier drops the unused branch. The strings are short (a token, an event's JSON).
+ */
+function encodeStringsWhole(code) {
+  if (!code.includes("passStringToWasm0(")) return code;
+  return replaceEach(code, [[/passStringToWasm0\((\w+), (wasm\.\w+), wasm\.\w+\)/g, "passStringToWasm0($1, $2)"]]);
+}
+
+/**
  * The core class is internal (client.ts frees it in `destroy()`), and while it lives its host
  * (io.ts, which holds the core) sits in the glue's module-level heap: it is never unreachable,
  * so a FinalizationRegistry callback could never run, and nothing disposes it with `using`.
@@ -97,7 +108,7 @@ if (!glue.includes(defaultFetch)) {
 }
 writeFileSync(
   join(generated, "notify_client.js"),
-  dropFinalization(trimInitSync(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */")))),
+  encodeStringsWhole(dropFinalization(trimInitSync(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */"))))),
 );
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 
