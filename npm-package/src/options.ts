@@ -43,7 +43,7 @@ function number(value: number | undefined, name: string, min: number, max = Infi
 function resolveUrl(url: unknown): string {
   if (typeof url === "string" && url !== "") {
     if (/^https?:\/\//.test(url)) return url;
-    const base = typeof location === "object" && location !== null ? location.href : undefined;
+    const base = globalThis.location?.href;
     if (base !== undefined && !/^[a-z][a-z\d+.-]*:/i.test(url)) {
       const resolved = new URL(url, base);
       if (/^https?:$/.test(resolved.protocol)) return resolved.href.replace(/\/$/, "");
