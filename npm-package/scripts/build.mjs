@@ -147,14 +147,15 @@ writeFileSync(join(dist, "index.js"), entry.code);
 writeFileSync(join(dist, lazy.fileName), lazy.code);
 writeFileSync(join(dist, "client.js"), 'export { NotificationClient } from "./index.js";\n');
 // Arrow functions and method shorthands for functions that use neither `this` nor `arguments`
-// and are never constructed (the glue's import functions), and the glue's internal
+// and are never constructed (the glue's import functions), function declarations hoisted to
+// the top of their scope (-12 B gz), and the glue's internal
 // `__wbg_ptr` / `__destroy_into_raw` properties shortened.
 for (const name of ["index.js", "client.js", lazy.fileName]) {
   const path = join(dist, name);
   const { code } = await minify(readFileSync(path, "utf8"), {
     module: true,
     ecma: 2022,
-    compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
+    compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true, hoist_funs: true },
     mangle: { properties: { regex: /^(__wbg_ptr|__destroy_into_raw)$/ } },
     keep_classnames: true,
     format: { comments: false },
