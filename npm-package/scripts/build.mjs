@@ -85,6 +85,20 @@ function encodeStringsWhole(code) {
 }
 
 /**
+ * The glue's cached `DataView` of the module's memory is made again when its buffer is no
+ * longer the memory's (the memory grew): one comparison instead of also asking whether the old
+ * buffer is `detached` (which only saves reading `memory.buffer`).
+ */
+function simplifyDataView(code) {
+  return replaceEach(code, [
+    [
+      /if \(cachedDataViewMemory0 === null \|\| [^{]*cachedDataViewMemory0\.buffer !== (wasm\.\w+)\.buffer\)\) \{/,
+      "if (cachedDataViewMemory0?.buffer !== $1.buffer) {",
+    ],
+  ]);
+}
+
+/**
  * The core class is internal (client.ts frees it in `destroy()`), and while it lives its host
  * (io.ts, which holds the core) sits in the glue's module-level heap: it is never unreachable,
  * so a FinalizationRegistry callback could never run, and nothing disposes it with `using`.
@@ -106,9 +120,10 @@ const defaultFetch = "new URL('notify_client_bg.wasm', import.meta.url)";
 if (!glue.includes(defaultFetch)) {
   throw new Error(`wasm-bindgen glue changed: "${defaultFetch}" not found`);
 }
+const glueEdits = [renameAbi, trimInitSync, dropFinalization, encodeStringsWhole, simplifyDataView];
 writeFileSync(
   join(generated, "notify_client.js"),
-  encodeStringsWhole(dropFinalization(trimInitSync(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */"))))),
+  glueEdits.reduce((code, edit) => edit(code), glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */")),
 );
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 
