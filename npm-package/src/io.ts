@@ -104,13 +104,13 @@ export function io(getToken: () => unknown, emit: Emit): Io {
   const sockets = new Map<number, WebSocket>();
   const streams = new Map<number, AbortController>();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let network: EventTarget | null = null;
+  /** Aborted by `unlisten()`: removes the `online`/`offline` listeners. */
+  let network: AbortController | undefined;
   // What happened, to the core (until `close()`).
   const input = (kind: number, a: number, b = 0): void => host.core?.input(kind, a, b);
   const inputText = (kind: number, a: number, text: string, b = 0, c = 0): void =>
     host.core?.inputText(kind, a, text, b, c);
-  const online = (): void => input(ONLINE, 0);
-  const offline = (): void => input(OFFLINE, 0);
+  const onNetwork = ({ type }: Event): void => input(type === "online" ? ONLINE : OFFLINE, 0);
 
   const host: Io = {
     core: null,
@@ -204,17 +204,15 @@ export function io(getToken: () => unknown, emit: Emit): Io {
     },
 
     listen() {
-      const target = globalThis as Partial<EventTarget>;
-      if (network !== null || typeof target.addEventListener !== "function") return;
-      network = target as EventTarget;
-      network.addEventListener("online", online);
-      network.addEventListener("offline", offline);
+      if (network !== undefined) return;
+      network = new AbortController();
+      // Pages and workers have these events; Node (server-side rendering) has no `addEventListener`.
+      for (const type of ["online", "offline"]) globalThis.addEventListener?.(type, onNetwork, { signal: network.signal });
     },
 
     unlisten() {
-      network?.removeEventListener("online", online);
-      network?.removeEventListener("offline", offline);
-      network = null;
+      network?.abort();
+      network = undefined;
     },
 
     close() {
