@@ -8,10 +8,11 @@
 //   3. copies the wire types generated from the Rust contract (bindings/typescript/index.d.ts);
 //   4. compiles the TypeScript (tsc) into dist/ and copies src/generated next to it;
 //   5. bundles the "." entry into one module plus the lazy inlined-wasm chunk (rolldown) and
-//      minifies them (rolldown's minifier, then terser): what an app downloads is counted from the packed tarball
-//      (scripts/size.mjs; the lazy chunk apart, off the normal path); the comments live on in
-//      the .d.ts files. dist/client.js, which the framework adapters import, re-exports from
-//      dist/index.js, so every entry shares one module instance (one loaded wasm per page).
+//      minifies them (rolldown's minifier, then terser): what an app downloads is counted from
+//      the packed tarball (scripts/size.mjs; the lazy chunk apart, off the normal path); the
+//      comments live on in the .d.ts files. dist/client.js, which the framework adapters import,
+//      re-exports from dist/index.js, so every entry shares one module instance (one loaded wasm
+//      per page).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -77,7 +78,8 @@ function trimInitSync(code) {
  * Strings the glue copies into the module (`passStringToWasm0`) are encoded whole with
  * `TextEncoder.encode` (its first branch, taken when no `realloc` is passed) instead of an ASCII
  * loop, then `encodeInto` a buffer grown and shrunk with `realloc`: the same bytes, and the
- * minifier drops the unused branch. The strings are short (a token, an event's JSON).
+ * minifier drops the unused branch. The cost is one copy of each string (a token, a message, a
+ * page of JSON).
  */
 function encodeStringsWhole(code) {
   if (!code.includes("passStringToWasm0(")) return code;
@@ -149,7 +151,7 @@ cpSync(generated, join(dist, "generated"), { recursive: true });
 
 const bundle = await rolldown({ input: join(dist, "index.js"), logLevel: "warn" });
 // Rolldown's own minifier first, then terser (below) on its output: each finds what the other
-// leaves (-47 B gz than terser alone).
+// leaves (47 B gz less than terser alone).
 const { output } = await bundle.generate({ format: "es", chunkFileNames: "[name].js", minify: true });
 const [entry, lazy, ...rest] = output;
 if (!entry?.isEntry || !lazy?.isDynamicEntry || rest.length > 0) {

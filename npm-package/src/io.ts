@@ -100,6 +100,7 @@ const authorized = (token: string, accept: string): Record<string, string> => ({
   Accept: accept,
 });
 
+/** The host of a client's core: `getToken` is the app's, `emit` reports the core's events to the client. */
 export function io(getToken: () => unknown, emit: Emit): Io {
   const sockets = new Map<number, WebSocket>();
   const streams = new Map<number, AbortController>();
