@@ -8,10 +8,11 @@
 //   3. copies the wire types generated from the Rust contract (bindings/typescript/index.d.ts);
 //   4. compiles the TypeScript (tsc) into dist/ and copies src/generated next to it;
 //   5. bundles the "." entry into one module plus the lazy inlined-wasm chunk (rolldown) and
-//      minifies them (terser): what an app downloads is counted from the packed tarball
-//      (scripts/size.mjs; the lazy chunk apart, off the normal path); the comments live on in
-//      the .d.ts files. dist/client.js, which the framework adapters import, re-exports from
-//      dist/index.js, so every entry shares one module instance (one loaded wasm per page).
+//      minifies them (rolldown's minifier, then terser): what an app downloads is counted from
+//      the packed tarball (scripts/size.mjs; the lazy chunk apart, off the normal path); the
+//      comments live on in the .d.ts files. dist/client.js, which the framework adapters import,
+//      re-exports from dist/index.js, so every entry shares one module instance (one loaded wasm
+//      per page).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -46,13 +47,9 @@ function renameAbi(code) {
   return code;
 }
 
-/**
- * The long console warning of `initSync` (the one loader function src/wasm.ts uses), shortened:
- * the bytes count (see scripts/size.mjs).
- */
-function shortenWarnings(code) {
-  const warnings = [[/'using deprecated parameters for `initSync\(\)`; pass a single object instead'/, "'deprecated initSync parameters'"]];
-  for (const [pattern, by] of warnings) {
+/** Applies each `[pattern, replacement]` to the glue; fails when a pattern is not found. */
+function replaceEach(code, parts) {
+  for (const [pattern, by] of parts) {
     if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
     code = code.replace(pattern, by);
   }
@@ -60,21 +57,61 @@ function shortenWarnings(code) {
 }
 
 /**
+ * `initSync` as src/wasm.ts calls it, once, with `{ module }` and a compiled
+ * `WebAssembly.Module`: the check for the deprecated positional argument (and its console
+ * warning) and the compiling of bytes go, and so does the import object's `__proto__: null`
+ * (the module's import names are one or two letters: none is inherited). The bytes count (see
+ * scripts/size.mjs).
+ */
+function trimInitSync(code) {
+  return replaceEach(code, [
+    [
+      /if \(module !== undefined\) \{\s*if \(Object\.getPrototypeOf\(module\) === Object\.prototype\) \{\s*\(\{module\} = module\)\s*\} else \{\s*console\.warn\('[^']*'\)\s*\}\s*\}/,
+      "({ module } = module);",
+    ],
+    [/if \(!\(module instanceof WebAssembly\.Module\)\) \{\s*module = new WebAssembly\.Module\(module\);\s*\}/, ""],
+    [/__proto__: null,/g, ""],
+  ]);
+}
+
+/**
+ * Strings the glue copies into the module (`passStringToWasm0`) are encoded whole with
+ * `TextEncoder.encode` (its first branch, taken when no `realloc` is passed) instead of an ASCII
+ * loop, then `encodeInto` a buffer grown and shrunk with `realloc`: the same bytes, and the
+ * minifier drops the unused branch. The cost is one copy of each string (a token, a message, a
+ * page of JSON).
+ */
+function encodeStringsWhole(code) {
+  if (!code.includes("passStringToWasm0(")) return code;
+  return replaceEach(code, [[/passStringToWasm0\((\w+), (wasm\.\w+), wasm\.\w+\)/g, "passStringToWasm0($1, $2)"]]);
+}
+
+/**
+ * The glue's cached `DataView` of the module's memory is made again when its buffer is no
+ * longer the memory's (the memory grew): one comparison instead of also asking whether the old
+ * buffer is `detached` (which only saves reading `memory.buffer`).
+ */
+function simplifyDataView(code) {
+  return replaceEach(code, [
+    [
+      /if \(cachedDataViewMemory0 === null \|\| [^{]*cachedDataViewMemory0\.buffer !== (wasm\.\w+)\.buffer\)\) \{/,
+      "if (cachedDataViewMemory0?.buffer !== $1.buffer) {",
+    ],
+  ]);
+}
+
+/**
  * The core class is internal (client.ts frees it in `destroy()`), and while it lives its host
  * (io.ts, which holds the core) sits in the glue's module-level heap: it is never unreachable,
  * so a FinalizationRegistry callback could never run, and nothing disposes it with `using`.
- * Both are dropped (the registry's calls become no-ops).
+ * Both are dropped, with the registry's calls.
  */
 function dropFinalization(code) {
-  const parts = [
-    [/const NotificationCoreFinalization = [^;]*;/, "const NotificationCoreFinalization = { register() {}, unregister() {} };"],
+  return replaceEach(code, [
+    [/const NotificationCoreFinalization = [^;]*;/, ""],
+    [/NotificationCoreFinalization\.(un)?register\([^)]*\);/g, ""],
     [/if \(Symbol\.dispose\) NotificationCore\.prototype\[Symbol\.dispose\] = NotificationCore\.prototype\.free;/, ""],
-  ];
-  for (const [pattern, by] of parts) {
-    if (!pattern.test(code)) throw new Error(`wasm-bindgen glue changed: ${pattern} not found`);
-    code = code.replace(pattern, by);
-  }
-  return code;
+  ]);
 }
 
 rmSync(generated, { recursive: true, force: true });
@@ -85,9 +122,10 @@ const defaultFetch = "new URL('notify_client_bg.wasm', import.meta.url)";
 if (!glue.includes(defaultFetch)) {
   throw new Error(`wasm-bindgen glue changed: "${defaultFetch}" not found`);
 }
+const glueEdits = [renameAbi, trimInitSync, dropFinalization, encodeStringsWhole, simplifyDataView];
 writeFileSync(
   join(generated, "notify_client.js"),
-  dropFinalization(shortenWarnings(renameAbi(glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */")))),
+  glueEdits.reduce((code, edit) => edit(code), glue.replace(defaultFetch, "undefined /* src/wasm.ts passes the module */")),
 );
 cpSync(join(wasmOut, "notify_client.d.ts"), join(generated, "notify_client.d.ts"));
 
@@ -112,7 +150,9 @@ execFileSync(process.execPath, [join(pkg, "node_modules", "typescript", "bin", "
 cpSync(generated, join(dist, "generated"), { recursive: true });
 
 const bundle = await rolldown({ input: join(dist, "index.js"), logLevel: "warn" });
-const { output } = await bundle.generate({ format: "es", chunkFileNames: "[name].js" });
+// Rolldown's own minifier first, then terser (below) on its output: each finds what the other
+// leaves (47 B gz less than terser alone).
+const { output } = await bundle.generate({ format: "es", chunkFileNames: "[name].js", minify: true });
 const [entry, lazy, ...rest] = output;
 if (!entry?.isEntry || !lazy?.isDynamicEntry || rest.length > 0) {
   throw new Error(`expected the entry and one lazy chunk, got ${output.map((chunk) => chunk.fileName)}`);
@@ -124,14 +164,15 @@ writeFileSync(join(dist, "index.js"), entry.code);
 writeFileSync(join(dist, lazy.fileName), lazy.code);
 writeFileSync(join(dist, "client.js"), 'export { NotificationClient } from "./index.js";\n');
 // Arrow functions and method shorthands for functions that use neither `this` nor `arguments`
-// and are never constructed (the glue's import functions), and the glue's internal
+// and are never constructed (the glue's import functions), function declarations hoisted to
+// the top of their scope (-12 B gz), and the glue's internal
 // `__wbg_ptr` / `__destroy_into_raw` properties shortened.
 for (const name of ["index.js", "client.js", lazy.fileName]) {
   const path = join(dist, name);
   const { code } = await minify(readFileSync(path, "utf8"), {
     module: true,
     ecma: 2022,
-    compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
+    compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true, hoist_funs: true },
     mangle: { properties: { regex: /^(__wbg_ptr|__destroy_into_raw)$/ } },
     keep_classnames: true,
     format: { comments: false },

@@ -13,7 +13,8 @@ import {
   ARCHIVE,
   DISCONNECT,
   EDIT,
-  Io,
+  io,
+  type Io,
   LOAD_MORE,
   READ,
   REFRESH,
@@ -146,7 +147,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.#options = options;
     this.#userKey = options.userKey;
     this.#log = toLog(options.logger);
-    this.#io = new Io(
+    this.#io = io(
       () => {
         const early = this.#early;
         this.#early = undefined;
@@ -190,8 +191,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
   /** Disconnects and releases the WebAssembly memory; the client can't be used afterwards. */
   destroy(): void {
     if (this.#destroyed) return;
-    this.#leave();
-    this.#core?.input(DISCONNECT, 0, 0);
+    this.disconnect();
     this.#io.close();
     this.#destroyed = true;
     this.#snapshot = null;
@@ -199,10 +199,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.#core = null;
     this.#subscribers.clear();
     for (const set of Object.values(this.#listeners)) set.clear();
-    for (const { reject } of this.#actions.values()) {
-      reject(new NotificationError({ code: "destroyed", message: "the client was destroyed" }));
-    }
-    this.#actions.clear();
+    this.#settleAll({ code: "destroyed", message: "the client was destroyed" });
   }
 
   /**
@@ -407,8 +404,7 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     const error: ClientError = { code: "wasm_unavailable", message: WASM_UNAVAILABLE };
     this.#fallback = Object.freeze({ ...INITIAL_STATE, status: "disconnected", lastError: error });
     this.#snapshot = null;
-    for (const { reject } of this.#actions.values()) reject(new NotificationError(error));
-    this.#actions.clear();
+    this.#settleAll(error);
     this.#emit("status", "disconnected");
     this.#emit("error", error);
     this.#notify();
@@ -464,6 +460,11 @@ export class NotificationClient<TData = Record<string, unknown> | null> {
     this.#actions.delete(action);
     if (error === null) pending.resolve();
     else pending.reject(new NotificationError(error));
+  }
+
+  /** Rejects every action still waiting with `error`. */
+  #settleAll(error: ClientError): void {
+    for (const action of this.#actions.keys()) this.#settle(action, error);
   }
 
   #assertAlive(): void {

@@ -73,132 +73,156 @@ export function eventStream(): (chunk: string) => string[] {
   };
 }
 
-export class Io {
-  core: NotificationCore | null = null;
-  readonly #getToken: () => unknown;
+/** The object the core calls (`Host` in client-wasm/src/glue/host.rs); `core` is set once it exists. */
+export interface Io {
+  core: NotificationCore | null;
   readonly emit: Emit;
-  readonly #sockets = new Map<number, WebSocket>();
-  readonly #streams = new Map<number, AbortController>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #network: EventTarget | null = null;
-  readonly #online = (): void => this.core?.input(ONLINE, 0, 0);
-  readonly #offline = (): void => this.core?.input(OFFLINE, 0, 0);
-
-  constructor(getToken: () => unknown, emit: Emit) {
-    this.#getToken = getToken;
-    this.emit = emit;
-  }
-
-  getToken(seq: number): void {
-    new Promise((resolve) => resolve(this.#getToken())).then(
-      (token) =>
-        typeof token === "string"
-          ? this.core?.inputText(TOKEN, seq, token, expiryOf(token), 0)
-          : this.core?.inputText(TOKEN_FAILED, seq, "getToken must return a string", 0, 0),
-      (error: unknown) => this.core?.inputText(TOKEN_FAILED, seq, messageOf(error), 0, 0),
-    );
-  }
-
-  openWs(conn: number, url: string): void {
-    let socket: WebSocket;
-    try {
-      socket = new WebSocket(url);
-    } catch {
-      queueMicrotask(() => this.core?.input(WS_CLOSED, conn, 0));
-      return;
-    }
-    socket.onmessage = (event) => {
-      if (typeof event.data === "string") this.core?.inputText(WS_TEXT, conn, event.data, 0, 0);
-    };
-    socket.onclose = () => this.core?.input(WS_CLOSED, conn, 0);
-    this.#sockets.set(conn, socket);
-  }
-
-  sendWs(conn: number, text: string): void {
-    // A send on a closing socket is dropped; its close event reports the loss.
-    try {
-      this.#sockets.get(conn)?.send(text);
-    } catch {}
-  }
-
-  closeWs(conn: number): void {
-    const socket = this.#sockets.get(conn);
-    if (socket === undefined) return;
-    this.#sockets.delete(conn);
-    socket.onmessage = socket.onclose = null;
-    socket.close(1000);
-  }
-
+  getToken(seq: number): void;
+  openWs(conn: number, url: string): void;
+  sendWs(conn: number, text: string): void;
+  closeWs(conn: number): void;
   /** `GET url` with the token in the `Authorization` header, read chunk by chunk. */
-  openSse(conn: number, url: string, token: string, lastEventId?: string): void {
-    const abort = new AbortController();
-    this.#streams.set(conn, abort);
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "text/event-stream" };
-    if (lastEventId !== undefined) headers["Last-Event-ID"] = lastEventId;
-    const read = async (): Promise<void> => {
-      const response = await fetch(url, { headers, signal: abort.signal });
-      this.core?.input(SSE_RESPONSE, conn, response.status);
-      if (!response.ok || response.body === null) return;
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      const events = eventStream();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        if (!this.#streams.has(conn)) return void reader.cancel().catch(() => {});
-        // Each event's data; a chunk that completes none (a ping) still shows the stream is alive.
-        const data = events(decoder.decode(value, { stream: true }));
-        for (const one of data.length > 0 ? data : [""]) this.core?.inputText(SSE_DATA, conn, one, 0, 0);
-      }
-    };
-    read()
-      .catch(() => {})
-      .then(() => this.core?.input(SSE_ENDED, conn, 0));
-  }
-
-  closeSse(conn: number): void {
-    this.#streams.get(conn)?.abort();
-    this.#streams.delete(conn);
-  }
-
+  openSse(conn: number, url: string, token: string, lastEventId?: string): void;
+  closeSse(conn: number): void;
   /** A REST request (a JSON `body`, when given); the answer's status, body and `Retry-After` go back to the core. */
-  request(req: number, method: string, url: string, token: string, body?: string): void {
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    fetch(url, { method, headers, body })
-      .then(async (response) => [response.status, await response.text(), Number(response.headers.get("retry-after")) || 0] as const)
-      .then(
-        ([status, body, retryAfter]) => this.core?.inputText(HTTP_DONE, req, body, status, retryAfter),
-        () => this.core?.input(HTTP_FAILED, req, 0),
-      );
-  }
-
-  setTimer(at: number): void {
-    clearTimeout(this.#timer);
-    if (at >= 0) this.#timer = setTimeout(() => this.core?.input(TICK, 0, 0), Math.max(0, at - Date.now()));
-  }
-
+  request(req: number, method: string, url: string, token: string, body?: string): void;
+  setTimer(at: number): void;
   /** Listens to `online`/`offline` on `globalThis`, where it is an event target. */
-  listen(): void {
-    const target = globalThis as Partial<EventTarget>;
-    if (this.#network !== null || typeof target.addEventListener !== "function") return;
-    this.#network = target as EventTarget;
-    this.#network.addEventListener("online", this.#online);
-    this.#network.addEventListener("offline", this.#offline);
-  }
-
-  unlisten(): void {
-    this.#network?.removeEventListener("online", this.#online);
-    this.#network?.removeEventListener("offline", this.#offline);
-    this.#network = null;
-  }
-
+  listen(): void;
+  unlisten(): void;
   /** Stops everything: sockets, streams, the timer, the listeners; the core hears nothing more. */
-  close(): void {
-    this.core = null;
-    for (const conn of [...this.#sockets.keys()]) this.closeWs(conn);
-    for (const conn of [...this.#streams.keys()]) this.closeSse(conn);
-    clearTimeout(this.#timer);
-    this.unlisten();
-  }
+  close(): void;
+}
+
+/** The headers of a request with the token, accepting `accept`. */
+const authorized = (token: string, accept: string): Record<string, string> => ({
+  Authorization: `Bearer ${token}`,
+  Accept: accept,
+});
+
+/** The host of a client's core: `getToken` is the app's, `emit` reports the core's events to the client. */
+export function io(getToken: () => unknown, emit: Emit): Io {
+  const sockets = new Map<number, WebSocket>();
+  const streams = new Map<number, AbortController>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Aborted by `unlisten()`: removes the `online`/`offline` listeners. */
+  let network: AbortController | undefined;
+  // What happened, to the core (until `close()`).
+  const input = (kind: number, a: number, b = 0): void => host.core?.input(kind, a, b);
+  const inputText = (kind: number, a: number, text: string, b = 0, c = 0): void =>
+    host.core?.inputText(kind, a, text, b, c);
+  const onNetwork = ({ type }: Event): void => input(type === "online" ? ONLINE : OFFLINE, 0);
+
+  const host: Io = {
+    core: null,
+    emit,
+
+    getToken(seq) {
+      new Promise((resolve) => resolve(getToken())).then(
+        (token) =>
+          typeof token === "string"
+            ? inputText(TOKEN, seq, token, expiryOf(token))
+            : inputText(TOKEN_FAILED, seq, "getToken must return a string"),
+        (error: unknown) => inputText(TOKEN_FAILED, seq, messageOf(error)),
+      );
+    },
+
+    openWs(conn, url) {
+      let socket: WebSocket;
+      try {
+        socket = new WebSocket(url);
+      } catch {
+        queueMicrotask(() => input(WS_CLOSED, conn));
+        return;
+      }
+      socket.onmessage = (event) => {
+        if (typeof event.data === "string") inputText(WS_TEXT, conn, event.data);
+      };
+      socket.onclose = () => input(WS_CLOSED, conn);
+      sockets.set(conn, socket);
+    },
+
+    sendWs(conn, text) {
+      // A send on a closing socket is dropped; its close event reports the loss.
+      try {
+        sockets.get(conn)?.send(text);
+      } catch {}
+    },
+
+    closeWs(conn) {
+      const socket = sockets.get(conn);
+      if (socket === undefined) return;
+      sockets.delete(conn);
+      socket.onmessage = socket.onclose = null;
+      socket.close(1000);
+    },
+
+    openSse(conn, url, token, lastEventId) {
+      const abort = new AbortController();
+      streams.set(conn, abort);
+      const headers = authorized(token, "text/event-stream");
+      if (lastEventId !== undefined) headers["Last-Event-ID"] = lastEventId;
+      const read = async (): Promise<void> => {
+        const response = await fetch(url, { headers, signal: abort.signal });
+        input(SSE_RESPONSE, conn, response.status);
+        if (!response.ok || response.body === null) return;
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        const events = eventStream();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          if (!streams.has(conn)) return void reader.cancel().catch(() => {});
+          // Each event's data; a chunk that completes none (a ping) still shows the stream is alive.
+          const data = events(decoder.decode(value, { stream: true }));
+          for (const one of data.length > 0 ? data : [""]) inputText(SSE_DATA, conn, one);
+        }
+      };
+      read()
+        .catch(() => {})
+        .then(() => input(SSE_ENDED, conn));
+    },
+
+    closeSse(conn) {
+      streams.get(conn)?.abort();
+      streams.delete(conn);
+    },
+
+    request(req, method, url, token, body) {
+      const headers = authorized(token, "application/json");
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      fetch(url, { method, headers, body })
+        .then(async (response) => [response.status, await response.text(), Number(response.headers.get("retry-after")) || 0] as const)
+        .then(
+          ([status, body, retryAfter]) => inputText(HTTP_DONE, req, body, status, retryAfter),
+          () => input(HTTP_FAILED, req),
+        );
+    },
+
+    setTimer(at) {
+      clearTimeout(timer);
+      if (at >= 0) timer = setTimeout(() => input(TICK, 0), Math.max(0, at - Date.now()));
+    },
+
+    listen() {
+      if (network !== undefined) return;
+      network = new AbortController();
+      // Pages and workers have these events; Node (server-side rendering) has no `addEventListener`.
+      for (const type of ["online", "offline"]) globalThis.addEventListener?.(type, onNetwork, { signal: network.signal });
+    },
+
+    unlisten() {
+      network?.abort();
+      network = undefined;
+    },
+
+    close() {
+      host.core = null;
+      sockets.forEach((_, conn) => host.closeWs(conn));
+      streams.forEach((_, conn) => host.closeSse(conn));
+      clearTimeout(timer);
+      host.unlisten();
+    },
+  };
+  return host;
 }

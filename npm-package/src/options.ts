@@ -28,11 +28,12 @@ export type CoreOptions = readonly [
 
 const TRANSPORTS: readonly Transport[] = ["websocket", "sse"];
 
-function checkNumber(name: string, value: number | undefined, min: number, max = Infinity): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+/** A number option as is (`undefined`: the core's default), once checked to lie in [min, max]. */
+function number(value: number | undefined, name: string, min: number, max = Infinity): number | undefined {
+  if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max)) {
     throw new TypeError(`NotificationClient: ${name} must be a number in [${min}, ${max}]`);
   }
+  return value;
 }
 
 /**
@@ -42,13 +43,29 @@ function checkNumber(name: string, value: number | undefined, min: number, max =
 function resolveUrl(url: unknown): string {
   if (typeof url === "string" && url !== "") {
     if (/^https?:\/\//.test(url)) return url;
-    const base = typeof location === "object" && location !== null ? location.href : undefined;
+    const base = globalThis.location?.href;
     if (base !== undefined && !/^[a-z][a-z\d+.-]*:/i.test(url)) {
       const resolved = new URL(url, base);
       if (/^https?:$/.test(resolved.protocol)) return resolved.href.replace(/\/$/, "");
     }
   }
   throw new TypeError("NotificationClient: url must be an http(s) URL, or a path on the page's origin");
+}
+
+/** `filter.type`: a non-empty string, or `undefined` (every type). */
+function filterType(type: string | undefined): string | undefined {
+  if (type !== undefined && (typeof type !== "string" || type === "")) {
+    throw new TypeError("NotificationClient: filter.type must be a non-empty string");
+  }
+  return type;
+}
+
+/** `filter.archived` as the core reads it: `"true"`, `"all"`, or `undefined` (the others). */
+function archivedOf(archived: boolean | "all" | undefined): string | undefined {
+  if (![undefined, true, false, "all"].includes(archived)) {
+    throw new TypeError('NotificationClient: filter.archived must be true, false or "all"');
+  }
+  return archived ? String(archived) : undefined;
 }
 
 export function toCoreOptions(options: NotificationClientOptions): CoreOptions {
@@ -64,39 +81,23 @@ export function toCoreOptions(options: NotificationClientOptions): CoreOptions {
     throw new TypeError('NotificationClient: transports must list "websocket" and/or "sse"');
   }
   const r = options.reconnect ?? {};
-  checkNumber("reconnect.initialDelay", r.initialDelay, 0);
-  checkNumber("reconnect.maxDelay", r.maxDelay, 0);
-  checkNumber("reconnect.factor", r.factor, 1);
-  checkNumber("reconnect.maxAttempts", r.maxAttempts, 0);
-  checkNumber("fallbackAfter", options.fallbackAfter, 1);
-  checkNumber("probeInterval", options.probeInterval, 0);
-  checkNumber("connectTimeout", options.connectTimeout, 1);
-  checkNumber("stableAfter", options.stableAfter, 0);
-  checkNumber("sseIdleTimeout", options.sseIdleTimeout, 1);
-  checkNumber("pageSize", options.pageSize, 1, 100);
   const filter = options.filter ?? {};
-  if (filter.type !== undefined && (typeof filter.type !== "string" || filter.type === "")) {
-    throw new TypeError("NotificationClient: filter.type must be a non-empty string");
-  }
-  if (![undefined, true, false, "all"].includes(filter.archived)) {
-    throw new TypeError('NotificationClient: filter.archived must be true, false or "all"');
-  }
   return [
     url,
     options.socketPath,
-    r.initialDelay,
-    r.maxDelay,
-    r.factor,
-    r.maxAttempts,
+    number(r.initialDelay, "reconnect.initialDelay", 0),
+    number(r.maxDelay, "reconnect.maxDelay", 0),
+    number(r.factor, "reconnect.factor", 1),
+    number(r.maxAttempts, "reconnect.maxAttempts", 0),
     transports.includes("websocket"),
     transports.includes("sse"),
-    options.fallbackAfter,
-    options.probeInterval,
-    options.connectTimeout,
-    options.stableAfter,
-    options.sseIdleTimeout,
-    options.pageSize,
-    filter.type,
-    filter.archived === true || filter.archived === "all" ? String(filter.archived) : undefined,
+    number(options.fallbackAfter, "fallbackAfter", 1),
+    number(options.probeInterval, "probeInterval", 0),
+    number(options.connectTimeout, "connectTimeout", 1),
+    number(options.stableAfter, "stableAfter", 0),
+    number(options.sseIdleTimeout, "sseIdleTimeout", 1),
+    number(options.pageSize, "pageSize", 1, 100),
+    filterType(filter.type),
+    archivedOf(filter.archived),
   ];
 }
