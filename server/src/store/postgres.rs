@@ -369,6 +369,24 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects (`postgres://user:pass@host:port/db`) and migrates.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let store = Self::connect(url)?;
+        // The database may still be starting (containers started together): retry a while.
+        let mut attempt = 0;
+        while let Err(e) = store.migrate(MIGRATIONS.len()).await {
+            attempt += 1;
+            anyhow::ensure!(
+                attempt < STARTUP_ATTEMPTS,
+                "PostgreSQL is not reachable: {e:#}"
+            );
+            tracing::warn!(error = %e, attempt, "PostgreSQL not ready yet; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        tracing::info!(schema_version = MIGRATIONS.len(), "PostgreSQL store ready");
+        Ok(store)
+    }
+
+    /// The store over a pool for `url`, which connects on first use.
+    fn connect(url: &str) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config.url = Some(url.to_owned());
         let timeout = Some(Duration::from_secs(3));
@@ -382,23 +400,11 @@ impl PostgresStore {
             ..PoolConfig::default()
         });
         let pool = config.create_pool(Some(Runtime::Tokio1), NoTls)?;
-        let store = Self { pool };
-        // The database may still be starting (containers started together): retry a while.
-        let mut attempt = 0;
-        while let Err(e) = store.migrate().await {
-            attempt += 1;
-            anyhow::ensure!(
-                attempt < STARTUP_ATTEMPTS,
-                "PostgreSQL is not reachable: {e:#}"
-            );
-            tracing::warn!(error = %e, attempt, "PostgreSQL not ready yet; retrying");
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        tracing::info!(schema_version = MIGRATIONS.len(), "PostgreSQL store ready");
-        Ok(store)
+        Ok(Self { pool })
     }
 
-    async fn migrate(&self) -> anyhow::Result<()> {
+    /// Brings the schema up to `version` (tests build databases of earlier versions with it).
+    async fn migrate(&self, version: usize) -> anyhow::Result<()> {
         let mut client = self.pool.get().await?;
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
@@ -416,7 +422,8 @@ impl PostgresStore {
                 )
                 .await?
                 .get(0);
-            for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let wanted = MIGRATIONS[..version].iter().enumerate();
+            for (index, sql) in wanted.skip(current as usize) {
                 let tx = client.transaction().await?;
                 tx.batch_execute(sql).await?;
                 tx.execute(
@@ -811,5 +818,110 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         client.query_one("SELECT 1", &[]).await.map_err(classify)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify_testkit::services::Postgres;
+
+    /// An id from before any made now (a UUIDv7 of 1970), `n` its last digits.
+    fn legacy_id(n: u32) -> String {
+        format!("00000000-0000-7000-8000-{n:012}")
+    }
+
+    fn state(seq: u64, count: u64, unseen: u64) -> FeedState {
+        FeedState {
+            seq,
+            unread_count: UnreadCount { count, unseen },
+        }
+    }
+
+    /// A database at migration 2 with notifications read and unread, its heads counting them,
+    /// brought to the current schema: counts kept, read ones seen (at their read time),
+    /// nothing archived, seqs from 0, and every operation working on from there.
+    #[tokio::test]
+    async fn a_version_2_database_with_rows_migrates_to_the_current_schema() {
+        let postgres = Postgres::start();
+        let old = PostgresStore::connect(&postgres.url()).unwrap();
+        old.migrate(2).await.unwrap();
+        let insert = format!(
+            "INSERT INTO notifications (user_id, id, type, title, message, data, is_read,
+                                        created_at, read_at)
+             VALUES ('ann', '{a1}', 'payment.sent', 't1', 'm', NULL, FALSE, 'c1', NULL),
+                    ('ann', '{a2}', 'payment.sent', 't2', 'm', '{{\"k\":1}}', TRUE, 'c2', 'r2'),
+                    ('ann', '{a3}', 'info', 't3', 'm', NULL, FALSE, 'c3', NULL),
+                    ('ann', '{a4}', 'info', 't4', 'm', NULL, TRUE, 'c4', 'r4'),
+                    ('bob', '{b5}', 'info', 't5', 'm', NULL, FALSE, 'c5', NULL);
+             INSERT INTO user_heads (user_id, last_id, unread)
+             VALUES ('ann', '{a4}', 2), ('bob', '{b5}', 1), ('cy', '{c6}', 0);",
+            a1 = legacy_id(1),
+            a2 = legacy_id(2),
+            a3 = legacy_id(3),
+            a4 = legacy_id(4),
+            b5 = legacy_id(5),
+            c6 = legacy_id(6),
+        );
+        old.client()
+            .await
+            .unwrap()
+            .batch_execute(&insert)
+            .await
+            .unwrap();
+        drop(old);
+
+        let store = PostgresStore::open(&postgres.url()).await.unwrap();
+        assert_eq!(store.feed_state("ann").await.unwrap(), state(0, 2, 2));
+        assert_eq!(store.feed_state("bob").await.unwrap(), state(0, 1, 1));
+        assert_eq!(store.feed_state("cy").await.unwrap(), state(0, 0, 0));
+        let all = ListQuery {
+            limit: 10,
+            archived: notify_bindings::Archived::Include,
+            ..ListQuery::default()
+        };
+        let flags: Vec<_> = store
+            .list("ann", all)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|n| (n.title, n.is_read, n.is_seen, n.seen_at, n.is_archived))
+            .collect();
+        let seen_at = |at: &str| Some(at.to_owned());
+        assert_eq!(
+            flags,
+            [
+                ("t4".into(), true, true, seen_at("r4"), false),
+                ("t3".into(), false, false, None, false),
+                ("t2".into(), true, true, seen_at("r2"), false),
+                ("t1".into(), false, false, None, false),
+            ]
+        );
+        let payments = Some(TypeFilter::Prefix("payment.".into()));
+        let counts = store.counts("ann", payments).await.unwrap();
+        assert_eq!((counts.unread, counts.unseen, counts.total), (1, 1, 2));
+
+        // Changes number from 1 on, and the head counts move with them.
+        let created = store
+            .create(NewNotification {
+                user_id: "ann".into(),
+                kind: "info".into(),
+                title: "t7".into(),
+                message: String::new(),
+                data: None,
+            })
+            .await
+            .unwrap();
+        assert!(created.value.id > legacy_id(4));
+        store.mark_read("ann", &legacy_id(1)).await.unwrap();
+        store.archive("ann", &legacy_id(3)).await.unwrap();
+        store.mark_unread("ann", &legacy_id(2)).await.unwrap();
+        assert_eq!(store.feed_state("ann").await.unwrap(), state(4, 2, 1));
+        let counts = store.counts("ann", None).await.unwrap();
+        assert_eq!((counts.unread, counts.unseen, counts.total), (2, 1, 4));
+        let replay = store.changes_since("ann", 0, 10).await.unwrap();
+        let seqs: Vec<_> = replay.changes.unwrap().iter().map(|c| c.seq).collect();
+        assert_eq!(seqs, [Some(1), Some(2), Some(3), Some(4)]);
     }
 }
