@@ -1,5 +1,5 @@
-//! The unread and unseen counts each store keeps per user (SQLite: `feed_heads`, by triggers;
-//! PostgreSQL: `user_heads`, by every statement) never drift from the notifications they
+//! The unread, unseen and total counts each store keeps per user (SQLite: `feed_heads`, by
+//! triggers; PostgreSQL: `user_heads`, by every statement) never drift from the notifications they
 //! count: after seeded pseudo-random rounds of mixed operations, some run concurrently and many
 //! changing nothing (reading a read one, archiving an archived one, another user's id, an id
 //! that doesn't exist), the kept counts equal a recount of the rows, on a real SQLite file and
@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use futures_util::future::join_all;
-use notify_bindings::{Archived, UnreadCount};
+use notify_bindings::{Archived, Counts, UnreadCount};
 use notify_server::store::{
     Changed, ListQuery, NewNotification, PostgresStore, SqliteStore, Store, StoreResult,
 };
@@ -130,7 +130,7 @@ async fn run(store: &dyn Store, user: &str, op: Op) -> StoreResult<Outcome> {
 }
 
 /// The user's counts recounted from their rows: every notification, archived or not.
-async fn recount(store: &dyn Store, user: &str) -> UnreadCount {
+async fn recount(store: &dyn Store, user: &str) -> Counts {
     let query = ListQuery {
         limit: 1000,
         archived: Archived::Include,
@@ -139,9 +139,18 @@ async fn recount(store: &dyn Store, user: &str) -> UnreadCount {
     let page = store.list(user, query).await.expect("list");
     assert!(page.next_cursor.is_none(), "one page holds the whole feed");
     let live = || page.items.iter().filter(|n| !n.is_archived);
-    UnreadCount {
-        count: live().filter(|n| !n.is_read).count() as u64,
+    Counts {
+        unread: live().filter(|n| !n.is_read).count() as u64,
         unseen: live().filter(|n| !n.is_seen).count() as u64,
+        total: live().count() as u64,
+    }
+}
+
+/// The badge's part of `counts`.
+fn badge(counts: Counts) -> UnreadCount {
+    UnreadCount {
+        count: counts.unread,
+        unseen: counts.unseen,
     }
 }
 
@@ -182,15 +191,16 @@ async fn counters_match_a_recount(store: Arc<dyn Store>) {
         // A lone operation's reported counts are its user's counts right after it.
         if let ([(user, op)], [Some(counts)]) = (ops.as_slice(), reported.as_slice()) {
             let counted = recount(store.as_ref(), user).await;
-            assert_eq!(*counts, counted, "round {round}: {op:?} reported");
+            assert_eq!(*counts, badge(counted), "round {round}: {op:?} reported");
         }
         for user in USERS {
-            let kept = store.unread_count(user).await.expect("unread count");
+            let kept = store.counts(user, None).await.expect("counts");
+            let unread = store.unread_count(user).await.expect("unread count");
             let state = store.feed_state(user).await.expect("feed state");
             let counted = recount(store.as_ref(), user).await;
             assert_eq!(
-                (kept, state.unread_count),
-                (counted, counted),
+                (kept, unread, state.unread_count),
+                (counted, badge(counted), badge(counted)),
                 "{user} after round {round} ({ops:?})"
             );
         }

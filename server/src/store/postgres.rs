@@ -3,10 +3,11 @@
 //! Ids must increase in commit order per user even with several nodes writing, or a client
 //! resuming `since` an id could skip a notification committed later with a smaller id. So each
 //! create locks the user's row in `user_heads` (which holds the newest id handed out and the
-//! unread count), stores its id only when it is above that head, and commits; the next create
+//! counts), stores its id only when it is above that head, and commits; the next create
 //! of that user waits for the lock. Every operation is one statement (data-modifying CTEs, in
 //! autocommit) prepared once per pooled connection (`prepare_cached`): one round trip each,
-//! and the unread and unseen counts come from the head row, never from counting. A change
+//! and the unread, unseen and total counts (of notifications not archived) come from the head
+//! row, never from counting (only the counts of one type do). A change
 //! locks the notifications it changes in id order (`... ORDER BY id FOR UPDATE`), then the head
 //! row, so that changes of one user on several nodes can't deadlock. The head row also holds
 //! the user's change `seq`: a statement that changes the feed moves it on and logs each
@@ -92,6 +93,13 @@ const MIGRATIONS: &[&str] = &[
         envelope TEXT NOT NULL,
         PRIMARY KEY (user_id, seq)
     );"#,
+    // 5: the head also counts the user's notifications not archived, so `/counts` of every
+    // type is the head row too.
+    r#"ALTER TABLE user_heads ADD COLUMN total BIGINT NOT NULL DEFAULT 0;
+    UPDATE user_heads SET total = (
+        SELECT COUNT(*) FROM notifications n
+        WHERE n.user_id = user_heads.user_id AND NOT n.is_archived
+    );"#,
 ];
 
 /// The CTEs that log the `count` changes a statement made (SQL expressions), given its CTE
@@ -136,10 +144,11 @@ static CREATE: LazyLock<String> = LazyLock::new(|| {
     format!(
         r#"
 WITH head AS (
-    INSERT INTO user_heads AS h (user_id, last_id, unread, unseen, seq) VALUES ($1, $2, 1, 1, 1)
+    INSERT INTO user_heads AS h (user_id, last_id, unread, unseen, total, seq)
+    VALUES ($1, $2, 1, 1, 1, 1)
     ON CONFLICT (user_id) DO UPDATE
         SET last_id = EXCLUDED.last_id, unread = h.unread + 1, unseen = h.unseen + 1,
-            seq = h.seq + 1
+            total = h.total + 1, seq = h.seq + 1
         WHERE h.last_id < EXCLUDED.last_id
     RETURNING unread, unseen, seq
 ), stored AS (
@@ -157,8 +166,9 @@ SELECT (SELECT unread FROM head), (SELECT unseen FROM head), (SELECT seq FROM he
 /// clock ran ahead for this user.
 const CREATE_ATTEMPTS: usize = 8;
 
-const UNREAD_COUNT: &str = "SELECT COALESCE(MAX(unread), 0), COALESCE(MAX(unseen), 0)
-     FROM user_heads WHERE user_id = $1";
+/// The user's counts from the head row: unread, unseen, total.
+const HEAD_COUNTS: &str = "SELECT COALESCE(MAX(unread), 0), COALESCE(MAX(unseen), 0),
+     COALESCE(MAX(total), 0) FROM user_heads WHERE user_id = $1";
 
 const FEED_STATE: &str = "SELECT unread, unseen, seq FROM user_heads WHERE user_id = $1";
 
@@ -189,6 +199,7 @@ fn change_one(set: &str, guard: &str) -> String {
     let unread_before = counted("o.was_read", "o.was_archived");
     let unseen_now = counted("u.is_seen", "u.is_archived");
     let unseen_before = counted("o.was_seen", "o.was_archived");
+    let total_delta = "(NOT u.is_archived)::int - (NOT o.was_archived)::int";
     format!(
         r#"
 WITH old AS (
@@ -203,7 +214,7 @@ WITH old AS (
     UPDATE user_heads h
     SET unread = h.unread + {unread_now} - {unread_before},
         unseen = h.unseen + {unseen_now} - {unseen_before},
-        seq = h.seq + 1
+        total = h.total + {total_delta}, seq = h.seq + 1
     FROM updated u, old o
     WHERE h.user_id = $1
     RETURNING h.unread, h.unseen, h.seq
@@ -346,7 +357,7 @@ WITH deleted AS (
     RETURNING is_read, is_seen, is_archived
 ), head AS (
     UPDATE user_heads h SET unread = h.unread - {unread}, unseen = h.unseen - {unseen},
-                            seq = h.seq + 1
+                            total = h.total - (NOT d.is_archived)::int, seq = h.seq + 1
     FROM deleted d
     WHERE h.user_id = $1
     RETURNING h.unread, h.unseen, h.seq
@@ -529,6 +540,15 @@ fn change_in(row: &Row, at: usize, event: ServerEvent) -> Vec<Envelope> {
         .collect()
 }
 
+/// Unread, unseen and total in the first three columns.
+fn counts_of(row: &Row) -> Counts {
+    Counts {
+        unread: row.get::<_, i64>(0) as u64,
+        unseen: row.get::<_, i64>(1) as u64,
+        total: row.get::<_, i64>(2) as u64,
+    }
+}
+
 /// The unread and unseen counts in columns `at` and `at + 1`.
 fn counts_at(row: &Row, at: usize) -> UnreadCount {
     UnreadCount {
@@ -610,13 +630,19 @@ impl Store for PostgresStore {
     async fn unread_count(&self, user_id: &str) -> StoreResult<UnreadCount> {
         let client = self.client().await?;
         let row = client
-            .query_one(&client.prepare_cached(UNREAD_COUNT).await?, &[&user_id])
+            .query_one(&client.prepare_cached(HEAD_COUNTS).await?, &[&user_id])
             .await?;
         Ok(counts_at(&row, 0))
     }
 
     async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts> {
         let client = self.client().await?;
+        if kind.is_none() {
+            let row = client
+                .query_one(&client.prepare_cached(HEAD_COUNTS).await?, &[&user_id])
+                .await?;
+            return Ok(counts_of(&row));
+        }
         let terms = filter::type_terms(kind.as_ref(), 2, Dialect::Postgres);
         let sql = format!(
             "SELECT COUNT(*) FILTER (WHERE is_read = FALSE), COUNT(*) FILTER (WHERE is_seen = FALSE),
@@ -629,11 +655,7 @@ impl Store for PostgresStore {
         let row = client
             .query_one(&client.prepare_cached(&sql).await?, &values)
             .await?;
-        Ok(Counts {
-            unread: row.get::<_, i64>(0) as u64,
-            unseen: row.get::<_, i64>(1) as u64,
-            total: row.get::<_, i64>(2) as u64,
-        })
+        Ok(counts_of(&row))
     }
 
     async fn feed_state(&self, user_id: &str) -> StoreResult<FeedState> {
@@ -839,7 +861,7 @@ mod tests {
     }
 
     /// A database at migration 2 with notifications read and unread, its heads counting them,
-    /// brought to the current schema: counts kept, read ones seen (at their read time),
+    /// brought to the current schema: counts kept (and totals counted), read ones seen (at their read time),
     /// nothing archived, seqs from 0, and every operation working on from there.
     #[tokio::test]
     async fn a_version_2_database_with_rows_migrates_to_the_current_schema() {
@@ -875,6 +897,8 @@ mod tests {
         assert_eq!(store.feed_state("ann").await.unwrap(), state(0, 2, 2));
         assert_eq!(store.feed_state("bob").await.unwrap(), state(0, 1, 1));
         assert_eq!(store.feed_state("cy").await.unwrap(), state(0, 0, 0));
+        let counts = store.counts("ann", None).await.unwrap();
+        assert_eq!((counts.unread, counts.unseen, counts.total), (2, 2, 4));
         let all = ListQuery {
             limit: 10,
             archived: notify_bindings::Archived::Include,

@@ -402,6 +402,24 @@ fn seq_param(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
+/// Counts from columns unread, unseen, total (all counted, so never negative).
+fn row_to_counts(row: &Row<'_>) -> rusqlite::Result<Counts> {
+    Ok(Counts {
+        unread: row.get::<_, i64>(0)? as u64,
+        unseen: row.get::<_, i64>(1)? as u64,
+        total: row.get::<_, i64>(2)? as u64,
+    })
+}
+
+/// Every count of the user as the head row keeps them (migration 4).
+fn head_counts(conn: &Connection, user_id: &str) -> rusqlite::Result<Counts> {
+    let counts = conn
+        .prepare_cached("SELECT unread, unseen, total FROM feed_heads WHERE user_id = ?1")?
+        .query_row([user_id], row_to_counts)
+        .optional()?;
+    Ok(counts.unwrap_or_default())
+}
+
 /// The user's head row: seq and counts, one row read (none before the user's first change).
 fn feed_state(conn: &Connection, user_id: &str) -> rusqlite::Result<FeedState> {
     let head = conn
@@ -500,40 +518,23 @@ impl Store for SqliteStore {
 
     async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts> {
         let user_id = user_id.to_owned();
-        self.read(move |conn| match kind {
-            // Every type: each count from its own index.
-            None => {
-                let unread = unread_count(conn, &user_id)?;
-                let total = conn
-                    .prepare_cached(
-                        "SELECT COUNT(*) FROM notifications WHERE user_id = ?1 AND is_archived = 0",
-                    )?
-                    .query_row([&user_id], |row| row.get::<_, i64>(0))?;
-                Ok(Counts {
-                    unread: unread.count,
-                    unseen: unread.unseen,
-                    total: total as u64,
-                })
-            }
-            // One type or prefix: one pass over its range of the type index.
-            Some(kind) => {
-                let terms = filter::type_terms(Some(&kind), 2, Dialect::Sqlite);
-                let sql = format!(
-                    "SELECT COALESCE(SUM(is_read = 0), 0), COALESCE(SUM(is_seen = 0), 0), COUNT(*)
-                     FROM notifications WHERE user_id = ?1 AND is_archived = 0{}",
-                    terms.sql
-                );
-                let mut values: Vec<&dyn ToSql> = vec![&user_id];
-                values.extend(terms.params.iter().map(|p| p as &dyn ToSql));
-                conn.prepare_cached(&sql)?
-                    .query_row(params_from_iter(values), |row| {
-                        Ok(Counts {
-                            unread: row.get::<_, i64>(0)? as u64,
-                            unseen: row.get::<_, i64>(1)? as u64,
-                            total: row.get::<_, i64>(2)? as u64,
-                        })
-                    })
-            }
+        let Some(kind) = kind else {
+            return self
+                .read_quick(move |conn| head_counts(conn, &user_id))
+                .await;
+        };
+        // One type or prefix: one pass over its range of the type index.
+        self.read(move |conn| {
+            let terms = filter::type_terms(Some(&kind), 2, Dialect::Sqlite);
+            let sql = format!(
+                "SELECT COALESCE(SUM(is_read = 0), 0), COALESCE(SUM(is_seen = 0), 0), COUNT(*)
+                 FROM notifications WHERE user_id = ?1 AND is_archived = 0{}",
+                terms.sql
+            );
+            let mut values: Vec<&dyn ToSql> = vec![&user_id];
+            values.extend(terms.params.iter().map(|p| p as &dyn ToSql));
+            conn.prepare_cached(&sql)?
+                .query_row(params_from_iter(values), row_to_counts)
         })
         .await
     }
@@ -840,12 +841,16 @@ mod tests {
         assert_eq!(head(&store, "bob"), state(0, 0, 0));
         assert_eq!(head(&store, "cy"), state(3, 0, 0));
         assert_eq!(store.feed_state("nobody").await.unwrap(), state(0, 0, 0));
+        let total = |counts: Counts| counts.total;
+        assert_eq!(total(store.counts("ann", None).await.unwrap()), 4);
+        assert_eq!(total(store.counts("bob", None).await.unwrap()), 1);
         // The counters move on from there, and the seq too.
         store.mark_read("ann", "01").await.unwrap();
         store.unarchive("bob", "08").await.unwrap();
         store.create(new("bob", "new")).await.unwrap();
         assert_eq!(store.feed_state("ann").await.unwrap(), state(13, 2, 1));
         assert_eq!(store.feed_state("bob").await.unwrap(), state(2, 2, 2));
+        assert_eq!(total(store.counts("bob", None).await.unwrap()), 3);
     }
 
     #[tokio::test]
