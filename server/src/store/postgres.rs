@@ -846,6 +846,7 @@ impl Store for PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::state;
     use notify_testkit::services::Postgres;
 
     /// An id from before any made now (a UUIDv7 of 1970), `n` its last digits.
@@ -853,16 +854,10 @@ mod tests {
         format!("00000000-0000-7000-8000-{n:012}")
     }
 
-    fn state(seq: u64, count: u64, unseen: u64) -> FeedState {
-        FeedState {
-            seq,
-            unread_count: UnreadCount { count, unseen },
-        }
-    }
-
     /// A database at migration 2 with notifications read and unread, its heads counting them,
-    /// brought to the current schema: counts kept (and totals counted), read ones seen (at their read time),
-    /// nothing archived, seqs from 0, and every operation working on from there.
+    /// brought to the current schema: counts kept (and totals counted), read ones seen (at
+    /// their read time), nothing archived, seqs from 0, and every operation working on from
+    /// there.
     #[tokio::test]
     async fn a_version_2_database_with_rows_migrates_to_the_current_schema() {
         let postgres = Postgres::start();

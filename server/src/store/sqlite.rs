@@ -730,6 +730,7 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::state;
 
     fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
@@ -793,13 +794,6 @@ mod tests {
     fn head(store: &SqliteStore, user: &str) -> FeedState {
         let conn = open_connection(&store.path, false).unwrap();
         feed_state(&conn, user).unwrap()
-    }
-
-    fn state(seq: u64, count: u64, unseen: u64) -> FeedState {
-        FeedState {
-            seq,
-            unread_count: UnreadCount { count, unseen },
-        }
     }
 
     #[tokio::test]
