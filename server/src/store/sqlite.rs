@@ -5,16 +5,18 @@
 //! savepoint (a failing job never undoes its neighbours) and commits them together. Reads run
 //! on `spawn_blocking` with a pooled connection each, concurrently with the writer (WAL).
 //!
-//! Each user's unread and unseen counts live on their `feed_heads` row, kept by triggers in
-//! the statement that changes a notification (migration 4), so the badge is one row to read.
+//! Each user's unread, unseen and total counts live on their `feed_heads` row, kept by
+//! triggers in the statement that changes a notification (migration 4), so the badge and
+//! `/counts` of every type are one row to read.
 //!
-//! Nothing that can block runs on the async workers, with one bounded exception: the feed
-//! state (read at every socket connect). Handing it to the blocking pool and back cost more
-//! CPU than the read itself (about a quarter of a handshake's), so it is first tried in place,
-//! on a connection of its own (opened once per worker) that never waits for a lock and that
-//! SQLite interrupts after [`IN_PLACE_STEPS`] steps of its virtual machine, so an in-place
-//! read takes tens of µs at most; a read that is interrupted or finds the database busy runs
-//! again on the blocking pool.
+//! Nothing that can block runs on the async workers, with one bounded exception: reads of the
+//! head row (the feed state read at every socket connect, the badge, `/counts` of every
+//! type). Handing such a read to the blocking pool and back cost more CPU than the read itself
+//! (about a quarter of a handshake's), so it is first tried in place, on a connection of its
+//! own (opened once per worker) that never waits for a lock and that SQLite interrupts after
+//! [`IN_PLACE_STEPS`] steps of its virtual machine, so an in-place read takes tens of µs at
+//! most; a read that is interrupted or finds the database busy runs again on the blocking
+//! pool.
 
 use std::sync::{Arc, Mutex, mpsc};
 
