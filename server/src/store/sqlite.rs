@@ -422,7 +422,7 @@ fn head_counts(conn: &Connection, user_id: &str) -> rusqlite::Result<Counts> {
     Ok(counts.unwrap_or_default())
 }
 
-/// The user's head row: seq and counts, one row read (none before the user's first change).
+/// The user's head row: seq and counts, one row read (all zero while the user has none).
 fn feed_state(conn: &Connection, user_id: &str) -> rusqlite::Result<FeedState> {
     let head = conn
         .prepare_cached("SELECT seq, unread, unseen FROM feed_heads WHERE user_id = ?1")?
