@@ -54,10 +54,12 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
     engine: Arc<EngineIo<H>>,
     protocol: ProtocolVersion,
     sid: Option<Sid>,
-    req: Request<R>,
+    mut req: Request<R>,
 ) -> Result<Response<ResponseBody<B>>, Error> {
-    let (parts, body) = req.into_parts();
-    let req = Request::from_parts(parts.clone(), body);
+    // Patch: the upgrade is taken out of the request, so its head is kept without a copy
+    // (upstream cloned the head: headers, URI and extensions, a dozen allocations).
+    let upgrade = hyper::upgrade::on(&mut req);
+    let (parts, _body) = req.into_parts();
 
     let ws_key = parts
         .headers
@@ -68,7 +70,7 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
     // Patch: the upgrade and the handshake run in a boxed future, freed once the socket is
     // open, so the connection's task keeps only what the read loop needs for the socket's life.
     let opening = Box::pin(async move {
-        let conn = match hyper::upgrade::on(req).await {
+        let conn = match upgrade.await {
             Ok(conn) => hyper_util::rt::TokioIo::new(conn),
             Err(_e) => {
                 #[cfg(feature = "tracing")]
