@@ -13,14 +13,16 @@
 //! stops accepting, runs `on_shutdown` (closing sockets and streams) and waits for the
 //! connections it serves to finish.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::ConnectInfo;
+use axum::response::Response;
+use hyper::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -29,7 +31,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 use crate::config::ServerConfig;
 use crate::tls::Tls;
@@ -52,10 +54,29 @@ impl Limits {
     }
 }
 
+/// What serves each request: the whole application.
+pub trait App:
+    Service<Request<Incoming>, Response = Response, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> App for S where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Serves `app` on `listener` until `shutdown` is cancelled; see the module docs.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: impl App,
     limits: Limits,
     tls: Option<Tls>,
     shutdown: CancellationToken,
@@ -109,7 +130,7 @@ async fn serve_connection<IO>(
     io: IO,
     place: OwnedSemaphorePermit,
     peer: SocketAddr,
-    app: Router,
+    app: impl App,
     http: &hyper::server::conn::http1::Builder,
     limits: Limits,
     shutdown: CancellationToken,
@@ -118,7 +139,7 @@ async fn serve_connection<IO>(
 {
     let io = Watched::new(io, place);
     let activity = io.activity.clone();
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
         app.clone().oneshot(request)
     });

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{OriginalUri, Request};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use socketioxide::adapter::Adapter;
 use socketioxide::layer::SocketIoLayer;
@@ -77,20 +77,16 @@ pub async fn serve(
 }
 
 /// Hands the Socket.IO handle to the fan-out and mounts its layer beside the HTTP routes.
-fn mount<A: Adapter>(
-    state: &Arc<AppState>,
-    io: SocketIo<A>,
-    layer: SocketIoLayer<A>,
-) -> axum::Router {
+fn mount<A: Adapter>(state: &Arc<AppState>, io: SocketIo<A>, layer: SocketIoLayer<A>) -> http::App {
     state.fanout.attach_sockets(Arc::new(io));
-    http::app(state.clone(), layer).layer(axum::middleware::map_request(detach_handshake_head))
+    http::app(state.clone(), layer, detach_handshake_head)
 }
 
 /// engineioxide keeps each socket's handshake request head (`req_parts`) for the socket's
 /// whole life. hyper parses the URI and header values as slices of the connection's 8 KiB read
 /// buffer, so keeping them would keep that buffer too (16 KiB per idle socket); copying them
 /// into allocations of their own lets hyper's buffer go when the connection is upgraded.
-async fn detach_handshake_head(mut request: Request) -> Request {
+fn detach_handshake_head(mut request: Request) -> Request {
     if !request.uri().path().starts_with("/socket.io") {
         return request;
     }
@@ -104,10 +100,6 @@ async fn detach_handshake_head(mut request: Request) -> Request {
         .collect();
     *request.headers_mut() = headers;
     if let Ok(uri) = request.uri().to_string().parse::<Uri>() {
-        // axum's router keeps the URI it received a second time, as `OriginalUri`.
-        if let Some(original) = request.extensions_mut().get_mut::<OriginalUri>() {
-            original.0 = uri.clone();
-        }
         *request.uri_mut() = uri;
     }
     request

@@ -361,10 +361,11 @@ where
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = ?self.id, "heartbeat sender routine started");
 
-        // Patch: the first ping is queued at once instead of after the interval's first tick,
-        // which completes only at the time driver's next turn (a wake-up and a write of its own).
+        // Patch: the first ping goes one interval after the open, as the reference Engine.IO
+        // server sends it, not at once: a handshake then costs no ping and pong of its own.
         let mut interval_tick =
             tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        interval_tick.tick().await;
         // Some clients send the pong packet in first. If that happens, we should consume it.
         heartbeat_rx.try_recv().ok();
         loop {

@@ -133,7 +133,8 @@ pub async fn polling_heartbeat_timeout() {
     let mut svc = create_server(MyHandler { disconnect_tx }).await;
     create_polling_connection(&mut svc).await;
 
-    let data = tokio::time::timeout(Duration::from_millis(500), rx.recv())
+    // Patch: the first ping goes after the 300 ms interval, its pong is awaited 200 ms.
+    let data = tokio::time::timeout(Duration::from_millis(1000), rx.recv())
         .await
         .expect("timeout waiting for DisconnectReason::HeartbeatTimeout")
         .unwrap();
@@ -147,7 +148,8 @@ pub async fn ws_heartbeat_timeout() {
     let mut svc = create_server(MyHandler { disconnect_tx }).await;
     let _stream = create_ws_connection(&mut svc).await;
 
-    let data = tokio::time::timeout(Duration::from_millis(500), rx.recv())
+    // Patch: the first ping goes after the 300 ms interval, its pong is awaited 200 ms.
+    let data = tokio::time::timeout(Duration::from_millis(1000), rx.recv())
         .await
         .expect("timeout waiting for DisconnectReason::HeartbeatTimeout")
         .unwrap();

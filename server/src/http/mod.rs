@@ -1,5 +1,10 @@
 //! The HTTP side: REST routes, SSE, health and metrics, with CORS, body limits, tracing and
 //! request metrics around them. Socket.IO is mounted as a layer beside the routes.
+//!
+//! The middleware wraps the router once, as one service, rather than each route
+//! (`Router::layer`): a route layered that way is a box in a box per layer, cloned whole for
+//! every request and again by each `from_fn` inside it — 55 of the 161 `malloc` calls a
+//! WebSocket handshake made (docs/benchmarks.md, "Handshake CPU under 0.1 ms").
 
 mod body;
 mod dev;
@@ -13,13 +18,18 @@ mod sse;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
+use std::convert::Infallible;
+
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use hyper::body::Incoming;
 use socketioxide::adapter::Adapter;
 use socketioxide::layer::SocketIoLayer;
+use tower::ServiceBuilder;
+use tower::util::BoxCloneSyncService;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -28,8 +38,16 @@ use crate::error::ApiError;
 use crate::metrics::RequestLabels;
 use crate::state::AppState;
 
-/// The whole HTTP application.
-pub fn app<A: Adapter>(state: Arc<AppState>, socket_io: SocketIoLayer<A>) -> Router {
+/// The whole HTTP application, as served on each connection.
+pub type App = BoxCloneSyncService<Request<Incoming>, Response, Infallible>;
+
+/// The whole HTTP application: the middleware around Socket.IO (whose handshake heads
+/// `detach_head` copies first) and, past it, the routes.
+pub fn app<A: Adapter>(
+    state: Arc<AppState>,
+    socket_io: SocketIoLayer<A>,
+    detach_head: fn(Request) -> Request,
+) -> App {
     let cors = cors(&state.config.cors_origins, state.config.dev);
     let dev_routes = if state.dev.is_some() {
         dev::router()
@@ -40,7 +58,7 @@ pub fn app<A: Adapter>(state: Arc<AppState>, socket_io: SocketIoLayer<A>) -> Rou
         .merge(notifications::router())
         .merge(health::router())
         .merge(dev_routes);
-    openapi::with_document(routes)
+    let router = openapi::with_document(routes)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::NotFound("no such route for this method".into())
@@ -49,15 +67,26 @@ pub fn app<A: Adapter>(state: Arc<AppState>, socket_io: SocketIoLayer<A>) -> Rou
             state.clone(),
             record_metrics,
         ))
-        .with_state(state.clone())
-        .layer(socket_io)
+        .with_state(state.clone());
+    let service = ServiceBuilder::new()
+        .map_request(|request: Request<Incoming>| request.map(Body::new))
+        .map_response(IntoResponse::into_response)
+        .layer(cors)
+        .map_response(IntoResponse::into_response)
+        .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            body::deadline,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state,
             handshake_limit::limit,
         ))
-        .layer(middleware::from_fn_with_state(state, body::deadline))
-        .layer(TraceLayer::new_for_http())
-        .layer(cors)
+        .map_request(detach_head)
+        .map_response(IntoResponse::into_response)
+        .layer(socket_io)
+        .service(router);
+    BoxCloneSyncService::new(service)
 }
 
 /// CORS: none by default, the configured origins, or any with `*` (and in dev mode).

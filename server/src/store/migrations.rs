@@ -48,12 +48,65 @@ const MIGRATIONS: &[&str] = &[
         envelope TEXT NOT NULL,
         PRIMARY KEY (user_id, seq)
     ) WITHOUT ROWID;",
+    // 4: each user's counts on the head row, so the badge and `/counts` are one row to read,
+    // not a count: unread, unseen and total, all of notifications not archived. Triggers keep
+    // them: every statement that inserts, deletes or changes the flags of a notification moves
+    // them in that statement (and a job's savepoint rolls them back with it), so no write path
+    // can leave them behind. A head row made here has seq 0, which is the same as having none.
+    "ALTER TABLE feed_heads ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE feed_heads ADD COLUMN unseen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE feed_heads ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
+    INSERT INTO feed_heads (user_id, seq, unread, unseen, total)
+        SELECT user_id, 0, SUM(is_read = 0 AND is_archived = 0),
+               SUM(is_seen = 0 AND is_archived = 0), SUM(is_archived = 0)
+        FROM notifications GROUP BY user_id
+        ON CONFLICT (user_id) DO UPDATE
+            SET unread = excluded.unread, unseen = excluded.unseen, total = excluded.total;
+    CREATE TRIGGER feed_heads_count_created AFTER INSERT ON notifications
+    BEGIN
+        INSERT INTO feed_heads (user_id, seq, unread, unseen, total)
+        VALUES (NEW.user_id, 0, NEW.is_read = 0 AND NEW.is_archived = 0,
+                NEW.is_seen = 0 AND NEW.is_archived = 0, NEW.is_archived = 0)
+        ON CONFLICT (user_id) DO UPDATE
+            SET unread = unread + excluded.unread, unseen = unseen + excluded.unseen,
+                total = total + excluded.total;
+    END;
+    CREATE TRIGGER feed_heads_count_changed AFTER UPDATE OF is_read, is_seen, is_archived
+        ON notifications
+        WHEN NEW.is_read IS NOT OLD.is_read OR NEW.is_seen IS NOT OLD.is_seen
+          OR NEW.is_archived IS NOT OLD.is_archived
+    BEGIN
+        UPDATE feed_heads
+        SET unread = unread + (NEW.is_read = 0 AND NEW.is_archived = 0)
+                            - (OLD.is_read = 0 AND OLD.is_archived = 0),
+            unseen = unseen + (NEW.is_seen = 0 AND NEW.is_archived = 0)
+                            - (OLD.is_seen = 0 AND OLD.is_archived = 0),
+            total = total + (NEW.is_archived = 0) - (OLD.is_archived = 0)
+        WHERE user_id = NEW.user_id;
+    END;
+    CREATE TRIGGER feed_heads_count_deleted AFTER DELETE ON notifications
+        WHEN OLD.is_archived = 0
+    BEGIN
+        UPDATE feed_heads
+        SET unread = unread - (OLD.is_read = 0), unseen = unseen - (OLD.is_seen = 0),
+            total = total - 1
+        WHERE user_id = OLD.user_id;
+    END;",
 ];
 
 /// Brings the schema to the latest version.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, latest_version())
+}
+
+/// Brings the schema up to `version` (tests build databases of earlier versions with it).
+pub(crate) fn migrate_to(conn: &mut Connection, version: usize) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (index, sql) in MIGRATIONS[..version]
+        .iter()
+        .enumerate()
+        .skip(current as usize)
+    {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
@@ -75,8 +128,7 @@ mod tests {
     #[test]
     fn read_notifications_of_a_version_1_database_become_seen() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(MIGRATIONS[0]).unwrap();
-        conn.pragma_update(None, "user_version", 1).unwrap();
+        migrate_to(&mut conn, 1).unwrap();
         conn.execute_batch(
             "INSERT INTO notifications (user_id, id, type, title, message, is_read, created_at, read_at)
              VALUES ('u', '1', 'info', 't', '', 1, 'c', 'r'), ('u', '2', 'info', 't', '', 0, 'c', NULL)",

@@ -299,7 +299,7 @@ pub(crate) fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use notify_bindings::NotificationId;
 
@@ -310,10 +310,11 @@ mod tests {
         (seq, logged_text(&event))
     }
 
-    fn state(seq: u64) -> FeedState {
+    /// The feed state of `seq` with `count` unread and `unseen` unseen.
+    pub(crate) fn state(seq: u64, count: u64, unseen: u64) -> FeedState {
         FeedState {
             seq,
-            unread_count: UnreadCount::default(),
+            unread_count: UnreadCount { count, unseen },
         }
     }
 
@@ -324,15 +325,15 @@ mod tests {
 
     #[test]
     fn replays_every_change_after_the_seq_in_order() {
-        let replay = replay_of(state(5), 2, (3..=5).map(row).collect(), 500).unwrap();
+        let replay = replay_of(state(5, 0, 0), 2, (3..=5).map(row).collect(), 500).unwrap();
         assert_eq!(seqs(&replay), Some(vec![3, 4, 5]));
         assert_eq!(
             replay.changes.unwrap()[0].event,
             ServerEvent::NotificationDeleted(NotificationId { id: "n3".into() })
         );
-        let nothing_new = replay_of(state(5), 5, Vec::new(), 500).unwrap();
+        let nothing_new = replay_of(state(5, 0, 0), 5, Vec::new(), 500).unwrap();
         assert_eq!(seqs(&nothing_new), Some(vec![]));
-        let fresh_user = replay_of(state(0), 0, Vec::new(), 500).unwrap();
+        let fresh_user = replay_of(state(0, 0, 0), 0, Vec::new(), 500).unwrap();
         assert_eq!(seqs(&fresh_user), Some(vec![]));
     }
 
@@ -340,16 +341,16 @@ mod tests {
     fn asks_for_a_resync_when_the_replay_cannot_be_complete() {
         // Ahead of the state.
         assert_eq!(
-            seqs(&replay_of(state(5), 6, Vec::new(), 500).unwrap()),
+            seqs(&replay_of(state(5, 0, 0), 6, Vec::new(), 500).unwrap()),
             None
         );
         // The log was trimmed past `after`.
-        let trimmed = replay_of(state(5), 1, (3..=5).map(row).collect(), 500).unwrap();
+        let trimmed = replay_of(state(5, 0, 0), 1, (3..=5).map(row).collect(), 500).unwrap();
         assert_eq!(seqs(&trimmed), None);
         // More missing than `max`.
-        let many = replay_of(state(5), 0, (1..=4).map(row).collect(), 3).unwrap();
+        let many = replay_of(state(5, 0, 0), 0, (1..=4).map(row).collect(), 3).unwrap();
         assert_eq!(seqs(&many), None);
-        assert_eq!(many.state, state(5));
+        assert_eq!(many.state, state(5, 0, 0));
     }
 
     #[test]

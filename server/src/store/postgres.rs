@@ -3,10 +3,11 @@
 //! Ids must increase in commit order per user even with several nodes writing, or a client
 //! resuming `since` an id could skip a notification committed later with a smaller id. So each
 //! create locks the user's row in `user_heads` (which holds the newest id handed out and the
-//! unread count), stores its id only when it is above that head, and commits; the next create
+//! counts), stores its id only when it is above that head, and commits; the next create
 //! of that user waits for the lock. Every operation is one statement (data-modifying CTEs, in
 //! autocommit) prepared once per pooled connection (`prepare_cached`): one round trip each,
-//! and the unread and unseen counts come from the head row, never from counting. A change
+//! and the unread, unseen and total counts (of notifications not archived) come from the head
+//! row, never from counting (only the counts of one type do). A change
 //! locks the notifications it changes in id order (`... ORDER BY id FOR UPDATE`), then the head
 //! row, so that changes of one user on several nodes can't deadlock. The head row also holds
 //! the user's change `seq`: a statement that changes the feed moves it on and logs each
@@ -92,6 +93,13 @@ const MIGRATIONS: &[&str] = &[
         envelope TEXT NOT NULL,
         PRIMARY KEY (user_id, seq)
     );"#,
+    // 5: the head also counts the user's notifications not archived, so `/counts` of every
+    // type is the head row too.
+    r#"ALTER TABLE user_heads ADD COLUMN total BIGINT NOT NULL DEFAULT 0;
+    UPDATE user_heads SET total = (
+        SELECT COUNT(*) FROM notifications n
+        WHERE n.user_id = user_heads.user_id AND NOT n.is_archived
+    );"#,
 ];
 
 /// The CTEs that log the `count` changes a statement made (SQL expressions), given its CTE
@@ -136,10 +144,11 @@ static CREATE: LazyLock<String> = LazyLock::new(|| {
     format!(
         r#"
 WITH head AS (
-    INSERT INTO user_heads AS h (user_id, last_id, unread, unseen, seq) VALUES ($1, $2, 1, 1, 1)
+    INSERT INTO user_heads AS h (user_id, last_id, unread, unseen, total, seq)
+    VALUES ($1, $2, 1, 1, 1, 1)
     ON CONFLICT (user_id) DO UPDATE
         SET last_id = EXCLUDED.last_id, unread = h.unread + 1, unseen = h.unseen + 1,
-            seq = h.seq + 1
+            total = h.total + 1, seq = h.seq + 1
         WHERE h.last_id < EXCLUDED.last_id
     RETURNING unread, unseen, seq
 ), stored AS (
@@ -157,8 +166,9 @@ SELECT (SELECT unread FROM head), (SELECT unseen FROM head), (SELECT seq FROM he
 /// clock ran ahead for this user.
 const CREATE_ATTEMPTS: usize = 8;
 
-const UNREAD_COUNT: &str = "SELECT COALESCE(MAX(unread), 0), COALESCE(MAX(unseen), 0)
-     FROM user_heads WHERE user_id = $1";
+/// The user's counts from the head row: unread, unseen, total.
+const HEAD_COUNTS: &str = "SELECT COALESCE(MAX(unread), 0), COALESCE(MAX(unseen), 0),
+     COALESCE(MAX(total), 0) FROM user_heads WHERE user_id = $1";
 
 const FEED_STATE: &str = "SELECT unread, unseen, seq FROM user_heads WHERE user_id = $1";
 
@@ -189,6 +199,7 @@ fn change_one(set: &str, guard: &str) -> String {
     let unread_before = counted("o.was_read", "o.was_archived");
     let unseen_now = counted("u.is_seen", "u.is_archived");
     let unseen_before = counted("o.was_seen", "o.was_archived");
+    let total_delta = "(NOT u.is_archived)::int - (NOT o.was_archived)::int";
     format!(
         r#"
 WITH old AS (
@@ -203,7 +214,7 @@ WITH old AS (
     UPDATE user_heads h
     SET unread = h.unread + {unread_now} - {unread_before},
         unseen = h.unseen + {unseen_now} - {unseen_before},
-        seq = h.seq + 1
+        total = h.total + {total_delta}, seq = h.seq + 1
     FROM updated u, old o
     WHERE h.user_id = $1
     RETURNING h.unread, h.unseen, h.seq
@@ -346,7 +357,7 @@ WITH deleted AS (
     RETURNING is_read, is_seen, is_archived
 ), head AS (
     UPDATE user_heads h SET unread = h.unread - {unread}, unseen = h.unseen - {unseen},
-                            seq = h.seq + 1
+                            total = h.total - (NOT d.is_archived)::int, seq = h.seq + 1
     FROM deleted d
     WHERE h.user_id = $1
     RETURNING h.unread, h.unseen, h.seq
@@ -369,6 +380,24 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects (`postgres://user:pass@host:port/db`) and migrates.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let store = Self::connect(url)?;
+        // The database may still be starting (containers started together): retry a while.
+        let mut attempt = 0;
+        while let Err(e) = store.migrate(MIGRATIONS.len()).await {
+            attempt += 1;
+            anyhow::ensure!(
+                attempt < STARTUP_ATTEMPTS,
+                "PostgreSQL is not reachable: {e:#}"
+            );
+            tracing::warn!(error = %e, attempt, "PostgreSQL not ready yet; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        tracing::info!(schema_version = MIGRATIONS.len(), "PostgreSQL store ready");
+        Ok(store)
+    }
+
+    /// The store over a pool for `url`, which connects on first use.
+    fn connect(url: &str) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config.url = Some(url.to_owned());
         let timeout = Some(Duration::from_secs(3));
@@ -382,23 +411,11 @@ impl PostgresStore {
             ..PoolConfig::default()
         });
         let pool = config.create_pool(Some(Runtime::Tokio1), NoTls)?;
-        let store = Self { pool };
-        // The database may still be starting (containers started together): retry a while.
-        let mut attempt = 0;
-        while let Err(e) = store.migrate().await {
-            attempt += 1;
-            anyhow::ensure!(
-                attempt < STARTUP_ATTEMPTS,
-                "PostgreSQL is not reachable: {e:#}"
-            );
-            tracing::warn!(error = %e, attempt, "PostgreSQL not ready yet; retrying");
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        tracing::info!(schema_version = MIGRATIONS.len(), "PostgreSQL store ready");
-        Ok(store)
+        Ok(Self { pool })
     }
 
-    async fn migrate(&self) -> anyhow::Result<()> {
+    /// Brings the schema up to `version` (tests build databases of earlier versions with it).
+    async fn migrate(&self, version: usize) -> anyhow::Result<()> {
         let mut client = self.pool.get().await?;
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
@@ -416,7 +433,8 @@ impl PostgresStore {
                 )
                 .await?
                 .get(0);
-            for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let wanted = MIGRATIONS[..version].iter().enumerate();
+            for (index, sql) in wanted.skip(current as usize) {
                 let tx = client.transaction().await?;
                 tx.batch_execute(sql).await?;
                 tx.execute(
@@ -522,6 +540,15 @@ fn change_in(row: &Row, at: usize, event: ServerEvent) -> Vec<Envelope> {
         .collect()
 }
 
+/// Unread, unseen and total in the first three columns.
+fn counts_of(row: &Row) -> Counts {
+    Counts {
+        unread: row.get::<_, i64>(0) as u64,
+        unseen: row.get::<_, i64>(1) as u64,
+        total: row.get::<_, i64>(2) as u64,
+    }
+}
+
 /// The unread and unseen counts in columns `at` and `at + 1`.
 fn counts_at(row: &Row, at: usize) -> UnreadCount {
     UnreadCount {
@@ -603,13 +630,19 @@ impl Store for PostgresStore {
     async fn unread_count(&self, user_id: &str) -> StoreResult<UnreadCount> {
         let client = self.client().await?;
         let row = client
-            .query_one(&client.prepare_cached(UNREAD_COUNT).await?, &[&user_id])
+            .query_one(&client.prepare_cached(HEAD_COUNTS).await?, &[&user_id])
             .await?;
         Ok(counts_at(&row, 0))
     }
 
     async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts> {
         let client = self.client().await?;
+        if kind.is_none() {
+            let row = client
+                .query_one(&client.prepare_cached(HEAD_COUNTS).await?, &[&user_id])
+                .await?;
+            return Ok(counts_of(&row));
+        }
         let terms = filter::type_terms(kind.as_ref(), 2, Dialect::Postgres);
         let sql = format!(
             "SELECT COUNT(*) FILTER (WHERE is_read = FALSE), COUNT(*) FILTER (WHERE is_seen = FALSE),
@@ -622,11 +655,7 @@ impl Store for PostgresStore {
         let row = client
             .query_one(&client.prepare_cached(&sql).await?, &values)
             .await?;
-        Ok(Counts {
-            unread: row.get::<_, i64>(0) as u64,
-            unseen: row.get::<_, i64>(1) as u64,
-            total: row.get::<_, i64>(2) as u64,
-        })
+        Ok(counts_of(&row))
     }
 
     async fn feed_state(&self, user_id: &str) -> StoreResult<FeedState> {
@@ -811,5 +840,107 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         client.query_one("SELECT 1", &[]).await.map_err(classify)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::state;
+    use notify_testkit::services::Postgres;
+
+    /// An id from before any made now (a UUIDv7 of 1970), `n` its last digits.
+    fn legacy_id(n: u32) -> String {
+        format!("00000000-0000-7000-8000-{n:012}")
+    }
+
+    /// A database at migration 2 with notifications read and unread, its heads counting them,
+    /// brought to the current schema: counts kept (and totals counted), read ones seen (at
+    /// their read time), nothing archived, seqs from 0, and every operation working on from
+    /// there.
+    #[tokio::test]
+    async fn a_version_2_database_with_rows_migrates_to_the_current_schema() {
+        let postgres = Postgres::start();
+        let old = PostgresStore::connect(&postgres.url()).unwrap();
+        old.migrate(2).await.unwrap();
+        let insert = format!(
+            "INSERT INTO notifications (user_id, id, type, title, message, data, is_read,
+                                        created_at, read_at)
+             VALUES ('ann', '{a1}', 'payment.sent', 't1', 'm', NULL, FALSE, 'c1', NULL),
+                    ('ann', '{a2}', 'payment.sent', 't2', 'm', '{{\"k\":1}}', TRUE, 'c2', 'r2'),
+                    ('ann', '{a3}', 'info', 't3', 'm', NULL, FALSE, 'c3', NULL),
+                    ('ann', '{a4}', 'info', 't4', 'm', NULL, TRUE, 'c4', 'r4'),
+                    ('bob', '{b5}', 'info', 't5', 'm', NULL, FALSE, 'c5', NULL);
+             INSERT INTO user_heads (user_id, last_id, unread)
+             VALUES ('ann', '{a4}', 2), ('bob', '{b5}', 1), ('cy', '{c6}', 0);",
+            a1 = legacy_id(1),
+            a2 = legacy_id(2),
+            a3 = legacy_id(3),
+            a4 = legacy_id(4),
+            b5 = legacy_id(5),
+            c6 = legacy_id(6),
+        );
+        old.client()
+            .await
+            .unwrap()
+            .batch_execute(&insert)
+            .await
+            .unwrap();
+        drop(old);
+
+        let store = PostgresStore::open(&postgres.url()).await.unwrap();
+        assert_eq!(store.feed_state("ann").await.unwrap(), state(0, 2, 2));
+        assert_eq!(store.feed_state("bob").await.unwrap(), state(0, 1, 1));
+        assert_eq!(store.feed_state("cy").await.unwrap(), state(0, 0, 0));
+        let counts = store.counts("ann", None).await.unwrap();
+        assert_eq!((counts.unread, counts.unseen, counts.total), (2, 2, 4));
+        let all = ListQuery {
+            limit: 10,
+            archived: notify_bindings::Archived::Include,
+            ..ListQuery::default()
+        };
+        let flags: Vec<_> = store
+            .list("ann", all)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|n| (n.title, n.is_read, n.is_seen, n.seen_at, n.is_archived))
+            .collect();
+        let seen_at = |at: &str| Some(at.to_owned());
+        assert_eq!(
+            flags,
+            [
+                ("t4".into(), true, true, seen_at("r4"), false),
+                ("t3".into(), false, false, None, false),
+                ("t2".into(), true, true, seen_at("r2"), false),
+                ("t1".into(), false, false, None, false),
+            ]
+        );
+        let payments = Some(TypeFilter::Prefix("payment.".into()));
+        let counts = store.counts("ann", payments).await.unwrap();
+        assert_eq!((counts.unread, counts.unseen, counts.total), (1, 1, 2));
+
+        // Changes number from 1 on, and the head counts move with them.
+        let created = store
+            .create(NewNotification {
+                user_id: "ann".into(),
+                kind: "info".into(),
+                title: "t7".into(),
+                message: String::new(),
+                data: None,
+            })
+            .await
+            .unwrap();
+        assert!(created.value.id > legacy_id(4));
+        store.mark_read("ann", &legacy_id(1)).await.unwrap();
+        store.archive("ann", &legacy_id(3)).await.unwrap();
+        store.mark_unread("ann", &legacy_id(2)).await.unwrap();
+        assert_eq!(store.feed_state("ann").await.unwrap(), state(4, 2, 1));
+        let counts = store.counts("ann", None).await.unwrap();
+        assert_eq!((counts.unread, counts.unseen, counts.total), (2, 1, 4));
+        let replay = store.changes_since("ann", 0, 10).await.unwrap();
+        let seqs: Vec<_> = replay.changes.unwrap().iter().map(|c| c.seq).collect();
+        assert_eq!(seqs, [Some(1), Some(2), Some(3), Some(4)]);
     }
 }

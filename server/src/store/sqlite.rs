@@ -5,13 +5,18 @@
 //! savepoint (a failing job never undoes its neighbours) and commits them together. Reads run
 //! on `spawn_blocking` with a pooled connection each, concurrently with the writer (WAL).
 //!
-//! Nothing that can block runs on the async workers, with one bounded exception: the unread
-//! count (read at every socket connect). Handing it to the blocking pool and back cost more
-//! CPU than the read itself (about a quarter of a handshake's), so it is first tried in place,
-//! on a connection of its own (opened once per worker) that never waits for a lock and that
-//! SQLite interrupts after [`IN_PLACE_STEPS`] steps of its virtual machine, so an in-place
-//! read takes tens of µs at most; a read that is interrupted or finds the database busy runs
-//! again on the blocking pool.
+//! Each user's unread, unseen and total counts live on their `feed_heads` row, kept by
+//! triggers in the statement that changes a notification (migration 4), so the badge and
+//! `/counts` of every type are one row to read.
+//!
+//! Nothing that can block runs on the async workers, with one bounded exception: reads of the
+//! head row (the feed state read at every socket connect, the badge, `/counts` of every
+//! type). Handing such a read to the blocking pool and back cost more CPU than the read itself
+//! (about a quarter of a handshake's), so it is first tried in place, on a connection of its
+//! own (opened once per worker) that never waits for a lock and that SQLite interrupts after
+//! [`IN_PLACE_STEPS`] steps of its virtual machine, so an in-place read takes tens of µs at
+//! most; a read that is interrupted or finds the database busy runs again on the blocking
+//! pool.
 
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -39,8 +44,8 @@ const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_milli
 const WRITER_CACHE_KIB: i64 = -65_536;
 /// Idle reader connections kept open.
 const MAX_IDLE_READERS: usize = 8;
-/// SQLite VM steps an in-place read may take before it is handed to the blocking pool: about
-/// a thousand unread notifications' worth of index entries.
+/// SQLite VM steps an in-place read may take before it is handed to the blocking pool: far
+/// more than a head row's lookup takes, about a thousand index entries' worth.
 const IN_PLACE_STEPS: i32 = 4096;
 
 const COLUMNS: &str = "id, user_id, type, title, message, data, is_read, created_at, read_at, \
@@ -327,21 +332,10 @@ fn row_to_notification(row: &Row<'_>) -> rusqlite::Result<Notification> {
     })
 }
 
-/// Unread and unseen among the user's non-archived notifications, each counted in its
-/// partial index.
+/// Unread and unseen among the user's non-archived notifications, as the head row keeps them
+/// (see migration 4).
 fn unread_count(conn: &Connection, user_id: &str) -> rusqlite::Result<UnreadCount> {
-    conn.prepare_cached(
-        "SELECT (SELECT COUNT(*) FROM notifications
-                 WHERE user_id = ?1 AND is_archived = 0 AND is_read = 0),
-                (SELECT COUNT(*) FROM notifications
-                 WHERE user_id = ?1 AND is_archived = 0 AND is_seen = 0)",
-    )?
-    .query_row([user_id], |row| {
-        Ok(UnreadCount {
-            count: row.get::<_, i64>(0)? as u64,
-            unseen: row.get::<_, i64>(1)? as u64,
-        })
-    })
+    Ok(feed_state(conn, user_id)?.unread_count)
 }
 
 /// Runs `update` (parameters: user, id and, when it takes one, now) on one notification, then
@@ -410,25 +404,39 @@ fn seq_param(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
-fn feed_state(conn: &Connection, user_id: &str) -> rusqlite::Result<FeedState> {
-    // One statement reads one snapshot: the seq and the counts it counts, without a
-    // transaction around them (this runs at every connect).
-    conn.prepare_cached(
-        "SELECT (SELECT seq FROM feed_heads WHERE user_id = ?1),
-                (SELECT COUNT(*) FROM notifications
-                 WHERE user_id = ?1 AND is_archived = 0 AND is_read = 0),
-                (SELECT COUNT(*) FROM notifications
-                 WHERE user_id = ?1 AND is_archived = 0 AND is_seen = 0)",
-    )?
-    .query_row([user_id], |row| {
-        Ok(FeedState {
-            seq: row.get::<_, Option<i64>>(0)?.unwrap_or(0) as u64,
-            unread_count: UnreadCount {
-                count: row.get::<_, i64>(1)? as u64,
-                unseen: row.get::<_, i64>(2)? as u64,
-            },
-        })
+/// Counts from columns unread, unseen, total (all counted, so never negative).
+fn row_to_counts(row: &Row<'_>) -> rusqlite::Result<Counts> {
+    Ok(Counts {
+        unread: row.get::<_, i64>(0)? as u64,
+        unseen: row.get::<_, i64>(1)? as u64,
+        total: row.get::<_, i64>(2)? as u64,
     })
+}
+
+/// Every count of the user as the head row keeps them (migration 4).
+fn head_counts(conn: &Connection, user_id: &str) -> rusqlite::Result<Counts> {
+    let counts = conn
+        .prepare_cached("SELECT unread, unseen, total FROM feed_heads WHERE user_id = ?1")?
+        .query_row([user_id], row_to_counts)
+        .optional()?;
+    Ok(counts.unwrap_or_default())
+}
+
+/// The user's head row: seq and counts, one row read (all zero while the user has none).
+fn feed_state(conn: &Connection, user_id: &str) -> rusqlite::Result<FeedState> {
+    let head = conn
+        .prepare_cached("SELECT seq, unread, unseen FROM feed_heads WHERE user_id = ?1")?
+        .query_row([user_id], |row| {
+            Ok(FeedState {
+                seq: row.get::<_, i64>(0)? as u64,
+                unread_count: UnreadCount {
+                    count: row.get::<_, i64>(1)? as u64,
+                    unseen: row.get::<_, i64>(2)? as u64,
+                },
+            })
+        })
+        .optional()?;
+    Ok(head.unwrap_or_default())
 }
 
 const MARK_READ: &str = "UPDATE notifications SET is_read = 1, read_at = ?3, is_seen = 1,
@@ -512,40 +520,23 @@ impl Store for SqliteStore {
 
     async fn counts(&self, user_id: &str, kind: Option<TypeFilter>) -> StoreResult<Counts> {
         let user_id = user_id.to_owned();
-        self.read(move |conn| match kind {
-            // Every type: each count from its own index.
-            None => {
-                let unread = unread_count(conn, &user_id)?;
-                let total = conn
-                    .prepare_cached(
-                        "SELECT COUNT(*) FROM notifications WHERE user_id = ?1 AND is_archived = 0",
-                    )?
-                    .query_row([&user_id], |row| row.get::<_, i64>(0))?;
-                Ok(Counts {
-                    unread: unread.count,
-                    unseen: unread.unseen,
-                    total: total as u64,
-                })
-            }
-            // One type or prefix: one pass over its range of the type index.
-            Some(kind) => {
-                let terms = filter::type_terms(Some(&kind), 2, Dialect::Sqlite);
-                let sql = format!(
-                    "SELECT COALESCE(SUM(is_read = 0), 0), COALESCE(SUM(is_seen = 0), 0), COUNT(*)
-                     FROM notifications WHERE user_id = ?1 AND is_archived = 0{}",
-                    terms.sql
-                );
-                let mut values: Vec<&dyn ToSql> = vec![&user_id];
-                values.extend(terms.params.iter().map(|p| p as &dyn ToSql));
-                conn.prepare_cached(&sql)?
-                    .query_row(params_from_iter(values), |row| {
-                        Ok(Counts {
-                            unread: row.get::<_, i64>(0)? as u64,
-                            unseen: row.get::<_, i64>(1)? as u64,
-                            total: row.get::<_, i64>(2)? as u64,
-                        })
-                    })
-            }
+        let Some(kind) = kind else {
+            return self
+                .read_quick(move |conn| head_counts(conn, &user_id))
+                .await;
+        };
+        // One type or prefix: one pass over its range of the type index.
+        self.read(move |conn| {
+            let terms = filter::type_terms(Some(&kind), 2, Dialect::Sqlite);
+            let sql = format!(
+                "SELECT COALESCE(SUM(is_read = 0), 0), COALESCE(SUM(is_seen = 0), 0), COUNT(*)
+                 FROM notifications WHERE user_id = ?1 AND is_archived = 0{}",
+                terms.sql
+            );
+            let mut values: Vec<&dyn ToSql> = vec![&user_id];
+            values.extend(terms.params.iter().map(|p| p as &dyn ToSql));
+            conn.prepare_cached(&sql)?
+                .query_row(params_from_iter(values), row_to_counts)
         })
         .await
     }
@@ -741,6 +732,7 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::state;
 
     fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
@@ -767,7 +759,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_long_count_leaves_the_worker_and_still_counts_everything() {
+    async fn a_long_read_leaves_the_worker_and_the_badge_is_read_in_place() {
         let (_dir, store) = store();
         let store = Arc::new(store);
         let many = 3000;
@@ -779,16 +771,104 @@ mod tests {
             create.await.unwrap().unwrap();
         }
         store.create(new("quiet", "one")).await.unwrap();
-        let count = |user: &'static str| move |conn: &Connection| unread_count(conn, user);
-        // A short count is answered in place; a long one is interrupted there...
+        // The badge of a large feed is one row: answered in place.
+        let badge = |conn: &Connection| unread_count(conn, "busy");
         assert!(matches!(
-            store.try_in_place(&count("quiet")),
-            Some(Ok(UnreadCount { count: 1, .. }))
+            store.try_in_place(&badge),
+            Some(Ok(UnreadCount { count, unseen })) if count == many && unseen == many
         ));
+        // A short count is answered in place; a long one is interrupted there...
+        let count = |user: &'static str| {
+            move |conn: &Connection| {
+                conn.query_row(
+                    "SELECT COUNT(*) FROM notifications WHERE user_id = ?1",
+                    [user],
+                    |row| row.get::<_, i64>(0),
+                )
+            }
+        };
+        assert!(matches!(store.try_in_place(&count("quiet")), Some(Ok(1))));
         assert!(store.try_in_place(&count("busy")).is_none());
-        // ...and counted in full on the blocking pool.
-        assert_eq!(store.unread_count("busy").await.unwrap().count, many);
-        assert_eq!(store.unread_count("quiet").await.unwrap().count, 1);
+        // ...and runs in full on the blocking pool.
+        assert_eq!(store.read(count("busy")).await.unwrap(), many as i64);
+    }
+
+    fn head(store: &SqliteStore, user: &str) -> FeedState {
+        let conn = open_connection(&store.path, false).unwrap();
+        feed_state(&conn, user).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_version_3_database_gets_its_counters_from_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        {
+            let mut conn = open_connection(path.to_str().unwrap(), true).unwrap();
+            migrations::migrate_to(&mut conn, 3).unwrap();
+            // (user, id, read, seen, archived): every combination the flags can hold.
+            let rows = [
+                ("ann", "01", 0, 0, 0),
+                ("ann", "02", 0, 1, 0),
+                ("ann", "03", 1, 1, 0),
+                ("ann", "04", 0, 0, 1),
+                ("ann", "05", 0, 1, 1),
+                ("ann", "06", 1, 1, 1),
+                ("ann", "07", 0, 0, 0),
+                ("bob", "08", 0, 0, 1),
+                ("bob", "09", 1, 1, 0),
+            ];
+            for (user, id, read, seen, archived) in rows {
+                conn.execute(
+                    "INSERT INTO notifications
+                     (user_id, id, type, title, message, is_read, is_seen, is_archived, created_at)
+                     VALUES (?1, ?2, 'info', 't', '', ?3, ?4, ?5, 'c')",
+                    params![user, id, read, seen, archived],
+                )
+                .unwrap();
+            }
+            // Ann has a change log already; Cy's notifications were all deleted.
+            conn.execute_batch(
+                "INSERT INTO feed_heads (user_id, seq) VALUES ('ann', 12), ('cy', 3)",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
+        assert_eq!(head(&store, "ann"), state(12, 3, 2));
+        assert_eq!(head(&store, "bob"), state(0, 0, 0));
+        assert_eq!(head(&store, "cy"), state(3, 0, 0));
+        assert_eq!(store.feed_state("nobody").await.unwrap(), state(0, 0, 0));
+        let total = |counts: Counts| counts.total;
+        assert_eq!(total(store.counts("ann", None).await.unwrap()), 4);
+        assert_eq!(total(store.counts("bob", None).await.unwrap()), 1);
+        // The counters move on from there, and the seq too.
+        store.mark_read("ann", "01").await.unwrap();
+        store.unarchive("bob", "08").await.unwrap();
+        store.create(new("bob", "new")).await.unwrap();
+        assert_eq!(store.feed_state("ann").await.unwrap(), state(13, 2, 1));
+        assert_eq!(store.feed_state("bob").await.unwrap(), state(2, 2, 2));
+        assert_eq!(total(store.counts("bob", None).await.unwrap()), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failing_job_leaves_the_counters_as_they_were() {
+        let (_dir, store) = store();
+        store.create(new("u", "kept")).await.unwrap();
+        let failed = store
+            .write(|conn| {
+                conn.execute(
+                    "INSERT INTO notifications (user_id, id, type, title, message, created_at)
+                     VALUES ('u', 'x', 'info', 't', '', 'c')",
+                    [],
+                )?;
+                conn.execute(
+                    "UPDATE notifications SET is_read = 1 WHERE user_id = 'u'",
+                    [],
+                )?;
+                conn.execute("INSERT INTO no_such_table VALUES (1)", [])
+            })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(store.feed_state("u").await.unwrap(), state(1, 1, 1));
     }
 
     #[tokio::test]

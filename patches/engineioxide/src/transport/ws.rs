@@ -54,10 +54,12 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
     engine: Arc<EngineIo<H>>,
     protocol: ProtocolVersion,
     sid: Option<Sid>,
-    req: Request<R>,
+    mut req: Request<R>,
 ) -> Result<Response<ResponseBody<B>>, Error> {
-    let (parts, body) = req.into_parts();
-    let req = Request::from_parts(parts.clone(), body);
+    // Patch: the upgrade is taken out of the request, so its head is kept without a copy
+    // (upstream cloned the head: headers, URI and extensions, a dozen allocations).
+    let upgrade = hyper::upgrade::on(&mut req);
+    let (parts, _body) = req.into_parts();
 
     let ws_key = parts
         .headers
@@ -68,7 +70,7 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
     // Patch: the upgrade and the handshake run in a boxed future, freed once the socket is
     // open, so the connection's task keeps only what the read loop needs for the socket's life.
     let opening = Box::pin(async move {
-        let conn = match hyper::upgrade::on(req).await {
+        let conn = match upgrade.await {
             Ok(conn) => hyper_util::rt::TokioIo::new(conn),
             Err(_e) => {
                 #[cfg(feature = "tracing")]
@@ -306,30 +308,23 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
 
     // Patch: one `feed` await and a plain mapping function instead of a macro expanded at
     // four awaits; the writer task's future (alive as long as the socket) gets smaller.
-    // Patch: the first pass flushes without waiting for a packet: `init_handshake` feeds the
-    // Engine.IO OPEN packet without flushing it, so it leaves with the heartbeat's first ping.
-    let mut first_pass = true;
     let mut batch_connect = true;
     loop {
         // Buffered packets are followed by any others already queued; volatile ones are not.
-        let (packets, drain) = if std::mem::take(&mut first_pass) {
-            (None, true)
-        } else {
-            tokio::select! {
-                biased;
-                items = buffered_rx.recv() => match items {
-                    Some(packets) => (Some(packets), true),
-                    None => break,
-                },
-                _ = socket.cancellation_token.cancelled() => break,
-                Ok(()) = volatile_rx.changed() => {
-                    let val = volatile_rx.borrow_and_update().clone();
-                    match val {
-                        Some(packets) => (Some(packets), false),
-                        None => continue,
-                    }
-                },
-            }
+        let (packets, drain) = tokio::select! {
+            biased;
+            items = buffered_rx.recv() => match items {
+                Some(packets) => (Some(packets), true),
+                None => break,
+            },
+            _ = socket.cancellation_token.cancelled() => break,
+            Ok(()) = volatile_rx.changed() => {
+                let val = volatile_rx.borrow_and_update().clone();
+                match val {
+                    Some(packets) => (Some(packets), false),
+                    None => continue,
+                }
+            },
         };
         let mut next = packets;
         // Patch: the first buffered packets after the open (the Socket.IO CONNECT ack) wait
@@ -388,7 +383,7 @@ fn to_message(protocol: ProtocolVersion, packet: Packet) -> Option<Message> {
         }
     }
 }
-/// Queue a Engine.IO [`OpenPacket`] to initiate a websocket connection (flushed by the writer)
+/// Send a Engine.IO [`OpenPacket`] to initiate a websocket connection.
 async fn init_handshake<S>(
     sid: Sid,
     ws: &mut WebSocketStream<S>,
@@ -399,8 +394,7 @@ where
 {
     let packet = Packet::Open(make_open_packet(TransportType::Websocket, sid, config));
     let packet: String = packet.into();
-    // Patch: fed, not sent: the writer task flushes it with the heartbeat's first ping.
-    ws.feed(Message::Text(packet.into())).await?;
+    ws.send(Message::Text(packet.into())).await?;
     Ok(())
 }
 
