@@ -41,15 +41,15 @@ pub enum EnginePacket<'a> {
 
 /// Decodes one WebSocket text frame.
 pub fn decode_engine(frame: &str) -> Result<EnginePacket<'_>, DecodeError> {
-    // The type is one ASCII digit: `rest` is sliced only once it is known to be one.
+    // The type is one ASCII digit (`get` leaves the rest empty after any other first char).
     let kind = *frame.as_bytes().first().ok_or(DecodeError::Empty)?;
-    let rest = || &frame[1..];
+    let rest = frame.get(1..).unwrap_or_default();
     Ok(match kind {
-        b'0' => EnginePacket::Open(rest()),
+        b'0' => EnginePacket::Open(rest),
         b'1' => EnginePacket::Close,
-        b'2' => EnginePacket::Ping(rest()),
-        b'3' => EnginePacket::Pong(rest()),
-        b'4' => EnginePacket::Message(rest()),
+        b'2' => EnginePacket::Ping(rest),
+        b'3' => EnginePacket::Pong(rest),
+        b'4' => EnginePacket::Message(rest),
         b'5' => EnginePacket::Upgrade,
         b'6' => EnginePacket::Noop,
         _ => return Err(DecodeError::UnknownType),

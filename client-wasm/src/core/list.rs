@@ -110,6 +110,10 @@ impl<J: Json> List<J> {
         self.items.is_empty()
     }
 
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
     /// The newest id held.
     pub fn newest_id(&self) -> Option<&str> {
         self.items.first().map(|i| i.id.as_str())

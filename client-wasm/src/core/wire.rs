@@ -108,20 +108,19 @@ pub fn decode_error_body<J: Json>(error: &J) -> Option<ClientError> {
 
 /// Reads an acknowledgement's arguments (`[{"success": true, "data": ...}]`).
 pub fn decode_ack<J: Json>(args: &J) -> Result<Option<J>, ClientError> {
-    let first = args
-        .element(0)
-        .ok_or_else(|| ClientError::new(codes::PROTOCOL, "empty acknowledgement"))?;
-    match first.get("success").and_then(|s| s.as_bool()) {
-        Some(true) => Ok(first.get("data")),
-        Some(false) => Err(first
-            .get("error")
-            .and_then(|e| decode_error_body(&e))
-            .unwrap_or_else(|| ClientError::new(codes::PROTOCOL, "failed acknowledgement"))),
-        None => Err(ClientError::new(
-            codes::PROTOCOL,
-            "malformed acknowledgement",
-        )),
-    }
+    // What is wrong, when it is the ack's shape: one `ClientError` made for all three.
+    let problem = match args.element(0) {
+        None => "empty acknowledgement",
+        Some(first) => match first.get("success").and_then(|s| s.as_bool()) {
+            Some(true) => return Ok(first.get("data")),
+            Some(false) => match first.get("error").and_then(|e| decode_error_body(&e)) {
+                Some(error) => return Err(error),
+                None => "failed acknowledgement",
+            },
+            None => "malformed acknowledgement",
+        },
+    };
+    Err(ClientError::new(codes::PROTOCOL, problem))
 }
 
 /// Reads a REST answer: the body on 2xx, the contract's error body otherwise (with the status

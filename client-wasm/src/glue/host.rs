@@ -40,64 +40,74 @@ extern "C" {
 
 impl Host {
     /// The effect is matched by reference and dropped once, at the end (not field by field in
-    /// every arm: less code).
+    /// every arm: less code). What listeners hear is told by one `emit` call.
     pub fn run(&self, effect: Effect<JsValue>) {
-        match &effect {
-            Effect::GetToken(seq) => self.get_token(*seq),
-            Effect::OpenWs { conn, url } => self.open_ws(*conn, url),
-            Effect::SendWs { conn, text } => self.send_ws(*conn, text),
-            Effect::CloseWs { conn } => self.close_ws(*conn),
+        let made;
+        let (kind, value) = match &effect {
+            Effect::GetToken(seq) => return self.get_token(*seq),
+            Effect::OpenWs { conn, url } => return self.open_ws(*conn, url),
+            Effect::SendWs { conn, text } => return self.send_ws(*conn, text),
+            Effect::CloseWs { conn } => return self.close_ws(*conn),
             Effect::OpenSse {
                 conn,
                 url,
                 token,
                 last_event_id,
-            } => self.open_sse(
-                *conn,
-                url,
-                token,
-                &optional(last_event_id, JsValue::UNDEFINED),
-            ),
-            Effect::CloseSse { conn } => self.close_sse(*conn),
+            } => {
+                let last_event_id = optional(last_event_id, JsValue::UNDEFINED);
+                return self.open_sse(*conn, url, token, &last_event_id);
+            }
+            Effect::CloseSse { conn } => return self.close_sse(*conn),
             Effect::Http {
                 req,
                 method,
                 url,
                 token,
                 body,
-            } => self.request(
-                *req,
-                method.as_str(),
-                url,
-                token,
-                &optional(body, JsValue::UNDEFINED),
-            ),
-            Effect::Notification(value) => self.emit("notification", value),
-            Effect::Updated(value) => self.emit("notificationUpdated", value),
+            } => {
+                let body = optional(body, JsValue::UNDEFINED);
+                return self.request(*req, method.as_str(), url, token, &body);
+            }
+            Effect::Notification(value) => ("notification", value),
+            Effect::Updated(value) => ("notificationUpdated", value),
             Effect::Deleted(id) => {
-                self.emit("notificationDeleted", &js::object1("id", &id.into()));
+                made = js::object1("id", &id.into());
+                ("notificationDeleted", &made)
             }
             Effect::AllRead(at) => {
-                let at = optional(at, JsValue::NULL);
-                self.emit("allRead", &js::object1("readAt", &at));
+                made = js::object1("readAt", &optional(at, JsValue::NULL));
+                ("allRead", &made)
             }
-            Effect::UnreadCount(n) => self.emit("unreadCount", &(*n as f64).into()),
-            Effect::Status(status) => self.emit("status", &status.as_str().into()),
+            Effect::UnreadCount(n) => {
+                made = (*n as f64).into();
+                ("unreadCount", &made)
+            }
+            Effect::Status(status) => {
+                made = status.as_str().into();
+                ("status", &made)
+            }
             Effect::Settled {
                 action,
                 error: None,
-            } => self.emit("resolved", &(*action).into()),
+            } => {
+                made = (*action).into();
+                ("resolved", &made)
+            }
             Effect::Settled {
                 action,
                 error: Some(error),
             } => {
-                let value = js::error_object(error);
-                js::set(&value, "action", &(*action).into());
-                self.emit("rejected", &value);
+                made = js::error_object(error);
+                js::set(&made, "action", &(*action).into());
+                ("rejected", &made)
             }
-            Effect::Error(error) => self.emit("error", &js::error_object(error)),
-            Effect::Changed => self.emit("change", &JsValue::UNDEFINED),
-        }
+            Effect::Error(error) => {
+                made = js::error_object(error);
+                ("error", &made)
+            }
+            Effect::Changed => ("change", &JsValue::UNDEFINED),
+        };
+        self.emit(kind, value);
     }
 }
 

@@ -103,12 +103,13 @@ impl<J: Json> Machine<J> {
             Ok(_) => Err("getToken returned an empty token"),
             Err(e) => Err(e),
         };
+        // A refresh compares the token first (`use_fresh_token`); the others keep it at once.
+        if let (Ok(t), false) = (token, purpose == TokenFor::Refresh) {
+            self.set_token(t, expires_at);
+        }
         match purpose {
             TokenFor::Main => match token {
-                Ok(t) => {
-                    self.set_token(t, expires_at);
-                    self.open_main(now);
-                }
+                Ok(_) => self.open_main(now),
                 Err(message) => {
                     self.main = Link::None;
                     self.report(ClientError::new(codes::TOKEN, message));
@@ -122,8 +123,7 @@ impl<J: Json> Machine<J> {
             TokenFor::Probe => {
                 self.probe = Link::None;
                 match token {
-                    Ok(t) => {
-                        self.set_token(t, expires_at);
+                    Ok(_) => {
                         let conn = self.open_ws(now);
                         self.probe = Link::Ws(conn);
                     }
@@ -131,10 +131,7 @@ impl<J: Json> Machine<J> {
                 }
             }
             TokenFor::Http(req) => match token {
-                Ok(t) => {
-                    self.set_token(t, expires_at);
-                    self.send_http(req);
-                }
+                Ok(_) => self.send_http(req),
                 Err(message) => {
                     self.fail_pending_http(req, ClientError::new(codes::TOKEN, message))
                 }

@@ -376,7 +376,7 @@ impl<J: Json> Machine<J> {
             self.settle(self.pending[i].action, Some(error));
         }
         self.pending.clear();
-        self.list = Default::default();
+        self.list.clear();
         self.set_counts([0, 0]);
         self.high_water = None;
         self.change_seq = None;
