@@ -4,7 +4,7 @@
 //! The middleware wraps the router once, as one service, rather than each route
 //! (`Router::layer`): a route layered that way is a box in a box per layer, cloned whole for
 //! every request and again by each `from_fn` inside it — 55 of the 161 `malloc` calls a
-//! WebSocket handshake made (docs/benchmarks.md, "Handshake CPU under 0.1 ms").
+//! WebSocket handshake made (docs/benchmarks.md, "Handshake CPU: fewer writes and allocations").
 
 mod body;
 mod dev;
