@@ -1561,13 +1561,30 @@ fn feed_actions_over_rest() {
     }
 }
 
-#[test]
-fn a_filter_selects_the_list_and_its_counts() {
+/// A client whose list holds `payment.*` only, its WebSocket open (nothing answered yet).
+fn connected_with_payment_filter() -> (Harness, u32) {
     let mut cfg = config();
     cfg.filter.kind = Some("payment.*".into());
     let mut h = Harness::with(cfg);
     h.step(Input::Connect);
     let conn = h.open_websocket();
+    (h, conn)
+}
+
+/// Answers a `/notifications/counts` request with `n` unread, unseen and in total.
+fn answer_counts(h: &mut Harness, req: u32, n: u32) {
+    let body = format!(r#"{{"unread": {n}, "unseen": {n}, "total": {n}}}"#);
+    h.step(Input::HttpDone {
+        req,
+        status: 200,
+        body: &body,
+        retry_after: None,
+    });
+}
+
+#[test]
+fn a_filter_selects_the_list_and_its_counts() {
+    let (mut h, conn) = connected_with_payment_filter();
     let sub = h.sent(conn);
     let list = h.sent(conn);
     assert_eq!(list.payload, json!({"limit": 20, "type": "payment.*"}));
@@ -1592,12 +1609,7 @@ fn a_filter_selects_the_list_and_its_counts() {
             "http://127.0.0.1:3001/notifications/counts?type=payment.%2A"
         )
     );
-    h.step(Input::HttpDone {
-        req,
-        status: 200,
-        body: r#"{"unread": 1, "unseen": 1, "total": 1}"#,
-        retry_after: None,
-    });
+    answer_counts(&mut h, req, 1);
     assert_eq!((h.m.unread_count(), h.m.unseen_count()), (1, 1));
     // Live news of another type stays out of the list.
     live(
@@ -1619,11 +1631,7 @@ fn a_filter_selects_the_list_and_its_counts() {
 
 #[test]
 fn a_filter_asks_for_its_counts_again_when_they_change_during_a_request() {
-    let mut cfg = config();
-    cfg.filter.kind = Some("payment.*".into());
-    let mut h = Harness::with(cfg);
-    h.step(Input::Connect);
-    let conn = h.open_websocket();
+    let (mut h, conn) = connected_with_payment_filter();
     let sub = h.sent(conn);
     h.ack(
         conn,
@@ -1639,20 +1647,10 @@ fn a_filter_asks_for_its_counts_again_when_they_change_during_a_request() {
         !h.has(|e| matches!(e, Effect::Http { .. })),
         "one request at a time"
     );
-    h.step(Input::HttpDone {
-        req: first,
-        status: 200,
-        body: r#"{"unread": 1, "unseen": 1, "total": 1}"#,
-        retry_after: None,
-    });
+    answer_counts(&mut h, first, 1);
     assert_eq!(h.m.unread_count(), 1);
     let (second, _, _, _) = h.http();
-    h.step(Input::HttpDone {
-        req: second,
-        status: 200,
-        body: r#"{"unread": 2, "unseen": 2, "total": 2}"#,
-        retry_after: None,
-    });
+    answer_counts(&mut h, second, 2);
     assert_eq!((h.m.unread_count(), h.m.unseen_count()), (2, 2));
     assert!(
         !h.has(|e| matches!(e, Effect::Http { .. })),
