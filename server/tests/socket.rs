@@ -1,6 +1,6 @@
 //! Socket.IO over WebSocket: pushes, client events and their acks, bad events, and isolation
 //! between users, `refresh_token`'s acks. (Disconnection at token expiry, and a refresh moving
-//! it, are in `expiry.rs`, on paused time.)
+//! it, are in `expiry.rs`, on paused time.) The WebSocket handshake's bytes on the wire.
 
 use notify_testkit::bindings::{
     Ack, AllRead, ErrorCode, Notification, NotificationId, Page, ServerEvent, SubscribeResult,
@@ -9,6 +9,9 @@ use notify_testkit::bindings::{
 use notify_testkit::sio::{AckError, Auth, parse_ack};
 use notify_testkit::{TestServer, Token};
 use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 const BIN: &str = env!("CARGO_BIN_EXE_notify-server");
 
@@ -600,4 +603,124 @@ async fn refresh_token_refuses_other_users_bad_tokens_and_no_token() {
         socket.next_server_event().await,
         ServerEvent::Notification(created)
     );
+}
+
+/// The upgrade request of a WebSocket, raw; `query` is added to the Engine.IO query.
+fn upgrade_request(query: &str) -> String {
+    format!(
+        "GET /socket.io/?EIO=4&transport=websocket{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+         Upgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+}
+
+/// What one read gets (failing, not hanging, when nothing comes).
+async fn read_once(tcp: &mut TcpStream) -> Vec<u8> {
+    let mut buf = vec![0; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut buf))
+        .await
+        .expect("the server answers")
+        .expect("read");
+    buf.truncate(n);
+    buf
+}
+
+/// Splits an HTTP response at the end of its head.
+fn head_and_rest(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(bytes)));
+    (&bytes[..end], &bytes[end + 4..])
+}
+
+/// Data segments `tcp` has received so far (Linux `TCP_INFO`).
+#[cfg(target_os = "linux")]
+fn data_segments_in(tcp: &TcpStream) -> u32 {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `tcp_info` is plain integers (all-zero is valid); `getsockopt` writes at most
+    // `len` bytes into it, on a TCP socket that stays open for the call.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = libc::socklen_t::try_from(std::mem::size_of::<libc::tcp_info>()).unwrap();
+    let rc = unsafe {
+        libc::getsockopt(
+            tcp.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&raw mut info).cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(rc, 0, "TCP_INFO: {}", std::io::Error::last_os_error());
+    info.tcpi_data_segs_in
+}
+
+/// The 101 is held back to leave with the Engine.IO OPEN (`listen::held`): the client
+/// receives both in one data segment.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_upgrade_reply_and_the_open_packet_arrive_in_one_segment() {
+    let server = TestServer::start(BIN).await;
+    let mut tcp = TcpStream::connect(("127.0.0.1", server.port()))
+        .await
+        .unwrap();
+    tcp.write_all(upgrade_request("").as_bytes()).await.unwrap();
+
+    let mut received = read_once(&mut tcp).await;
+    // Read on until the OPEN (an unmasked text frame, one-byte length) is complete.
+    let complete = |bytes: &[u8]| {
+        let (_, frame) = head_and_rest(bytes);
+        frame.len() >= 2 && frame.len() >= 2 + usize::from(frame[1])
+    };
+    while !complete(&received) {
+        received.extend(read_once(&mut tcp).await);
+    }
+    let (head, frame) = head_and_rest(&received);
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+    assert!(
+        frame[0] == 0x81 && frame[2..].starts_with(b"0{\"sid\""),
+        "{frame:?}"
+    );
+    assert_eq!(data_segments_in(&tcp), 1, "the 101 and the OPEN came apart");
+}
+
+/// A polling session's upgrade: the client speaks first after the 101 (its probe), so the
+/// 101 must not wait for a server write.
+#[tokio::test]
+async fn a_polling_session_gets_its_101_before_it_sends_the_probe() {
+    let server = TestServer::start(BIN).await;
+    let mut polling = TcpStream::connect(("127.0.0.1", server.port()))
+        .await
+        .unwrap();
+    polling
+        .write_all(
+            b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+              Connection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut opened = Vec::new();
+    polling.read_to_end(&mut opened).await.unwrap();
+    let (_, body) = head_and_rest(&opened);
+    let body = String::from_utf8_lossy(body);
+    let sid = body
+        .split_once("\"sid\":\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(sid, _)| sid.to_owned())
+        .unwrap_or_else(|| panic!("no sid in {body:?}"));
+
+    let mut tcp = TcpStream::connect(("127.0.0.1", server.port()))
+        .await
+        .unwrap();
+    tcp.write_all(upgrade_request(&format!("&sid={sid}")).as_bytes())
+        .await
+        .unwrap();
+    let reply = read_once(&mut tcp).await;
+    let (head, rest) = head_and_rest(&reply);
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+    assert!(rest.is_empty(), "{rest:?}");
+
+    // `2probe` in a masked text frame (a zero mask), answered by `3probe`.
+    tcp.write_all(b"\x81\x86\0\0\0\x002probe").await.unwrap();
+    assert_eq!(read_once(&mut tcp).await, b"\x81\x063probe");
 }

@@ -12,29 +12,35 @@
 //! Each request carries the peer address as `ConnectInfo<SocketAddr>`. On shutdown the loop
 //! stops accepting, runs `on_shutdown` (closing sockets and streams) and waits for the
 //! connections it serves to finish.
+//!
+//! A `101 Switching Protocols` is held back to leave with the server's first WebSocket frame
+//! (the Engine.IO OPEN): one write per handshake fewer (`watched`, `held`).
+
+mod held;
+mod watched;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::response::Response;
-use hyper::Request;
+use futures_util::FutureExt as _;
 use hyper::body::Incoming;
+use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::{Service, ServiceExt};
 
 use crate::config::ServerConfig;
 use crate::tls::Tls;
+use watched::Watched;
 
 /// Connection limits, from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -139,9 +145,15 @@ async fn serve_connection<IO>(
 {
     let io = Watched::new(io, place);
     let activity = io.activity.clone();
+    let replies = io.activity.clone();
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
-        app.clone().oneshot(request)
+        let replies = replies.clone();
+        app.clone().oneshot(request).inspect(move |response| {
+            if matches!(response, Ok(r) if r.status() == StatusCode::SWITCHING_PROTOCOLS) {
+                replies.hold_next_write();
+            }
+        })
     });
     let connection = http
         .serve_connection(TokioIo::new(io), service)
@@ -164,94 +176,11 @@ async fn serve_connection<IO>(
                 return;
             }
             () = tokio::time::sleep_until(deadline) => {
-                if activity.last() + idle <= Instant::now() {
+                if activity.last() + idle <= tokio::time::Instant::now() {
                     tracing::debug!(%peer, "idle timeout; closing the connection");
                     return;
                 }
             }
         }
-    }
-}
-
-/// When bytes last moved on a connection.
-struct Activity {
-    started: Instant,
-    last_ms: AtomicU64,
-}
-
-impl Activity {
-    fn touch(&self) {
-        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(ms, Ordering::Relaxed);
-    }
-
-    fn last(&self) -> Instant {
-        self.started + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
-    }
-}
-
-/// A connection's I/O that records when bytes last moved. It holds the connection's place
-/// under `--max-connections`, so an upgraded WebSocket (which leaves hyper with this I/O)
-/// keeps counting until it closes.
-struct Watched<IO> {
-    inner: IO,
-    activity: Arc<Activity>,
-    _place: OwnedSemaphorePermit,
-}
-
-impl<IO> Watched<IO> {
-    fn new(inner: IO, place: OwnedSemaphorePermit) -> Self {
-        let activity = Arc::new(Activity {
-            started: Instant::now(),
-            last_ms: AtomicU64::new(0),
-        });
-        Self {
-            inner,
-            activity,
-            _place: place,
-        }
-    }
-}
-
-impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.activity.touch();
-        }
-        polled
-    }
-}
-
-impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
-        }
-        polled
-    }
-
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
