@@ -3,11 +3,13 @@
 //! Shutdown order: stop accepting, end SSE streams and disconnect sockets (clients reconnect
 //! elsewhere), let in-flight requests finish their writes, then return.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::http::{HeaderValue, Uri};
+use bytes::BytesMut;
 use socketioxide::adapter::Adapter;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::{SocketIo, SocketIoBuilder, TransportType};
@@ -85,22 +87,31 @@ fn mount<A: Adapter>(state: &Arc<AppState>, io: SocketIo<A>, layer: SocketIoLaye
 /// engineioxide keeps each socket's handshake request head (`req_parts`) for the socket's
 /// whole life. hyper parses the URI and header values as slices of the connection's 8 KiB read
 /// buffer, so keeping them would keep that buffer too (16 KiB per idle socket); copying them
-/// into allocations of their own lets hyper's buffer go when the connection is upgraded.
+/// into a buffer of their own lets hyper's buffer go when the connection is upgraded. One
+/// buffer holds the URI and every value, each a shared slice of it: two allocations however
+/// many headers (a copy per value and a rebuilt header map were a dozen per handshake).
 fn detach_handshake_head(mut request: Request) -> Request {
     if !request.uri().path().starts_with("/socket.io") {
         return request;
     }
-    let headers: HeaderMap = request
-        .headers()
-        .iter()
-        .map(|(name, value)| {
-            let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
-            (name.clone(), value)
-        })
-        .collect();
-    *request.headers_mut() = headers;
-    if let Ok(uri) = request.uri().to_string().parse::<Uri>() {
-        *request.uri_mut() = uri;
+    let uri = request.uri();
+    let uri_len = uri.path_and_query().map_or(0, |p| p.as_str().len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.scheme_str().map_or(0, |s| s.len() + 3);
+    let values: usize = request.headers().values().map(HeaderValue::len).sum();
+    let mut buffer = BytesMut::with_capacity(uri_len + values);
+    if write!(buffer, "{uri}").is_ok()
+        && let Ok(copy) = Uri::from_maybe_shared(buffer.split().freeze())
+    {
+        *request.uri_mut() = copy;
+    }
+    for value in request.headers_mut().values_mut() {
+        buffer.extend_from_slice(value.as_bytes());
+        // The same bytes hyper accepted, so this stays valid; the value is kept if not.
+        if let Ok(mut copy) = HeaderValue::from_maybe_shared(buffer.split().freeze()) {
+            copy.set_sensitive(value.is_sensitive());
+            *value = copy;
+        }
     }
     request
 }
@@ -162,4 +173,69 @@ pub fn cancel_on_signal(token: CancellationToken) -> std::io::Result<()> {
         token.cancel();
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use bytes::Bytes;
+
+    /// A request whose URI and header values are slices of `read`, as hyper parses them.
+    fn parsed_from(read: &Bytes, path: &str) -> Request {
+        let slice = |text: &str| {
+            let start = read
+                .windows(text.len())
+                .position(|w| w == text.as_bytes())
+                .unwrap();
+            read.slice(start..start + text.len())
+        };
+        let mut request = Request::new(Body::empty());
+        *request.uri_mut() = Uri::from_maybe_shared(slice(path)).unwrap();
+        for (name, value) in [
+            ("authorization", "Bearer t.o.k"),
+            ("x-forwarded-for", "10.0.0.7"),
+        ] {
+            let value = HeaderValue::from_maybe_shared(slice(value)).unwrap();
+            request.headers_mut().append(name, value);
+        }
+        request
+    }
+
+    fn points_into(read: &Bytes, bytes: &[u8]) -> bool {
+        read.as_ptr_range().contains(&bytes.as_ptr())
+    }
+
+    const READ: &str = "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n\
+        authorization: Bearer t.o.k\r\nx-forwarded-for: 10.0.0.7\r\n\r\n/health";
+
+    #[test]
+    fn a_handshake_head_keeps_its_values_but_not_the_read_buffer() {
+        let read = Bytes::from_static(READ.as_bytes());
+        let request =
+            detach_handshake_head(parsed_from(&read, "/socket.io/?EIO=4&transport=websocket"));
+
+        assert_eq!(request.uri(), "/socket.io/?EIO=4&transport=websocket");
+        assert_eq!(request.uri().query(), Some("EIO=4&transport=websocket"));
+        assert_eq!(request.headers()["authorization"], "Bearer t.o.k");
+        assert_eq!(request.headers()["x-forwarded-for"], "10.0.0.7");
+        assert!(!points_into(&read, request.uri().path().as_bytes()));
+        for value in request.headers().values() {
+            assert!(
+                !points_into(&read, value.as_bytes()),
+                "{value:?} still in the read buffer"
+            );
+        }
+    }
+
+    #[test]
+    fn other_requests_are_left_as_they_are() {
+        let read = Bytes::from_static(READ.as_bytes());
+        let request = detach_handshake_head(parsed_from(&read, "/health"));
+        assert!(points_into(&read, request.uri().path().as_bytes()));
+        assert!(points_into(
+            &read,
+            request.headers()["authorization"].as_bytes()
+        ));
+    }
 }
