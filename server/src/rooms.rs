@@ -23,25 +23,25 @@ pub fn room(user_id: &str) -> String {
 
 /// What a connected socket carries: its verified user, its place in the per-user cap, when its
 /// token expires (moved by `refresh_token`), a token cancelled when it leaves, and whether it
-/// fell behind (a push could not be queued for it).
-#[derive(Clone)]
+/// fell behind (a push could not be queued for it). It lives in the socket's extensions as one
+/// `Arc`, since socketioxide hands out a clone for every event and every delivery.
 pub struct Session {
-    pub principal: Arc<Principal>,
-    pub slot: Arc<Slot>,
-    pub expiry: Arc<Expiry>,
+    pub principal: Principal,
+    pub slot: Slot,
+    pub expiry: Expiry,
     pub left: CancellationToken,
-    behind: Arc<AtomicBool>,
+    behind: AtomicBool,
 }
 
 impl Session {
-    pub fn new(principal: Principal, slot: Slot) -> Self {
-        Self {
-            expiry: Arc::new(Expiry::new(&principal)),
-            principal: Arc::new(principal),
-            slot: Arc::new(slot),
+    pub fn new(principal: Principal, slot: Slot) -> Arc<Self> {
+        Arc::new(Self {
+            expiry: Expiry::new(&principal),
+            principal,
+            slot,
             left: CancellationToken::new(),
-            behind: Arc::default(),
-        }
+            behind: AtomicBool::new(false),
+        })
     }
 }
 
@@ -53,7 +53,7 @@ const BEHIND_RETRY: Duration = Duration::from_millis(200);
 /// as soon as its buffer takes the disconnect packet; its client then reconnects and catches
 /// up with `sinceSeq`. (If it never reads again, the heartbeat timeout closes it.)
 fn deliver<A: Adapter>(socket: SocketRef<A>, event: &Envelope) {
-    let Some(session) = socket.extensions.get::<Session>() else {
+    let Some(session) = socket.extensions.get::<Arc<Session>>() else {
         return;
     };
     if session.behind.load(Ordering::Relaxed) {

@@ -29,7 +29,7 @@ pub async fn dispatch<A: Adapter>(
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
     State(state): State<Arc<AppState>>,
-    Extension(session): Extension<Session>,
+    Extension(session): Extension<Arc<Session>>,
 ) {
     let reply = match (state.limits.user(&session.principal.user_id), data) {
         (Err(e), _) => reply::<()>(Err(e)),

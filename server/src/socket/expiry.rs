@@ -1,6 +1,8 @@
 //! A socket lives as long as its token: one task per socket disconnects it when the token
 //! expires, and `refresh_token` moves that moment to a fresh token's `exp`.
 
+use std::sync::Arc;
+
 use chrono::DateTime;
 use notify_bindings::TokenRefreshed;
 use socketioxide::adapter::Adapter;
@@ -14,12 +16,12 @@ use crate::store::rfc3339;
 
 /// Disconnects the socket the moment its token expires; the client reconnects with a fresh
 /// one (or refreshes it before then).
-pub fn disconnect_at_expiry<A: Adapter>(socket: SocketRef<A>, session: &Session) {
-    let (left, expiry) = (session.left.clone(), session.expiry.clone());
+pub fn disconnect_at_expiry<A: Adapter>(socket: SocketRef<A>, session: &Arc<Session>) {
+    let session = session.clone();
     tokio::spawn(async move {
         tokio::select! {
-            () = left.cancelled() => {}
-            () = expiry.passed() => {
+            () = session.left.cancelled() => {}
+            () = session.expiry.passed() => {
                 tracing::debug!(sid = %socket.id, "token expired; disconnecting");
                 let _ = socket.disconnect();
             }

@@ -92,7 +92,7 @@ async fn authenticate<A: Adapter>(
 async fn on_connect<A: Adapter>(
     socket: SocketRef<A>,
     State(state): State<Arc<AppState>>,
-    Extension(session): Extension<Session>,
+    Extension(session): Extension<Arc<Session>>,
 ) {
     // Started here, once the socket is registered: a task holding the socket from the
     // middleware on would keep a never-registered socket (and its slot) alive until expiry.
@@ -110,7 +110,7 @@ async fn on_connect<A: Adapter>(
     }
 }
 
-async fn on_disconnect(Extension(session): Extension<Session>) {
+async fn on_disconnect(Extension(session): Extension<Arc<Session>>) {
     session.left.cancel();
     session.slot.release();
 }
