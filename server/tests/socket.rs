@@ -614,6 +614,13 @@ fn upgrade_request(query: &str) -> String {
     )
 }
 
+/// A plain TCP connection to `server`.
+async fn connect_raw(server: &TestServer) -> TcpStream {
+    TcpStream::connect(("127.0.0.1", server.port()))
+        .await
+        .unwrap()
+}
+
 /// What one read gets (failing, not hanging, when nothing comes).
 async fn read_once(tcp: &mut TcpStream) -> Vec<u8> {
     let mut buf = vec![0; 4096];
@@ -661,9 +668,7 @@ fn data_segments_in(tcp: &TcpStream) -> u32 {
 #[tokio::test]
 async fn the_upgrade_reply_and_the_open_packet_arrive_in_one_segment() {
     let server = TestServer::start(BIN).await;
-    let mut tcp = TcpStream::connect(("127.0.0.1", server.port()))
-        .await
-        .unwrap();
+    let mut tcp = connect_raw(&server).await;
     tcp.write_all(upgrade_request("").as_bytes()).await.unwrap();
 
     let mut received = read_once(&mut tcp).await;
@@ -689,9 +694,7 @@ async fn the_upgrade_reply_and_the_open_packet_arrive_in_one_segment() {
 #[tokio::test]
 async fn a_polling_session_gets_its_101_before_it_sends_the_probe() {
     let server = TestServer::start(BIN).await;
-    let mut polling = TcpStream::connect(("127.0.0.1", server.port()))
-        .await
-        .unwrap();
+    let mut polling = connect_raw(&server).await;
     polling
         .write_all(
             b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\
@@ -709,9 +712,7 @@ async fn a_polling_session_gets_its_101_before_it_sends_the_probe() {
         .map(|(sid, _)| sid.to_owned())
         .unwrap_or_else(|| panic!("no sid in {body:?}"));
 
-    let mut tcp = TcpStream::connect(("127.0.0.1", server.port()))
-        .await
-        .unwrap();
+    let mut tcp = connect_raw(&server).await;
     tcp.write_all(upgrade_request(&format!("&sid={sid}")).as_bytes())
         .await
         .unwrap();

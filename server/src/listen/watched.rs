@@ -142,6 +142,14 @@ mod tests {
         (Watched::new(server, place), client)
     }
 
+    /// A connection whose 101 (`REPLY`) was written while a hold was asked for.
+    async fn with_reply_held() -> (Watched<DuplexStream>, DuplexStream) {
+        let (mut io, client) = watched();
+        io.activity.hold_next_write();
+        io.write_all(REPLY).await.unwrap();
+        (io, client)
+    }
+
     /// Nothing has reached the client (within a moment: a held write never arrives).
     async fn assert_nothing_sent(client: &mut DuplexStream) {
         let mut buf = [0; 1];
@@ -161,9 +169,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_held_reply_waits_for_the_next_write_not_for_a_flush() {
-        let (mut io, mut client) = watched();
-        io.activity.hold_next_write();
-        io.write_all(REPLY).await.unwrap();
+        let (mut io, mut client) = with_reply_held().await;
         io.flush().await.unwrap();
         assert_nothing_sent(&mut client).await;
 
@@ -189,9 +195,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_first_sends_what_is_held_so_the_peer_can_answer() {
-        let (mut io, mut client) = watched();
-        io.activity.hold_next_write();
-        io.write_all(REPLY).await.unwrap();
+        let (mut io, mut client) = with_reply_held().await;
 
         let server = tokio::spawn(async move {
             let mut probe = [0; 6];
@@ -205,9 +209,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_shutdown_sends_what_is_held() {
-        let (mut io, mut client) = watched();
-        io.activity.hold_next_write();
-        io.write_all(REPLY).await.unwrap();
+        let (mut io, mut client) = with_reply_held().await;
         io.shutdown().await.unwrap();
         let mut all = Vec::new();
         client.read_to_end(&mut all).await.unwrap();
