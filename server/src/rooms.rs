@@ -10,7 +10,6 @@ use notify_bindings::{Envelope, NAMESPACE};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use socketioxide::{SocketError, SocketIo};
-use tokio_util::sync::CancellationToken;
 
 use crate::auth::Principal;
 use crate::expiry::Expiry;
@@ -22,14 +21,13 @@ pub fn room(user_id: &str) -> String {
 }
 
 /// What a connected socket carries: its verified user, its place in the per-user cap, when its
-/// token expires (moved by `refresh_token`), a token cancelled when it leaves, and whether it
-/// fell behind (a push could not be queued for it). It lives in the socket's extensions as one
-/// `Arc`, since socketioxide hands out a clone for every event and every delivery.
+/// token expires (moved by `refresh_token`), and whether it fell behind (a push could not be
+/// queued for it). It lives in the socket's extensions as one `Arc`, since socketioxide hands
+/// out a clone for every event and every delivery.
 pub struct Session {
     pub principal: Principal,
     pub slot: Slot,
     pub expiry: Expiry,
-    pub left: CancellationToken,
     behind: AtomicBool,
 }
 
@@ -39,7 +37,6 @@ impl Session {
             expiry: Expiry::new(&principal),
             principal,
             slot,
-            left: CancellationToken::new(),
             behind: AtomicBool::new(false),
         })
     }

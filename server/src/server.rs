@@ -121,6 +121,7 @@ fn configure<A: Adapter>(builder: SocketIoBuilder<A>, state: &Arc<AppState>) -> 
     let config = &state.config;
     let builder = builder
         .with_state(state.clone())
+        .with_state(socket::Expiries::start())
         .max_payload(config.body_limit as u64)
         // Client frames are small; the 4 KiB default costs every idle socket 3.8 KiB more
         // (tungstenite reads larger frames in several reads).

@@ -14,7 +14,7 @@ use serde_json::Value;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
 
-use super::expiry;
+use super::expiry::{self, Expiries};
 use crate::actions::{self, Since};
 use crate::error::ApiError;
 use crate::json::{self, from_value};
@@ -29,12 +29,13 @@ pub async fn dispatch<A: Adapter>(
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
     State(state): State<Arc<AppState>>,
+    State(expiries): State<Expiries>,
     Extension(session): Extension<Arc<Session>>,
 ) {
     let reply = match (state.limits.user(&session.principal.user_id), data) {
         (Err(e), _) => reply::<()>(Err(e)),
         (Ok(()), Err(e)) => reply::<()>(Err(json::unreadable(&e))),
-        (Ok(()), Ok(data)) => handle(&state, &socket, &session, &name, data).await,
+        (Ok(()), Ok(data)) => handle(&state, &expiries, &socket, &session, &name, data).await,
     };
     if let Err(e) = ack.send(&reply) {
         tracing::debug!(error = %e, event = name, "could not send ack");
@@ -109,8 +110,9 @@ pub fn decode(name: &str, data: Value, body_limit: usize) -> Result<Request, Api
 
 async fn handle<A: Adapter>(
     state: &AppState,
+    expiries: &Expiries,
     socket: &SocketRef<A>,
-    session: &Session,
+    session: &Arc<Session>,
     name: &str,
     data: Value,
 ) -> Value {
@@ -129,7 +131,9 @@ async fn handle<A: Adapter>(
         Request::MarkSeen { ids } => reply(actions::mark_seen(state, user_id, ids).await),
         Request::MarkAllSeen => reply(actions::mark_all_seen(state, user_id).await),
         Request::List(query) => reply(actions::list(state, user_id, query).await),
-        Request::RefreshToken { token } => reply(expiry::refresh(state, socket, session, token)),
+        Request::RefreshToken { token } => {
+            reply(expiry::refresh(state, expiries, socket, session, token))
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 pub(crate) mod events;
 mod expiry;
 
+pub use expiry::Expiries;
+
 use std::sync::Arc;
 
 use notify_bindings::NAMESPACE;
@@ -92,11 +94,12 @@ async fn authenticate<A: Adapter>(
 async fn on_connect<A: Adapter>(
     socket: SocketRef<A>,
     State(state): State<Arc<AppState>>,
+    State(expiries): State<Expiries>,
     Extension(session): Extension<Arc<Session>>,
 ) {
-    // Started here, once the socket is registered: a task holding the socket from the
-    // middleware on would keep a never-registered socket (and its slot) alive until expiry.
-    expiry::disconnect_at_expiry(socket.clone(), &session);
+    // Watched from here, once the socket is registered: a watch from the middleware on would
+    // keep a never-registered socket (and its slot) alive until expiry.
+    expiries.watch(socket.clone(), session.clone());
     let user_id = session.principal.user_id.clone();
 
     match actions::feed_state(&state, &user_id).await {
@@ -110,7 +113,10 @@ async fn on_connect<A: Adapter>(
     }
 }
 
-async fn on_disconnect(Extension(session): Extension<Arc<Session>>) {
-    session.left.cancel();
+async fn on_disconnect(
+    State(expiries): State<Expiries>,
+    Extension(session): Extension<Arc<Session>>,
+) {
     session.slot.release();
+    expiries.forget(session);
 }
