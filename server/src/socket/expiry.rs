@@ -208,15 +208,21 @@ mod tests {
         Session::new(principal(expires_in), slot)
     }
 
+    /// A started queue watching a fresh socket whose token expires in `expires_in` seconds.
+    fn watching(expires_in: u64) -> (Expiries, Counted, Arc<Session>) {
+        let (expiries, socket, session) =
+            (Expiries::start(), Counted::default(), session(expires_in));
+        expiries.watch(socket.clone(), session.clone());
+        (expiries, socket, session)
+    }
+
     async fn wait(secs: u64) {
         tokio::time::sleep(Duration::from_secs(secs)).await;
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_socket_leaves_when_its_token_expires_and_only_then() {
-        let expiries = Expiries::start();
-        let socket = Counted::default();
-        expiries.watch(socket.clone(), session(10));
+        let (_expiries, socket, _session) = watching(10);
         wait(8).await;
         assert_eq!(socket.left(), 0);
         wait(4).await;
@@ -245,10 +251,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_move_the_queue_has_not_seen_yet_still_counts() {
-        let expiries = Expiries::start();
-        let socket = Counted::default();
-        let session = session(10);
-        expiries.watch(socket.clone(), session.clone());
+        let (_expiries, socket, session) = watching(10);
         wait(5).await;
         // Refreshed, but the queue is told only later (or never): it checks when it fires.
         session.expiry.move_to(&principal(100));
@@ -260,10 +263,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_socket_that_left_is_forgotten() {
-        let expiries = Expiries::start();
-        let socket = Counted::default();
-        let session = session(10);
-        expiries.watch(socket.clone(), session.clone());
+        let (expiries, socket, session) = watching(10);
         expiries.forget(session.clone());
         wait(20).await;
         assert_eq!(socket.left(), 0);
@@ -294,9 +294,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_exp_beyond_the_queue_s_reach_waits_without_panicking() {
-        let expiries = Expiries::start();
-        let socket = Counted::default();
-        expiries.watch(socket.clone(), session(u64::MAX));
+        let (expiries, socket, _session) = watching(u64::MAX);
         wait(86_400 * 800).await;
         assert_eq!(socket.left(), 0);
         // The task is still there: a short one after it leaves on time.
