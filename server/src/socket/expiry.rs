@@ -88,8 +88,9 @@ struct Watched {
 /// The queue's timers reach about two years; a later expiry is checked again then.
 const LONGEST_WAIT: Duration = Duration::from_secs(86_400 * 365);
 
-/// Where a session sits in the queue, by the address of its `Arc` (kept alive by the queue).
-fn slot_of(session: &Arc<Session>) -> usize {
+/// A session's identity in the queue: the address of its `Arc`, which the queue's entry (or
+/// the command naming it) keeps alive, so it can't be another session's meanwhile.
+fn id_of(session: &Arc<Session>) -> usize {
     Arc::as_ptr(session) as usize
 }
 
@@ -104,33 +105,33 @@ async fn run(mut commands: mpsc::UnboundedReceiver<Command>) {
                 // Gone already: its `forget` may have come first.
                 Some(Command::Watch(_, socket)) if socket.gone() => {}
                 Some(Command::Watch(session, socket)) => {
-                    let slot = slot_of(&session);
+                    let id = id_of(&session);
                     let at = when(&session);
                     let key = queue.insert_at(Watched { session, socket }, at);
-                    if let Some(old) = keys.insert(slot, key) {
+                    if let Some(old) = keys.insert(id, key) {
                         queue.remove(&old);
                     }
                 }
                 Some(Command::Moved(session)) => {
-                    if let Some(key) = keys.get(&slot_of(&session)) {
+                    if let Some(key) = keys.get(&id_of(&session)) {
                         queue.reset_at(key, when(&session));
                     }
                 }
                 Some(Command::Forget(session)) => {
-                    if let Some(key) = keys.remove(&slot_of(&session)) {
+                    if let Some(key) = keys.remove(&id_of(&session)) {
                         queue.remove(&key);
                     }
                 }
             },
             Some(expired) = poll_fn(|cx| queue.poll_expired(cx)) => {
                 let watched = expired.into_inner();
-                let slot = slot_of(&watched.session);
+                let id = id_of(&watched.session);
                 // A move not yet seen here (or beyond the queue's reach) waits on.
                 if watched.session.expiry.at() > Instant::now() {
                     let at = when(&watched.session);
-                    keys.insert(slot, queue.insert_at(watched, at));
+                    keys.insert(id, queue.insert_at(watched, at));
                 } else {
-                    keys.remove(&slot);
+                    keys.remove(&id);
                     watched.socket.leave();
                 }
             }
