@@ -73,7 +73,10 @@ export function text(page, testid) {
 /** Opens the list with the bell, when it is closed (which marks every notification seen). */
 export async function openList(page) {
   const closed = await page.$('[data-testid="bell"][aria-expanded="false"]');
-  if (closed) await closed.click();
+  if (!closed) return;
+  await closed.click();
+  // The app renders the open list after the click's task (zoneless Angular schedules it).
+  await page.waitForSelector('[data-testid="bell"][aria-expanded="true"]');
 }
 
 /** The rendered list (opened first): [{ id, read, text }], top to bottom. */
