@@ -38,6 +38,16 @@ impl Principal {
     pub fn time_left(&self) -> Duration {
         Duration::from_secs(self.expires_at.saturating_sub(unix_now()))
     }
+
+    /// A reading user `u` whose token expires in `secs` seconds (tests).
+    #[cfg(test)]
+    pub fn user_expiring_in(secs: u64) -> Self {
+        Self {
+            user_id: "u".into(),
+            can_publish: false,
+            expires_at: unix_now().saturating_add(secs),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

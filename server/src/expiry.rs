@@ -43,21 +43,13 @@ fn deadline(principal: &Principal) -> Instant {
 mod tests {
     use super::*;
 
-    fn expiring_in(secs: u64) -> Principal {
-        Principal {
-            user_id: "u".into(),
-            can_publish: false,
-            expires_at: crate::auth::unix_now() + secs,
-        }
-    }
-
     #[tokio::test(start_paused = true)]
     async fn the_moment_moves_later_or_earlier() {
-        let expiry = Expiry::new(&expiring_in(10));
+        let expiry = Expiry::new(&Principal::user_expiring_in(10));
         let first = expiry.at();
-        expiry.move_to(&expiring_in(100));
+        expiry.move_to(&Principal::user_expiring_in(100));
         assert!(expiry.at() >= first + Duration::from_secs(89));
-        expiry.move_to(&expiring_in(1));
+        expiry.move_to(&Principal::user_expiring_in(1));
         assert!(expiry.at() < first);
     }
 
@@ -65,7 +57,7 @@ mod tests {
     async fn an_exp_beyond_any_clock_is_far_off_and_never_panics() {
         let forever = Principal {
             expires_at: u64::MAX,
-            ..expiring_in(0)
+            ..Principal::user_expiring_in(0)
         };
         let expiry = Expiry::new(&forever);
         assert!(expiry.at() > Instant::now() + Duration::from_secs(86_400 * 365 * 29));

@@ -168,7 +168,7 @@ pub fn refresh<A: Adapter>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::{Principal, unix_now};
+    use crate::auth::Principal;
     use crate::presence::{Kind, Presence};
     use prometheus_client::metrics::gauge::Gauge;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -193,20 +193,12 @@ mod tests {
         }
     }
 
-    fn principal(expires_in: u64) -> Principal {
-        Principal {
-            user_id: "u".into(),
-            can_publish: false,
-            expires_at: unix_now().saturating_add(expires_in),
-        }
-    }
-
     fn session(expires_in: u64) -> Arc<Session> {
         let presence = Arc::new(Presence::default());
         let slot = presence
             .try_join("u", Kind::Socket, 10, &Gauge::default())
             .unwrap();
-        Session::new(principal(expires_in), slot)
+        Session::new(Principal::user_expiring_in(expires_in), slot)
     }
 
     /// A started queue watching a fresh socket whose token expires in `expires_in` seconds.
@@ -240,9 +232,9 @@ mod tests {
         expiries.watch(later.clone(), late.clone());
         expiries.watch(earlier.clone(), early.clone());
         wait(5).await;
-        late.expiry.move_to(&principal(100));
+        late.expiry.move_to(&Principal::user_expiring_in(100));
         expiries.moved(late);
-        early.expiry.move_to(&principal(5));
+        early.expiry.move_to(&Principal::user_expiring_in(5));
         expiries.moved(early);
         wait(20).await;
         assert_eq!((later.left(), earlier.left()), (0, 1));
@@ -255,7 +247,7 @@ mod tests {
         let (_expiries, socket, session) = watching(10);
         wait(5).await;
         // Refreshed, but the queue is told only later (or never): it checks when it fires.
-        session.expiry.move_to(&principal(100));
+        session.expiry.move_to(&Principal::user_expiring_in(100));
         wait(20).await;
         assert_eq!(socket.left(), 0);
         wait(100).await;
