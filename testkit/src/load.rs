@@ -7,14 +7,21 @@
 //! events with their arrival [`Instant`] to a shared channel (receiving mode).
 //!
 //! Dropping a [`LoadSocket`] aborts its task, which closes the TCP connection.
+//!
+//! On Linux, sockets to a loopback server connect from `127.0.0.2`–`127.0.0.9` in turn
+//! ([`source_for`]): the kernel picks an outgoing connection's port by scanning for one not yet
+//! used towards the same destination, and from one address past ~14,000 connections that scan
+//! costs milliseconds per connect (`__inet_hash_connect`). A 19,000-socket load then slowed
+//! the load client itself, and every connection it opened afterwards, such as the publisher's
+//! from `127.0.0.1`, while it measured.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -108,9 +115,16 @@ impl LoadSocket {
         let config = WebSocketConfig::default()
             .read_buffer_size(4096)
             .write_buffer_size(0);
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
+        let stream = connect_tcp(addr)
             .await
             .map_err(|e| LoadError::Connect(e.to_string()))?;
+        let (mut ws, _) = tokio_tungstenite::client_async_with_config(
+            url,
+            MaybeTlsStream::Plain(stream),
+            Some(config),
+        )
+        .await
+        .map_err(|e| LoadError::Connect(e.to_string()))?;
 
         let open = next_text(&mut ws).await?;
         if !open.starts_with('0') {
@@ -137,6 +151,40 @@ impl LoadSocket {
         let task = tokio::spawn(drive(ws, sink, stats));
         Ok(LoadSocket { task })
     }
+}
+
+/// Loopback source addresses the load sockets take in turn (see the module docs).
+const SOURCES: usize = 8;
+
+/// Counts connects, to take the next source address.
+static CONNECTS: AtomicUsize = AtomicUsize::new(0);
+
+/// The address the `n`th connect to `server` is made from: one of [`SOURCES`] loopback
+/// addresses when the server is on IPv4 loopback (Linux answers on all of `127.0.0.0/8`), the
+/// system's choice otherwise.
+pub fn source_for(server: SocketAddr, n: usize) -> Option<SocketAddr> {
+    match server {
+        SocketAddr::V4(v4) if cfg!(target_os = "linux") && v4.ip().is_loopback() => {
+            let last = 2 + (n % SOURCES) as u8;
+            Some(SocketAddr::from((Ipv4Addr::new(127, 0, 0, last), 0)))
+        }
+        _ => None,
+    }
+}
+
+/// A TCP connection to `addr`, from the next source address, without Nagle's delay.
+async fn connect_tcp(addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    if let Some(source) = source_for(addr, CONNECTS.fetch_add(1, Ordering::Relaxed)) {
+        socket.bind(source)?;
+    }
+    let stream = socket.connect(addr).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
 }
 
 /// Reads until the connection ends: answers pings, forwards notifications.
@@ -193,4 +241,28 @@ async fn send(ws: &mut Ws, text: String) -> Result<(), LoadError> {
     ws.send(Message::text(text))
         .await
         .map_err(|e| LoadError::Protocol(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn loopback_connects_take_the_source_addresses_in_turn() {
+        let server: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        let sources: Vec<_> = (0..=SOURCES)
+            .map(|n| source_for(server, n).unwrap().to_string())
+            .collect();
+        assert_eq!(sources[0], "127.0.0.2:0");
+        assert_eq!(sources[SOURCES - 1], "127.0.0.9:0");
+        assert_eq!(sources[SOURCES], sources[0]);
+    }
+
+    #[test]
+    fn other_servers_are_reached_from_the_systems_choice() {
+        for server in ["10.0.0.5:4000", "[::1]:4000"] {
+            assert_eq!(source_for(server.parse().unwrap(), 3), None);
+        }
+    }
 }
