@@ -9,7 +9,7 @@
 //! Dropping a [`LoadSocket`] aborts its task, which closes the TCP connection.
 //!
 //! On Linux, sockets to a loopback server connect from `127.0.0.2`–`127.0.0.9` in turn
-//! ([`source_for`]): the kernel picks an outgoing connection's port by scanning for one not yet
+//! (`source_for`): the kernel picks an outgoing connection's port by scanning for one not yet
 //! used towards the same destination, and from one address past ~14,000 connections that scan
 //! costs milliseconds per connect (`__inet_hash_connect`). A 19,000-socket load then slowed
 //! the load client itself, and every connection it opened afterwards, such as the publisher's
@@ -162,7 +162,7 @@ static CONNECTS: AtomicUsize = AtomicUsize::new(0);
 /// The address the `n`th connect to `server` is made from: one of [`SOURCES`] loopback
 /// addresses when the server is on IPv4 loopback (Linux answers on all of `127.0.0.0/8`), the
 /// system's choice otherwise.
-pub fn source_for(server: SocketAddr, n: usize) -> Option<SocketAddr> {
+fn source_for(server: SocketAddr, n: usize) -> Option<SocketAddr> {
     match server {
         SocketAddr::V4(v4) if cfg!(target_os = "linux") && v4.ip().is_loopback() => {
             let last = 2 + (n % SOURCES) as u8;
