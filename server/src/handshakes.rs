@@ -14,6 +14,17 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axum::http::Uri;
+
+/// Whether a request opens an Engine.IO session: a `/socket.io` request without `sid` (the
+/// later requests of a session, and the upgrade of a polling one, carry its `sid`).
+pub fn opens_session(uri: &Uri) -> bool {
+    uri.path().starts_with("/socket.io")
+        && !uri
+            .query()
+            .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("sid=")))
+}
+
 /// Unauthenticated handshakes per IP.
 pub struct PendingHandshakes {
     per_ip: Mutex<HashMap<IpAddr, usize>>,

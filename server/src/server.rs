@@ -25,7 +25,7 @@ use crate::rate_limit::FORGET_INTERVAL;
 use crate::state::AppState;
 use crate::store::Store;
 use crate::tls::Tls;
-use crate::{http, listen, socket};
+use crate::{handshakes, http, listen, socket};
 
 /// How long shutdown waits for connections to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -89,9 +89,10 @@ fn mount<A: Adapter>(state: &Arc<AppState>, io: SocketIo<A>, layer: SocketIoLaye
 /// buffer, so keeping them would keep that buffer too (16 KiB per idle socket); copying them
 /// into a buffer of their own lets hyper's buffer go when the connection is upgraded. One
 /// buffer holds the URI and every value, each a shared slice of it: two allocations however
-/// many headers (a copy per value and a rebuilt header map were a dozen per handshake).
+/// many headers (a copy per value and a rebuilt header map were a dozen per handshake). Only
+/// the request that opens a session is kept, so the others (polls, upgrades) aren't copied.
 fn detach_handshake_head(mut request: Request) -> Request {
-    if !request.uri().path().starts_with("/socket.io") {
+    if !handshakes::opens_session(request.uri()) {
         return request;
     }
     let uri = request.uri();
@@ -208,7 +209,8 @@ mod tests {
     }
 
     const READ: &str = "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n\
-        authorization: Bearer t.o.k\r\nx-forwarded-for: 10.0.0.7\r\n\r\n/health";
+        authorization: Bearer t.o.k\r\nx-forwarded-for: 10.0.0.7\r\n\r\n/health\
+        /socket.io/?EIO=4&transport=polling&sid=abc";
 
     #[test]
     fn a_handshake_head_keeps_its_values_but_not_the_read_buffer() {
@@ -227,6 +229,14 @@ mod tests {
                 "{value:?} still in the read buffer"
             );
         }
+    }
+
+    #[test]
+    fn a_request_of_an_open_session_is_left_as_it_is() {
+        let read = Bytes::from_static(READ.as_bytes());
+        let poll = "/socket.io/?EIO=4&transport=polling&sid=abc";
+        let request = detach_handshake_head(parsed_from(&read, poll));
+        assert!(points_into(&read, request.uri().path().as_bytes()));
     }
 
     #[test]

@@ -9,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::forwarded;
 use crate::state::AppState;
+use crate::{forwarded, handshakes};
 
 /// The `Retry-After` of a refused handshake.
 const RETRY: Duration = Duration::from_secs(1);
@@ -18,12 +18,7 @@ const RETRY: Duration = Duration::from_secs(1);
 /// An Engine.IO handshake (a `/socket.io/` request
 /// without `sid`) takes a place of its IP, or is refused.
 pub async fn limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let handshake = request.uri().path().starts_with("/socket.io")
-        && !request
-            .uri()
-            .query()
-            .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("sid=")));
-    if !handshake {
+    if !handshakes::opens_session(request.uri()) {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
