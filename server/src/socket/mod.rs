@@ -100,9 +100,8 @@ async fn on_connect<A: Adapter>(
     // Watched from here, once the socket is registered: a watch from the middleware on would
     // keep a never-registered socket (and its slot) alive until expiry.
     expiries.watch(socket.clone(), session.clone());
-    let user_id = session.principal.user_id.clone();
 
-    match actions::feed_state(&state, &user_id).await {
+    match actions::feed_state(&state, &session.principal.user_id).await {
         Ok(feed) => {
             let event = actions::counted(feed);
             if let Err(e) = socket.emit(event.event.name(), &event) {
