@@ -64,17 +64,10 @@ impl Held {
             let polled = Pin::new(&mut *io).poll_write(cx, &held);
             match polled {
                 Poll::Ready(Ok(n)) if n > 0 => self.keep_rest(&held, n),
-                Poll::Ready(Ok(_)) => {
+                // Nothing went: an error, a wait, or a write of none (an error here).
+                _ => {
                     self.0 = Some(held);
-                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-                }
-                Poll::Ready(Err(e)) => {
-                    self.0 = Some(held);
-                    return Poll::Ready(Err(e));
-                }
-                Poll::Pending => {
-                    self.0 = Some(held);
-                    return Poll::Pending;
+                    return polled.map(|r| r.and_then(|_| Err(io::ErrorKind::WriteZero.into())));
                 }
             }
         }
