@@ -291,6 +291,9 @@ pub struct Machine<J> {
     loading_more: bool,
     /// The newest id ever received: what catch-ups from a v1 server resume from.
     high_water: Option<String>,
+    /// Entries of a first page (read before anything was seen) not announced yet: the page may
+    /// have read a notification whose push was still on its way, and that push is news.
+    unannounced: Vec<String>,
     /// The change-log position of the state held (v2 servers): what catch-ups resume from.
     change_seq: Option<u64>,
     /// Live pushes that arrived while a `sinceSeq` catch-up was in flight, applied after it.
@@ -334,6 +337,7 @@ impl<J: super::json::Json> Machine<J> {
             first_page_loaded: false,
             loading_more: false,
             high_water: None,
+            unannounced: Vec::new(),
             change_seq: None,
             held: None,
             recount: false,

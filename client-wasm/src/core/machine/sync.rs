@@ -260,11 +260,20 @@ impl<J: Json> Machine<J> {
     }
 
     /// A notification delivered live or by a catch-up: listeners hear about it once (when it
-    /// belongs in the list).
+    /// belongs in the list), also when a first page read it before its push came.
     fn add_new(&mut self, item: Item<J>) {
         self.raise_high_water(&item.id);
         let value = item.value.clone();
-        if self.cfg.filter.matches(&item) && self.list.upsert(item, false) == Merge::Added {
+        let unannounced = match self.unannounced.iter().position(|id| *id == item.id) {
+            Some(i) => {
+                self.unannounced.swap_remove(i);
+                true
+            }
+            None => false,
+        };
+        if self.cfg.filter.matches(&item)
+            && (self.list.upsert(item, false) == Merge::Added || unannounced)
+        {
             self.emit(Effect::Notification(value));
             self.dirty = true;
         }
@@ -379,6 +388,7 @@ impl<J: Json> Machine<J> {
         self.list.clear();
         self.set_counts([0, 0]);
         self.high_water = None;
+        self.unannounced.clear();
         self.change_seq = None;
         self.held = None;
         self.recount = false;
@@ -569,11 +579,17 @@ impl<J: Json> Machine<J> {
                 let Some(data) = data else { return };
                 let page = decode_page(&data);
                 for item in &page.items {
-                    // A first load (nothing seen yet) and older pages are not news. Emitted
-                    // before the list changes below (which emit nothing), no list of news kept.
-                    let newer = mark.as_deref().is_some_and(|m| item.id.as_str() > m);
-                    if newer && self.list.get(&item.id).is_none() {
-                        self.emit(Effect::Notification(item.value.clone()));
+                    // Entries newer than the mark are news, announced before the list changes
+                    // below (which emit nothing). Older pages are not news; nor is a first load
+                    // (nothing seen yet), unless a push for one of its entries follows.
+                    if self.list.get(&item.id).is_none() {
+                        match mark {
+                            Some(m) if item.id > *m => {
+                                self.emit(Effect::Notification(item.value.clone()))
+                            }
+                            Some(_) => {}
+                            None => self.unannounced.push(item.id.clone()),
+                        }
                     }
                     self.raise_high_water(&item.id);
                 }

@@ -348,6 +348,18 @@ fn live_notifications_arrive_once_and_the_count_follows_the_server() {
 }
 
 #[test]
+fn a_push_that_comes_after_the_first_page_read_its_notification_is_still_news() {
+    // Created just after the socket joined: the first page reads it before its push arrives.
+    let (mut h, conn) = connected_harness();
+    h.ws(conn, &push_frame(new_event("03")));
+    assert_eq!(h.emitted(), ["03"]);
+    h.take();
+    h.ws(conn, &push_frame(new_event("03")));
+    assert!(h.emitted().is_empty(), "announced once");
+    assert_eq!(h.ids(), ["03", "02", "01"]);
+}
+
+#[test]
 fn pings_are_answered_and_a_silent_link_is_declared_dead() {
     let (mut h, conn) = connected_harness();
     h.ws(conn, "2");
