@@ -140,7 +140,7 @@ describe("Angular adapter", () => {
       expect(client.getSnapshot().status).toBe("connected");
       await notify(token, "after the injector");
       await client.refresh(); // a destroyed client would reject
-      expect(client.getSnapshot().unreadCount).toBe(1);
+      await vi.waitFor(() => expect(client.getSnapshot().unreadCount).toBe(1), WAIT);
     } finally {
       client.destroy();
     }
