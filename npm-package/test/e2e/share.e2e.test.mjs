@@ -69,12 +69,10 @@ describe("tabs of one browser share one connection", { concurrency: false }, () 
     assert.equal(await sockets(s.server), 1);
 
     const published = await s.server.publish(s.service, s.user, "shared");
+    // The count is the server's next push (`unread_count`), a moment after the notification.
+    const arrived = (st, id) => st.ids[0] === id && st.everyTab.length === 1 && st.unreadCount === 1;
     const states = [];
-    for (const { page } of tabs) {
-      // The count is the server's next push (`unread_count`), a moment after the notification.
-      const arrived = (st, id) => st.ids[0] === id && st.everyTab.length === 1 && st.unreadCount === 1;
-      states.push(await waitForState(page, arrived, published.id));
-    }
+    for (const { page } of tabs) states.push(await waitForState(page, arrived, published.id));
     for (const state of states) {
       assert.deepEqual(state.everyTab, ["shared"], "everyTab listeners hear it in every tab");
       assert.ok(state.stableSnapshot);
