@@ -336,8 +336,10 @@ impl<J: Json> Machine<J> {
         self.last_error = None;
         self.dirty = true;
         self.set_status(Status::Connected);
-        // Pushes of a dropped socket were never applied: the catch-up replays them.
+        // Pushes of a dropped socket were never applied: the catch-up replays them, and the
+        // state held is complete up to where it resumes.
         self.held = None;
+        self.applied_seq = self.change_seq;
         self.schedule_refresh(now);
         if transport == Transport::WebSocket {
             if self.change_seq.is_some() {

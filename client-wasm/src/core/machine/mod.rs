@@ -296,6 +296,11 @@ pub struct Machine<J> {
     unannounced: Vec<String>,
     /// The change-log position of the state held (v2 servers): what catch-ups resume from.
     change_seq: Option<u64>,
+    /// The seq of the last change applied, from where this connection began: a change at or
+    /// below it is a duplicate (a catch-up replay overlapping live pushes). Counts and acks
+    /// don't raise it: on a first connection the first page, read concurrently, may lack a
+    /// change a count already includes, and the change's push is then its only copy.
+    applied_seq: Option<u64>,
     /// Live pushes that arrived while a `sinceSeq` catch-up was in flight, applied after it.
     /// A type filter's counts changed while their request was in flight: ask again once it
     /// is answered (an answer may predate the change).
@@ -339,6 +344,7 @@ impl<J: super::json::Json> Machine<J> {
             high_water: None,
             unannounced: Vec::new(),
             change_seq: None,
+            applied_seq: None,
             held: None,
             recount: false,
             rng: Rng::new(seed),

@@ -181,7 +181,7 @@ impl<J: Json> Machine<J> {
         }
     }
 
-    /// Applies a push unless its `seq` shows the state held already includes it. A count
+    /// Applies a push unless a change with its `seq` was applied already. A count
     /// describes the state at its `seq`: it is stale when older than the state held, and it sets
     /// the position only when there is none yet (the first message of a stream), since after a
     /// `Last-Event-ID` the stream's first count is ahead of the changes replayed after it.
@@ -194,10 +194,11 @@ impl<J: Json> Machine<J> {
                 }
                 self.change_seq = held.or(Some(seq));
             } else {
-                if held.is_some_and(|h| seq <= h) {
+                if self.applied_seq.is_some_and(|h| seq <= h) {
                     return;
                 }
-                self.change_seq = Some(seq);
+                self.applied_seq = Some(seq);
+                self.change_seq = held.max(Some(seq));
             }
         }
         self.apply_push(push);
@@ -390,6 +391,7 @@ impl<J: Json> Machine<J> {
         self.high_water = None;
         self.unannounced.clear();
         self.change_seq = None;
+        self.applied_seq = None;
         self.held = None;
         self.recount = false;
         self.has_more = true;
@@ -630,6 +632,7 @@ impl<J: Json> Machine<J> {
         let s = decode_subscribed(data);
         if s.resync {
             self.change_seq = s.seq;
+            self.applied_seq = None;
         }
         for change in &s.changes {
             if let Some(push) = decode_envelope(change) {

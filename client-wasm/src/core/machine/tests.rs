@@ -1349,6 +1349,46 @@ fn a_reconnect_replays_the_changes_made_elsewhere_without_reloading() {
     assert_eq!(sub.payload, json!({"sinceSeq": 11}));
 }
 
+/// The first connection to a v2 server: the subscribe ack (or the connect count) can report a
+/// seq whose change the first page, read concurrently, does not hold yet and whose push is still
+/// on its way. That push is the only copy of the change: it applies and is news.
+#[test]
+fn a_push_behind_the_first_acks_seq_still_applies_on_a_first_connection() {
+    for count_first in [false, true] {
+        let mut h = Harness::new();
+        h.step(Input::Connect);
+        let conn = h.open_websocket();
+        let sub = h.sent(conn);
+        let list = h.sent(conn);
+        if count_first {
+            live(&mut h, conn, counts(1, 1, 1));
+        }
+        h.ack(
+            conn,
+            sub.ack,
+            json!({"success": true, "data": {"unreadCount": 1, "unseenCount": 1, "seq": 1,
+                "changes": [], "resync": false}}),
+        );
+        h.ack(
+            conn,
+            list.ack,
+            json!({"success": true, "data": {"items": [], "nextCursor": null}}),
+        );
+        live(
+            &mut h,
+            conn,
+            change("notification", v2("01", "info", false, false, false), 1),
+        );
+        live(&mut h, conn, counts(1, 1, 1));
+        assert_eq!(h.ids(), ["01"], "count first: {count_first}");
+        assert_eq!(h.emitted(), ["01"]);
+        assert_eq!(h.m.unread_count(), 1);
+        // A later gap resumes from the position reached.
+        let (_, sub) = reconnect(&mut h, conn);
+        assert_eq!(sub.payload, json!({"sinceSeq": 1}));
+    }
+}
+
 #[test]
 fn a_handover_resumes_from_the_seq_the_leader_reached() {
     let mut h = Harness::new();
