@@ -301,10 +301,10 @@ pub struct Machine<J> {
     /// don't raise it: on a first connection the first page, read concurrently, may lack a
     /// change a count already includes, and the change's push is then its only copy.
     applied_seq: Option<u64>,
-    /// Live pushes that arrived while a `sinceSeq` catch-up was in flight, applied after it.
     /// A type filter's counts changed while their request was in flight: ask again once it
     /// is answered (an answer may predate the change).
     recount: bool,
+    /// Live pushes that arrived while a `sinceSeq` catch-up was in flight, applied after it.
     held: Option<Vec<sync::Held<J>>>,
     rng: Rng,
     chooser: Chooser,

@@ -187,18 +187,18 @@ impl<J: Json> Machine<J> {
     /// `Last-Event-ID` the stream's first count is ahead of the changes replayed after it.
     fn apply_in_order(&mut self, push: Push<J>, seq: Option<u64>) {
         if let Some(seq) = seq {
-            let held = self.change_seq;
+            let position = self.change_seq;
             if matches!(push, Push::UnreadCount(..)) {
-                if held.is_some_and(|h| seq < h) {
+                if position.is_some_and(|p| seq < p) {
                     return;
                 }
-                self.change_seq = held.or(Some(seq));
+                self.change_seq = position.or(Some(seq));
             } else {
-                if self.applied_seq.is_some_and(|h| seq <= h) {
+                if self.applied_seq.is_some_and(|a| seq <= a) {
                     return;
                 }
                 self.applied_seq = Some(seq);
-                self.change_seq = held.max(Some(seq));
+                self.change_seq = position.max(Some(seq));
             }
         }
         self.apply_push(push);
